@@ -1,0 +1,62 @@
+"""A small on-disk cache for work that only changes when files change (the validated catalog).
+
+Entries are JSON, keyed by a digest of what they were computed from (paths, sizes and
+modification times of the inputs, and the package's own version and schema files), and
+written atomically. Any problem reading or writing the cache just means computing afresh.
+Set POLICYLINT_NO_CACHE=1 to turn it off, or POLICYLINT_CACHE_DIR to move it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from policylint import __version__
+
+_PACKAGE = Path(__file__).parent
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("POLICYLINT_NO_CACHE"):
+        return None
+    if os.environ.get("POLICYLINT_CACHE_DIR"):
+        return Path(os.environ["POLICYLINT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "policylint"
+
+
+def key_for(inputs: Iterable[Path]) -> str:
+    """A digest of the inputs' identities and of the package code that reads them."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in [*sorted(_PACKAGE.glob("*.py")), *sorted((_PACKAGE / "schemas").glob("*.json")), *inputs]:
+        info = path.stat()
+        digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def read(name: str, key: str) -> Any | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        entry = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry.get("value") if isinstance(entry, dict) and entry.get("key") == key else None
+
+
+def write(name: str, key: str, value: Any) -> None:
+    directory = cache_dir()
+    if directory is None:
+        return
+    from policylint.output import write_atomic
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{name}.json", json.dumps({"key": key, "value": value}, ensure_ascii=False))
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only home, a full disk or an unserialisable value only costs the next run some time

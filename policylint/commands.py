@@ -1,0 +1,257 @@
+"""The commands behind the command line. Each takes parsed arguments and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from policylint import __version__
+from policylint.catalog import Catalog, load_catalog
+from policylint.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
+from policylint.config import Config, Settings, find_config, load_config, settings_with
+from policylint.results import FileError, RunReport
+from policylint.waivers import Waiver
+
+
+@dataclass(frozen=True)
+class Session:
+    config: Config
+    settings: Settings
+    catalog: Catalog
+    directories: tuple[Path, ...] = ()
+
+
+def _session(args: argparse.Namespace) -> Session:
+    """Configuration file, command line on top, and the catalog they select."""
+    config = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+    given = {key: getattr(args, key, None) for key in ("fail_on", "lang", "select", "ignore")}
+    settings = settings_with(config, given)
+    directories = (*config.policy_directories(), *args.policies)
+    catalog = load_catalog(list(directories), settings.parameters)
+    unknown = sorted((set(settings.select) | set(settings.ignore)) - set(catalog.policies))
+    if unknown:
+        raise UsageError(f"unknown policy: {', '.join(unknown)} (see 'policylint rules')")
+    return Session(config, settings, catalog.select(settings.select, settings.ignore), directories)
+
+
+# --- check and baseline ---------------------------------------------------------------
+
+
+def _scan(args: argparse.Namespace, session: Session) -> RunReport:
+    from policylint.engine import Options
+    from policylint.parallel import CatalogSpec, check_files, shard
+    from policylint.sources import discover
+
+    settings = session.settings
+    run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
+    discovery = discover(args.paths, _suffixes(session.catalog))
+    run.errors.extend(FileError(path, "no such file or directory") for path in discovery.missing)
+    waivers = _config_waivers(session.config)
+    run.declared_waivers |= {waiver.source for waiver in waivers}
+    options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers)
+    files = _included(discovery.files, session)
+    if args.shard:
+        files = shard(files, *args.shard)
+    spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
+    for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
+        run.add(report)
+    return run
+
+
+def _suffixes(catalog: Catalog) -> tuple[str, ...]:
+    """Descriptors only, or every configuration file when a detector reads file text."""
+    from policylint.scan import CONFIG_SUFFIXES, STRUCTURED_SUFFIXES
+
+    return CONFIG_SUFFIXES if any(p.detector for p in catalog.policies.values()) else STRUCTURED_SUFFIXES
+
+
+def _config_waivers(config: Config) -> tuple[Waiver, ...]:
+    waivers = []
+    for index, entry in enumerate(config.settings.waivers):
+        position = config.positions.get(f"/waivers/{index}")
+        waivers.append(
+            Waiver(
+                policies=(entry.policy,),
+                reason=entry.reason,
+                expires=entry.expires,
+                source=f"{config.path}:{position.line if position else 1}",
+                owner=entry.owner,
+                system=entry.system,
+                path=entry.path,
+                pointer=entry.pointer,
+            )
+        )
+    return tuple(waivers)
+
+
+def _included(files: Iterable[str], session: Session) -> list[str]:
+    from fnmatch import fnmatchcase
+
+    include, exclude = session.settings.include, session.settings.exclude
+    if not include and not exclude:
+        return list(files)
+    base = session.config.base
+
+    def relative(path: str) -> str:
+        return Path(os.path.relpath(os.path.abspath(path), base)).as_posix()
+
+    return [
+        path
+        for path in files
+        if (not include or any(fnmatchcase(relative(path), pattern) for pattern in include))
+        and not any(fnmatchcase(relative(path), pattern) for pattern in exclude)
+    ]
+
+
+def check(args: argparse.Namespace) -> int:
+    from policylint.baseline import apply_baseline, read_baseline
+
+    session = _session(args)
+    entries = read_baseline(args.baseline) if args.baseline else None
+    run = _scan(args, session)
+    run.no_waivers = args.no_waivers
+    if entries is not None:
+        apply_baseline(run, args.baseline, entries)
+    run.finish()
+    _emit(args, run, session.catalog)
+    return exit_status(run, exit_zero=args.exit_zero)
+
+
+def exit_status(run: RunReport, *, exit_zero: bool = False) -> int:
+    """Errors win over findings; the format never changes the status."""
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if run.failing() and not exit_zero else EXIT_CLEAN
+
+
+def _emit(args: argparse.Namespace, run: RunReport, catalog: Catalog) -> None:
+    from policylint.report import reporter
+
+    for line in [*map(str, run.errors), *run.warnings]:
+        print(line, file=sys.stderr)
+    color = args.output is None and args.format == "text" and _wants_color(sys.stdout)
+    write_output(reporter(args.format)(run, catalog, color=color), args.output)
+    for name, path in args.report:
+        write_output(reporter(name)(run, catalog), path)
+
+
+def merge(args: argparse.Namespace) -> int:
+    from policylint.merge import merge_results
+
+    session = _session(args)
+    run = merge_results(args.results, session.settings.lang, session.settings.fail_on).finish()
+    _emit(args, run, session.catalog)
+    return exit_status(run, exit_zero=args.exit_zero)
+
+
+def baseline(args: argparse.Namespace) -> int:
+    from policylint.baseline import baseline_json
+
+    run = _scan(args, _session(args)).finish()
+    for line in map(str, run.errors):
+        print(line, file=sys.stderr)
+    if run.errors:
+        return EXIT_ERROR
+    write_output(baseline_json(run), args.output)
+    print(f"policylint: recorded {len(run.findings)} findings in {args.output}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _wants_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Standard output, or a file replaced atomically so no half-written report remains."""
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from policylint.output import write_atomic
+
+    write_atomic(Path(path), text)
+
+
+# --- the catalog ----------------------------------------------------------------------
+
+
+def rules(args: argparse.Namespace) -> int:
+    from policylint import docs, explain
+
+    session = _session(args)
+    lang = session.settings.lang
+    if args.coverage:
+        as_json = args.format == "json"
+        write_output(
+            docs.coverage_json(session.catalog) if as_json else docs.coverage_text(session.catalog, lang), None
+        )
+        return EXIT_CLEAN
+    render: Callable[[Catalog, str], str] = explain.rules_json if args.format == "json" else explain.rules_text
+    write_output(render(session.catalog, lang), None)
+    return EXIT_CLEAN
+
+
+def explain(args: argparse.Namespace) -> int:
+    from policylint import explain as explaining
+
+    session = _session(args)
+    policy = session.catalog.policies.get(args.policy)
+    if policy is None:
+        raise UsageError(f"unknown policy '{args.policy}' (see 'policylint rules')")
+    write_output(explaining.explain_text(session.catalog, policy, session.settings.lang), None)
+    return EXIT_CLEAN
+
+
+def verify(args: argparse.Namespace) -> int:
+    from policylint.verify import render_results, verify_directory
+
+    session = _session(args)
+    results = verify_directory(Path(args.directory), session.catalog, args.as_of or date.today())
+    write_output(render_results(results), None)
+    return EXIT_CLEAN if results and all(result.ok for result in results) else EXIT_FINDINGS
+
+
+def schema(args: argparse.Namespace) -> int:
+    from policylint.schema import descriptor_schema_json
+
+    write_output(descriptor_schema_json(), None)
+    return EXIT_CLEAN
+
+
+def docs(args: argparse.Namespace) -> int:
+    from policylint import docs as documents
+
+    if args.document == "rules":
+        write_output(documents.rules_markdown(_session(args).catalog), None)
+    else:
+        write_output(documents.descriptor_markdown(), None)
+    return EXIT_CLEAN
+
+
+def init(args: argparse.Namespace) -> int:
+    from policylint.docs import init_template
+
+    if args.path and os.path.lexists(args.path) and not args.force:
+        raise UsageError(f"{args.path} exists; use --force to overwrite it")
+    write_output(init_template(), args.path)
+    return EXIT_CLEAN
+
+
+def config(args: argparse.Namespace) -> int:
+    import json
+
+    loaded = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+    lines = [f"# configuration file: {loaded.path or 'none found'}"]
+    values = loaded.settings.model_dump(mode="json", by_alias=True)
+    for key, value in values.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}  # {loaded.where(key)}")
+    write_output("\n".join(lines) + "\n", None)
+    return EXIT_CLEAN

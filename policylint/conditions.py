@@ -1,0 +1,257 @@
+"""Policy conditions: leaves from the operator table, combined with all / any / not / if / each.
+
+A condition evaluates to PASS, FAIL or MISSING (a fact it needs is not declared), with the
+violations that explain a FAIL or MISSING: where, and why, in both languages.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from policylint.load import escape_pointer_token
+from policylint.operators import OPERATORS, Operator, OperatorError
+from policylint.results import Localized
+
+Tokens = tuple[str | int, ...]
+
+
+class State(enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    MISSING = "missing"
+
+
+class PolicyError(Exception):
+    """A policy could not be evaluated: an error, never a pass."""
+
+
+class ConditionSyntaxError(Exception):
+    """A condition in a policy file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    pointer: str
+    declared: bool
+    detail: Localized
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    state: State
+    violations: tuple[Violation, ...] = ()
+
+
+PASSED = Outcome(State.PASS)
+_ABSENT = object()
+
+
+class Condition(Protocol):
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome: ...
+
+
+def pointer_of(tokens: Tokens) -> str:
+    return "".join(f"/{escape_pointer_token(token)}" for token in tokens)
+
+
+def display_path(tokens: Tokens) -> str:
+    """``/spec/vendors/0/securityAgreement`` reads as ``vendors[0].securityAgreement``."""
+    shown = ""
+    for token in tokens[1:] if tokens[:1] == ("spec",) else tokens:
+        shown += f"[{token}]" if isinstance(token, int) else f".{token}"
+    return shown.lstrip(".") or "spec"
+
+
+def show(value: Any) -> str:
+    from policylint.mask import redact
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(show(item) for item in value) if value else "[]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    shown: str = redact(str(value))
+    return shown
+
+
+def resolve(root: Any, tokens: Tokens) -> Any:
+    value = root
+    for token in tokens:
+        if isinstance(value, dict):
+            value = value.get(token, _ABSENT)
+        elif isinstance(value, list) and isinstance(token, int) and token < len(value):
+            value = value[token]
+        else:
+            return _ABSENT
+        if value is None or value is _ABSENT:
+            return _ABSENT
+    return value
+
+
+def _not_declared(tokens: Tokens) -> Outcome:
+    path = display_path(tokens)
+    detail = Localized(f"未宣告 {path}", f"{path} is not declared")
+    return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    tokens: Tokens
+    relative: bool
+    operator: Operator
+    expected: Any
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        tokens = base + self.tokens if self.relative else self.tokens
+        actual = resolve(root, tokens)
+        if actual is _ABSENT:
+            return _not_declared(tokens)
+        try:
+            holds = self.operator.test(actual, self.expected, as_of)
+        except OperatorError as error:
+            raise PolicyError(f"{pointer_of(tokens)}: {error}") from None
+        if holds:
+            return PASSED
+        return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, self.explain(tokens, actual)),))
+
+    def explain(self, tokens: Tokens, actual: Any, negated: bool = False) -> Localized:
+        path, op = display_path(tokens), self.operator
+        expected = show(self.expected) if op.takes_value else ""
+        en = " ".join(part for part in ("not" if negated else "", _place(op.en, expected)) if part)
+        zh = ("不" if negated else "") + _place(op.zh, expected)
+        return Localized(f"{path} 為 {show(actual)}，應{zh}", f"{path} is {show(actual)}; expected {en}")
+
+
+def _place(phrase: str, expected: str) -> str:
+    if "{}" in phrase:
+        return phrase.replace("{}", expected)
+    return " ".join(part for part in (phrase, expected) if part)
+
+
+def _combine(outcomes: Sequence[Outcome]) -> Outcome:
+    states = {outcome.state for outcome in outcomes}
+    if states <= {State.PASS}:
+        return PASSED
+    state = State.FAIL if State.FAIL in states else State.MISSING
+    # dict keeps the first of equal violations (the same missing fact reached twice)
+    violations = tuple(dict.fromkeys(v for outcome in outcomes for v in outcome.violations))
+    return Outcome(state, violations)
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    children: tuple[Condition, ...]
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        return _combine([child.evaluate(root, base, as_of) for child in self.children])
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    children: tuple[Condition, ...]
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        outcomes = []
+        for child in self.children:
+            outcome = child.evaluate(root, base, as_of)
+            if outcome.state is State.PASS:
+                return PASSED
+            outcomes.append(outcome)
+        return _combine(outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Leaf
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        outcome = self.child.evaluate(root, base, as_of)
+        if outcome.state is State.FAIL:
+            return PASSED
+        if outcome.state is State.MISSING:
+            return outcome
+        tokens = base + self.child.tokens if self.child.relative else self.child.tokens
+        detail = self.child.explain(tokens, resolve(root, tokens), negated=True)
+        return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, detail),))
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    condition: Condition
+    then: Condition
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        guard = self.condition.evaluate(root, base, as_of)
+        if guard.state is State.PASS:
+            return self.then.evaluate(root, base, as_of)
+        return PASSED if guard.state is State.FAIL else guard
+
+
+@dataclass(frozen=True, slots=True)
+class Each:
+    tokens: Tokens
+    relative: bool
+    condition: Condition
+
+    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
+        tokens = base + self.tokens if self.relative else self.tokens
+        items = resolve(root, tokens)
+        if items is _ABSENT:
+            return _not_declared(tokens)
+        if not isinstance(items, list):
+            raise PolicyError(f"{pointer_of(tokens)}: expected a list")
+        return _combine([self.condition.evaluate(root, (*tokens, i), as_of) for i in range(len(items))])
+
+
+# --- compiling conditions from policy data --------------------------------------------
+
+
+def parse_fact(fact: str) -> tuple[Tokens, bool]:
+    relative = not fact.startswith("/")
+    parts = fact.strip("/").split("/") if fact.strip("/") else []
+    tokens = tuple(int(part) if part.isdigit() else part.replace("~1", "/").replace("~0", "~") for part in parts)
+    return tokens, relative
+
+
+def compile_condition(spec: Any, parameters: dict[str, Any]) -> Condition:
+    if not isinstance(spec, dict):
+        raise ConditionSyntaxError(f"a condition is a mapping, got {spec!r}")
+    if "all" in spec or "any" in spec:
+        kind = "all" if "all" in spec else "any"
+        children = tuple(compile_condition(child, parameters) for child in spec[kind])
+        return All(children) if kind == "all" else AnyOf(children)
+    if "not" in spec:
+        child = compile_condition(spec["not"], parameters)
+        if not isinstance(child, Leaf):
+            raise ConditionSyntaxError("'not' takes a single fact condition")
+        return Not(child)
+    if "if" in spec:
+        return If(compile_condition(spec["if"], parameters), compile_condition(spec["then"], parameters))
+    if "each" in spec:
+        tokens, relative = parse_fact(spec["each"])
+        return Each(tokens, relative, compile_condition(spec["assert"], parameters))
+    return _compile_leaf(spec, parameters)
+
+
+def _compile_leaf(spec: dict[str, Any], parameters: dict[str, Any]) -> Leaf:
+    operator = OPERATORS.get(spec.get("op", ""))
+    if operator is None:
+        raise ConditionSyntaxError(f"unknown operator {spec.get('op')!r}")
+    tokens, relative = parse_fact(spec["fact"])
+    return Leaf(tokens, relative, operator, _value(spec.get("value"), parameters))
+
+
+def _value(value: Any, parameters: dict[str, Any]) -> Any:
+    if isinstance(value, dict) and set(value) == {"param"}:
+        name = value["param"]
+        if name not in parameters:
+            raise ConditionSyntaxError(f"unknown parameter {name!r}")
+        return parameters[name]
+    return value

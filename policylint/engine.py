@@ -1,0 +1,270 @@
+"""Evaluate descriptors against the catalog, then apply waivers. Pure: no printing, no exiting.
+
+Every (descriptor, policy) pair gets one status: passed, failed, not declared or not
+applicable. A failed or not-declared pair yields one finding per violation. A policy that
+crashes on a descriptor is an error for that file, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from policylint.catalog import Catalog, Policy
+from policylint.conditions import Outcome, PolicyError, State, Violation
+from policylint.load import Document, LoadError, Position, load_text
+from policylint.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_DECLARED,
+    PASSED,
+    WAIVED,
+    FileError,
+    FileReport,
+    Finding,
+    Localized,
+    SystemResult,
+    fingerprint,
+)
+from policylint.scan import STRUCTURED_SUFFIXES, Hit
+from policylint.sources import SourceError, display_name, read_source
+from policylint.waivers import Waiver, WaiverSyntaxError, apply_waivers, inline_waivers
+
+
+@dataclass(frozen=True)
+class Options:
+    as_of: date
+    max_bytes: int = 10 * 1024 * 1024
+    waivers: tuple[Waiver, ...] = ()
+
+
+def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
+    """Read, load and evaluate one file; every failure becomes an error record."""
+    display = display_name(path)  # a file name that is not UTF-8 must not break the reports
+    try:
+        text = read_source(path, options.max_bytes)
+    except SourceError as error:
+        return FileReport(display, errors=(FileError(display, error.message),))
+    return check_text(display, text, catalog, options)
+
+
+_LAST_LINE = 2**31
+
+
+@dataclass
+class _System:
+    name: str
+    first_line: int
+    statuses: dict[str, str]
+    names: tuple[str, ...]
+    last_line: int = 0
+
+
+@dataclass
+class _FileCheck:
+    display: str
+    catalog: Catalog
+    options: Options
+    documents: list[Document] = field(default_factory=list)
+    systems: list[_System] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    metadata_spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.errors.append(FileError(self.display, message, line, column))
+
+
+def check_text(display: str, text: str, catalog: Catalog, options: Options) -> FileReport:
+    check = _FileCheck(display, catalog, options)
+    if display.lower().endswith(STRUCTURED_SUFFIXES):
+        try:
+            for document in load_text(text, is_json=display.lower().endswith(".json")):
+                check.documents.append(document)
+                _check_document(check, document)
+        except LoadError as error:
+            check.error(error.message, error.line, error.column)
+    _close_spans(check)
+    _detect(check, text)
+    return _waive(check, text)
+
+
+def _close_spans(check: _FileCheck) -> None:
+    """Each descriptor owns the lines up to the next document."""
+    starts = sorted(document.start.line for document in check.documents)
+    for system in check.systems:
+        later = [line for line in starts if line > system.first_line]
+        system.last_line = min(later) - 1 if later else _LAST_LINE
+
+
+def _check_document(check: _FileCheck, document: Document) -> None:
+    from policylint.model import is_descriptor
+    from policylint.validate import validate_descriptor
+
+    if not is_descriptor(document.data):
+        return
+    data, problems = validate_descriptor(document)
+    for problem in problems:
+        check.error(problem.message, problem.position.line, problem.position.column)
+    if data is None:
+        return
+    system = str(data["metadata"]["name"])
+    check.metadata_spans.append((*_metadata_span(document), system))
+    statuses = {p.id: _check_policy(check, document, data, p, system) for p in check.catalog.policies.values()}
+    names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
+    check.systems.append(_System(system, document.start.line, statuses, names))
+
+
+def _check_policy(check: _FileCheck, document: Document, data: dict[str, Any], policy: Policy, system: str) -> str:
+    try:
+        status, outcome = evaluate(policy, data, check.options.as_of)
+    except PolicyError as error:
+        where = document.start
+        check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
+        return "error"
+    check.findings.extend(_findings(check.display, system, document, policy, outcome))
+    return status
+
+
+def _metadata_span(document: Document) -> tuple[int, int]:
+    """The lines of the ``metadata`` block, up to the next top-level key."""
+    first = document.position("/metadata").line
+    later = [p.line for pointer, p in document.positions.items() if pointer.count("/") == 1 and p.line > first]
+    inner = [p.line for pointer, p in document.positions.items() if pointer.startswith("/metadata/")]
+    return first, min(later) - 1 if later else max(inner, default=first)
+
+
+def evaluate(policy: Policy, data: dict[str, Any], as_of: date) -> tuple[str, Outcome]:
+    """The status of one policy on one descriptor, with the outcome behind it."""
+    if policy.applies is not None:
+        applies = policy.applies.evaluate(data, (), as_of)
+        if applies.state is State.FAIL:
+            return NOT_APPLICABLE, Outcome(State.PASS)
+        if applies.state is State.MISSING:
+            return NOT_DECLARED, applies
+    if policy.check is None:
+        if policy.detector is None:
+            raise PolicyError(f"policy {policy.id} has no condition and no detector")
+        return PASSED, Outcome(State.PASS)  # its detector reads the file's text
+    outcome = policy.check.evaluate(data, (), as_of)
+    status = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARED}[outcome.state]
+    return status, outcome
+
+
+def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> Iterator[Finding]:
+    for violation in outcome.violations:
+        where = document.position(violation.pointer)
+        status = FAILED if violation.declared else NOT_DECLARED
+        yield Finding(
+            policy=policy.id,
+            severity=policy.severity,
+            status=status,
+            file=display,
+            line=where.line,
+            column=where.column,
+            pointer=violation.pointer,
+            system=system,
+            message=_message(policy, violation),
+            references=policy.references,
+            laws=policy.laws,
+            fingerprint=fingerprint(policy.id, display, system, violation.pointer, status),
+            remediation=policy.remediation,
+        )
+
+
+def _message(policy: Policy, violation: Violation) -> Localized:
+    headline = policy.message
+    return Localized(f"{headline.zh}：{violation.detail.zh}", f"{headline.en}: {violation.detail.en}")
+
+
+# --- detectors ------------------------------------------------------------------------
+
+
+def _detect(check: _FileCheck, text: str) -> None:
+    from policylint.scan import DETECTORS, ScanInput
+
+    policies = [policy for policy in check.catalog.policies.values() if policy.detector]
+    if not policies:
+        return
+    names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
+    scan = ScanInput(check.display, text, tuple(check.documents), names)
+    for policy in policies:
+        try:
+            hits = list(DETECTORS[str(policy.detector)](scan))
+        except Exception as error:  # a crashing detector is an error for this file, never a pass
+            check.error(f"policy {policy.id} failed: {type(error).__name__}: {error}")
+            continue
+        _record_hits(check, policy, hits)
+
+
+def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
+    seen: dict[str, int] = {}
+    for hit in hits:
+        system = next((s for s in check.systems if s.first_line <= hit.position.line <= s.last_line), None)
+        if system is not None:
+            system.statuses[policy.id] = FAILED
+        occurrence = seen[hit.digest] = seen.get(hit.digest, 0) + 1
+        name = system.name if system else ""
+        pointer = hit.pointer or _pointer_at(check.documents, hit.position)
+        check.findings.append(
+            Finding(
+                policy=policy.id,
+                severity=policy.severity,
+                status=FAILED,
+                file=check.display,
+                line=hit.position.line,
+                column=hit.position.column,
+                pointer=pointer,
+                system=name,
+                message=_message(policy, Violation(pointer, True, hit.detail)),
+                references=policy.references,
+                laws=policy.laws,
+                fingerprint=fingerprint(policy.id, check.display, hit.digest, str(occurrence)),
+                remediation=policy.remediation,
+            )
+        )
+
+
+def _pointer_at(documents: list[Document], position: Position) -> str:
+    owner = next((d for d in reversed(documents) if d.start.line <= position.line), None)
+    return owner.pointer_at(position.line, position.column) if owner else ""
+
+
+# --- waivers --------------------------------------------------------------------------
+
+
+def _waive(check: _FileCheck, text: str) -> FileReport:
+    try:
+        waivers = [*inline_waivers(check.display, text, check.metadata_spans), *check.options.waivers]
+    except WaiverSyntaxError as error:
+        check.error(error.message, error.line, 1)
+        waivers = list(check.options.waivers)
+    outcome = apply_waivers(check.findings, waivers, check.options.as_of)
+    inline = frozenset(w.source for w in waivers if w.file == check.display)
+    results = [SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems]
+    systems = tuple(_waived_statuses(system, outcome.findings) for system in results)
+    return FileReport(
+        check.display,
+        len(check.documents),
+        systems,
+        outcome.findings,
+        tuple(check.errors),
+        used_waivers=outcome.used,
+        inline_waivers=inline,
+    )
+
+
+def _waived_statuses(system: SystemResult, findings: tuple[Finding, ...]) -> SystemResult:
+    """A pair whose every finding is waived shows as waived."""
+    own = [f for f in findings if f.system == system.system and f.file == system.file]
+    statuses = tuple(
+        (policy, WAIVED if _all_waived([f for f in own if f.policy == policy]) else status)
+        for policy, status in system.statuses
+    )
+    return SystemResult(system.file, system.system, system.line, statuses)
+
+
+def _all_waived(findings: list[Finding]) -> bool:
+    return bool(findings) and all(f.waiver is not None for f in findings)

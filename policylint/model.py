@@ -1,0 +1,490 @@
+"""The system descriptor: one information system, declared by the team that runs it.
+
+Every field is optional below the envelope: a fact a policy needs and the descriptor does
+not declare makes that policy fail as "not declared", pointing at the section where the
+fact belongs. Keys are camelCase in YAML, as in Kubernetes and Backstage.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic.alias_generators import to_camel
+
+API_VERSION = "policylint/v1"
+KIND = "InformationSystem"
+
+Date = Annotated[date, Strict(False)]
+Count = Annotated[int, Strict(), Field(ge=0)]
+Days = Annotated[int, Strict(), Field(ge=0)]
+Hours = Annotated[float, Field(ge=0)]
+Flag = Annotated[bool, Strict()]
+Text = Annotated[str, Strict(), Field(min_length=1)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=False,
+        frozen=True,
+        defer_build=True,
+    )
+
+
+# --- authentication -------------------------------------------------------------------
+
+AccountSource = Literal["nationalId", "birthday", "phone", "email", "employeeId", "assigned", "chosenByUser", "random"]
+PasswordSource = Literal["nationalId", "birthday", "phone", "rule", "fixed", "random", "chosenByUser"]
+
+
+class SampleCredential(Section):
+    account: Text
+    password: str | None = Field(
+        default=None, description="A sample issued password (checked for weakness, never printed whole)."
+    )
+
+
+class DefaultCredentials(Section):
+    issued: Flag | None = Field(
+        default=None, description="Whether the system issues default accounts or passwords to users."
+    )
+    account_source: AccountSource | None = Field(default=None, description="What a default account name is made from.")
+    password_source: PasswordSource | None = Field(default=None, description="What a default password is made from.")
+    password_length: Count | None = Field(default=None, description="Length of a random default password.")
+    change_at_first_login: Flag | None = Field(
+        default=None, description="Whether users must change the default password at first login."
+    )
+    samples: list[SampleCredential] | None = None
+
+
+class Mfa(Section):
+    enabled: Flag | None = None
+    methods: list[Literal["totp", "sms", "citizenCertificate", "mobileId", "fido2", "email"]] | None = None
+
+
+class PasswordStorage(Section):
+    algorithm: (
+        Literal[
+            "argon2",
+            "bcrypt",
+            "scrypt",
+            "pbkdf2",
+            "sha512",
+            "sha256",
+            "sha1",
+            "md5",
+            "reversible",
+            "plaintext",
+        ]
+        | None
+    ) = None
+
+
+class ResetTokens(Section):
+    one_time: Flag | None = None
+    expires_minutes: Count | None = None
+
+
+class Authentication(Section):
+    default_credentials: DefaultCredentials | None = None
+    password_generation: Literal["random", "chosenByUser", "rule", "fixed"] | None = Field(
+        default=None,
+        description="How passwords the agency issues (staff mailboxes, service accounts) are generated.",
+    )
+    shared_accounts: Flag | None = None
+    mfa: Mfa | None = None
+    password_storage: PasswordStorage | None = None
+    reset_tokens: ResetTokens | None = None
+
+
+class PasswordPolicy(Section):
+    min_length: Count | None = None
+    character_classes: Annotated[int, Strict(), Field(ge=1, le=4)] | None = None
+    max_age_days: Days | None = None
+    min_age_days: Days | None = None
+    history: Count | None = Field(default=None, description="How many previous passwords may not be reused.")
+    blocklist: Flag | None = Field(
+        default=None, description="New passwords are checked against common and breached passwords."
+    )
+
+
+# --- login protection and monitoring --------------------------------------------------
+
+
+class RateLimit(Section):
+    per_ip_per_minute: Count | None = Field(
+        default=None, description="Login and password-change attempts allowed per source IP per minute."
+    )
+    per_account_per_minute: Count | None = Field(
+        default=None, description="Login attempts allowed per account per minute."
+    )
+
+
+class Lockout(Section):
+    enabled: Flag | None = None
+    threshold: Count | None = Field(default=None, description="Failed logins that lock the account.")
+    duration_minutes: Count | None = Field(default=None, description="How long a locked account stays locked.")
+
+
+AntiAutomation = Literal[
+    "captcha",
+    "rateLimit",
+    "quota",
+    "authentication",
+    "deviceFingerprint",
+    "behaviourAnalysis",
+    "proofOfWork",
+    "waf",
+]
+
+
+class AutomationBlocking(Section):
+    enabled: Flag | None = None
+    methods: list[AntiAutomation] | None = None
+
+
+class LoginProtection(Section):
+    rate_limit: RateLimit | None = None
+    lockout: Lockout | None = None
+    automation_blocking: AutomationBlocking | None = None
+
+
+class IpTraffic(Section):
+    monitored: Flag | None = None
+    interval_minutes: Count | None = None
+
+
+class Alerts(Section):
+    many_accounts_from_one_ip: Flag | None = None
+    foreign_ip_login: Flag | None = None
+    mass_password_change: Flag | None = None
+
+
+class LogReview(Section):
+    interval_days: Days | None = None
+    soc: Flag | None = Field(
+        default=None, description="Logs are monitored continuously by a security operations centre."
+    )
+
+
+class OnCall(Section):
+    contact: Text | None = None
+
+
+class Monitoring(Section):
+    ip_traffic: IpTraffic | None = None
+    alerts: Alerts | None = None
+    log_review: LogReview | None = None
+    alert_channels: list[Text] | None = None
+    on_call: OnCall | None = None
+    input_filtering: Literal["waf", "application", "none"] | None = Field(
+        default=None, description="Web application firewall or input filtering in front of the system."
+    )
+
+
+AuditEvent = Literal[
+    "login",
+    "logout",
+    "failedLogin",
+    "passwordChange",
+    "dataAccess",
+    "dataChange",
+    "export",
+    "print",
+    "admin",
+    "query",
+]
+AuditField = Literal["eventType", "time", "source", "user", "target", "result", "purpose"]
+
+
+class AuditLogging(Section):
+    enabled: Flag | None = None
+    retention_days: Days | None = None
+    events: list[AuditEvent] | None = None
+    fields: list[AuditField] | None = None
+    access_restricted: Flag | None = None
+    integrity: Literal["none", "hash", "signature", "worm"] | None = None
+    separate_system: Flag | None = None
+    clock_sync: Flag | None = None
+
+
+class SecurityAudit(Section):
+    interval_days: Days | None = None
+    last_audit: Date | None = None
+
+
+# --- personal data and incidents ------------------------------------------------------
+
+
+class DataCategory(Section):
+    name: Text
+    purpose: Text | None = None
+    fields: list[Text] | None = None
+
+
+class RiskAssessment(Section):
+    last_assessed: Date | None = None
+    interval_days: Days | None = None
+
+
+class BreachNotification(Section):
+    procedure: Flag | None = None
+    notify_subjects: Flag | None = None
+    notify_within_days: Days | None = None
+
+
+class PersonalData(Section):
+    categories: list[DataCategory] | None = None
+    risk_assessment: RiskAssessment | None = None
+    breach_notification: BreachNotification | None = None
+
+
+class IncidentResponse(Section):
+    plan: Flag | None = None
+    contacts: list[Text] | None = None
+    report_within_hours: Hours | None = None
+    contain_within_hours: Hours | None = None
+
+
+class Training(Section):
+    last_training: Date | None = None
+    hours_per_year: Hours | None = None
+
+
+class Drills(Section):
+    last_reporting_drill: Date | None = None
+    last_social_engineering_drill: Date | None = None
+
+
+# --- data flows and access ------------------------------------------------------------
+
+Channel = Literal[
+    "https", "sftp", "ftps", "api", "vpn", "encryptedEmail", "email", "ftp", "http", "fax", "removableMedia"
+]
+Encryption = Literal["none", "tls1.0", "tls1.1", "tls1.2", "tls1.3", "endToEnd"]
+TransferField = Literal["receiver", "sender", "time", "content", "remoteIp"]
+
+
+class TransferLogging(Section):
+    enabled: Flag | None = None
+    fields: list[TransferField] | None = None
+
+
+class DataFlow(Section):
+    name: Text
+    personal_data: Flag | None = None
+    sensitive: Flag | None = None
+    channel: Channel | None = None
+    encryption: Encryption | None = None
+    remote: Flag | None = None
+    logging: TransferLogging | None = None
+
+
+class PrivilegeReview(Section):
+    interval_days: Days | None = None
+    last_review: Date | None = None
+
+
+class Role(Section):
+    name: Text
+    access: Literal["scoped", "unrestricted"] | None = None
+    purposes: list[Text] | None = None
+
+
+class AccessControl(Section):
+    privilege_review: PrivilegeReview | None = None
+    roles: list[Role] | None = None
+    record_access: Literal["ownerOnly", "roleScoped", "anyAuthenticated", "public"] | None = Field(
+        default=None,
+        description="Who may read an applicant's record: only its owner (no IDOR), a scoped role, or anyone.",
+    )
+    idle_account_disable_days: Days | None = None
+
+
+class VulnerabilityManagement(Section):
+    scan_interval_days: Days | None = None
+    last_scan: Date | None = None
+    patch_within_days: Days | None = None
+
+
+class Reconciliation(Section):
+    enabled: Flag | None = None
+    period_days: Days | None = None
+
+
+class DataIo(Section):
+    audited: Flag | None = Field(
+        default=None, description="Input and output of applicant data is supervised and audited."
+    )
+    reconciliation: Reconciliation | None = None
+    removable_media: Literal["blocked", "controlled", "unrestricted"] | None = None
+    removable_media_logged: Flag | None = None
+
+
+class Notifications(Section):
+    encrypted: Flag | None = None
+    logged: Flag | None = None
+
+
+class RemoteAccess(Section):
+    monitored: Flag | None = None
+    audited: Flag | None = None
+
+
+class OnlineService(Section):
+    enabled: Flag | None = None
+    identification: Literal["none", "password", "citizenCertificate", "mobileId", "mfa"] | None = None
+    notifications: Notifications | None = None
+    remote_access: RemoteAccess | None = None
+
+
+# --- disclosure, downloads, backups, vendors, counters --------------------------------
+
+
+class DisclosedField(Section):
+    name: Text
+    kind: Literal["name", "address", "nationalId", "phone", "email", "birthday", "other"] | None = None
+    treatment: Literal["full", "masked", "deidentified", "omitted"] | None = None
+
+
+class UsageReview(Section):
+    interval_days: Days | None = None
+    last_review: Date | None = None
+
+
+class PublicDisclosure(Section):
+    enabled: Flag | None = None
+    fields: list[DisclosedField] | None = None
+    usage_review: UsageReview | None = None
+
+
+class Downloads(Section):
+    enabled: Flag | None = Field(
+        default=None, description="Records can be downloaded by the public or private businesses."
+    )
+    bulk_download: Flag | None = Field(default=None, description="A batch or bulk download function is offered.")
+    max_records_per_request: Count | None = None
+    max_records_per_day: Count | None = None
+    anti_automation: list[AntiAutomation] | None = None
+
+
+class Backups(Section):
+    enabled: Flag | None = None
+    frequency_days: Days | None = None
+    last_tested: Date | None = None
+    offsite: Flag | None = None
+    encrypted: Flag | None = None
+    disposal_procedure: Flag | None = None
+    access_restricted: Flag | None = None
+
+
+ContractClause = Literal[
+    "confidentiality",
+    "securityRequirements",
+    "auditRight",
+    "incidentReporting",
+    "subcontracting",
+    "dataReturn",
+]
+
+
+class Vendor(Section):
+    name: Text
+    role: Literal["build", "operate", "maintain", "hosting"] | None = None
+    security_agreement: Flag | None = None
+    contract_clauses: list[ContractClause] | None = None
+    last_review: Date | None = None
+
+
+class CounterService(Section):
+    enabled: Flag | None = None
+    identity_verification: Flag | None = None
+    reason_verification: Flag | None = None
+    third_party_disclosure: Literal["writtenAuthorization", "prohibited", "unrestricted"] | None = None
+    printouts: Literal["filedWithCase", "destroyed", "filedOrDestroyed", "handedOut", "retained"] | None = None
+    sop: Flag | None = Field(default=None, description="A documented standard operating procedure for lookups.")
+
+
+class QueryLogging(Section):
+    enabled: Flag | None = None
+    fields: list[Literal["user", "purpose", "subject", "time", "matter"]] | None = None
+
+
+class Endpoints(Section):
+    wireless_input_devices: Literal["prohibited", "allowed"] | None = None
+
+
+class Database(Section):
+    encryption_at_rest: Flag | None = None
+    access_audited: Flag | None = None
+    last_internal_audit: Date | None = None
+
+
+# --- the envelope ---------------------------------------------------------------------
+
+
+class Spec(Section):
+    classification: Literal["public", "general", "sensitive", "classified"] | None = None
+    protection_grade: Literal["普", "中", "高"] | None = Field(
+        default=None,
+        description="Grade under the system protection baseline (資通系統防護基準): 普, 中 or 高.",
+    )
+    holds_personal_data: Flag | None = None
+    internet_facing: Flag | None = None
+    authentication: Authentication | None = None
+    password_policy: PasswordPolicy | None = None
+    login_protection: LoginProtection | None = None
+    monitoring: Monitoring | None = None
+    audit_logging: AuditLogging | None = None
+    security_audit: SecurityAudit | None = None
+    personal_data: PersonalData | None = None
+    incident_response: IncidentResponse | None = None
+    training: Training | None = None
+    drills: Drills | None = None
+    data_flows: list[DataFlow] | None = None
+    access_control: AccessControl | None = None
+    vulnerability_management: VulnerabilityManagement | None = None
+    data_io: DataIo | None = None
+    online_service: OnlineService | None = None
+    public_disclosure: PublicDisclosure | None = None
+    downloads: Downloads | None = None
+    backups: Backups | None = None
+    vendors: list[Vendor] | None = None
+    counter_service: CounterService | None = None
+    query_logging: QueryLogging | None = None
+    endpoints: Endpoints | None = None
+    database: Database | None = None
+
+
+class Metadata(Section):
+    name: Annotated[str, Strict(), Field(pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", max_length=253)]
+    title: Text | None = None
+    agency: Text
+    owner: Text | None = None
+    labels: dict[str, str] | None = None
+
+
+class Descriptor(Section):
+    """An information system descriptor (apiVersion policylint/v1, kind InformationSystem)."""
+
+    api_version: Literal["policylint/v1"]
+    kind: Literal["InformationSystem"]
+    metadata: Metadata
+    spec: Spec
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _empty_spec(cls, value: Any) -> Any:
+        """``spec:`` with every key commented out (the init template) is an empty spec."""
+        return {} if value is None else value
+
+
+def is_descriptor(data: Any) -> bool:
+    """A document is a descriptor when its apiVersion names policylint."""
+    if not isinstance(data, dict):
+        return False
+    api_version = data.get("apiVersion")
+    return isinstance(api_version, str) and api_version.split("/", 1)[0] == "policylint"

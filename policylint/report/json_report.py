@@ -1,0 +1,95 @@
+"""The JSON report: a stable contract, documented in docs/output.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from policylint.catalog import Catalog
+from policylint.results import FileError, Finding, RunReport, SystemResult
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    return json.dumps(as_data(run, catalog), ensure_ascii=False, indent=2) + "\n"
+
+
+def as_data(run: RunReport, catalog: Catalog) -> dict[str, Any]:
+    return {
+        "tool": {"name": "policylint", "version": run.tool_version},
+        "as_of": run.as_of.isoformat(),
+        "lang": run.lang,
+        "catalog": {"digest": catalog.digest, "policies": len(catalog.policies)},
+        "scanned": list(run.scanned),
+        "summary": {
+            "files": run.files,
+            "descriptors": len(run.systems),
+            "findings": len(run.findings),
+            "errors": len(run.errors),
+            "by_severity": run.by_severity(),
+        },
+        "findings": [finding_data(f, run.lang, run.no_waivers) for f in run.findings],
+        "errors": [error_data(e) for e in run.errors],
+        "warnings": list(run.warnings),
+        "systems": [system_data(s) for s in run.systems],
+        "baseline": baseline_data(run),
+    }
+
+
+def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[str, Any]:
+    data = {
+        "policy": finding.policy,
+        "severity": finding.severity,
+        "status": finding.status if no_waivers else finding.shown_status,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "pointer": finding.pointer,
+        "system": finding.system,
+        "message": finding.message(lang),
+        "messages": finding.message.as_dict(),
+        "remediation": finding.remediation.as_dict(),
+        "references": [{"case": r.case, "reminder": r.reminder} for r in finding.references],
+        "laws": list(finding.laws),
+        "fingerprint": finding.fingerprint,
+        "baselined": finding.baselined,
+    }
+    if finding.waiver is not None:
+        data["waiver"] = waiver_data(finding, no_waivers)
+    return data
+
+
+def waiver_data(finding: Finding, ignored: bool) -> dict[str, Any]:
+    waiver = finding.waiver
+    assert waiver is not None
+    return {
+        "reason": waiver.reason,
+        "owner": waiver.owner,
+        "expires": waiver.expires.isoformat(),
+        "source": waiver.source,
+        "status": finding.status,
+        "ignored": ignored,
+    }
+
+
+def baseline_data(run: RunReport) -> dict[str, Any] | None:
+    if run.baseline is None:
+        return None
+    return {"file": run.baseline.path, "known": run.baseline.known, "fixed": list(run.baseline.fixed)}
+
+
+def error_data(error: FileError) -> dict[str, Any]:
+    data: dict[str, Any] = {"file": error.file, "message": error.message}
+    if error.line is not None:
+        data["line"] = error.line
+    if error.column is not None:
+        data["column"] = error.column
+    return data
+
+
+def system_data(system: SystemResult) -> dict[str, Any]:
+    return {
+        "file": system.file,
+        "line": system.line,
+        "system": system.system,
+        "results": dict(system.statuses),
+    }

@@ -1,0 +1,92 @@
+"""Text for people: one line a finding, grouped by file, and a summary line."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from policylint.catalog import Catalog
+from policylint.results import SEVERITIES, Finding, Localized, RunReport
+
+_COLORS = {
+    "critical": "\033[1;31m",
+    "high": "\033[31m",
+    "medium": "\033[33m",
+    "low": "\033[36m",
+    "info": "\033[2m",
+}
+_RESET = "\033[0m"
+# Control and bidirectional-override characters in a path: a newline could forge a finding
+# line, an escape sequence or an override could rewrite what the terminal shows.
+_UNSAFE_IN_PATH = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_FIX = Localized("修正", "fix")
+_WAIVED = Localized("已豁免", "waived")
+_BASELINED = Localized("基準線已知", "in baseline")
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    blocks = [_file_block(list(group), run.lang, color) for _, group in groupby(run.findings, key=lambda f: f.file)]
+    return "\n".join([*blocks, _summary(run)]) + "\n"
+
+
+def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
+    """The findings of one file; how to fix each policy follows its first finding."""
+    explained: set[str] = set()
+    lines = []
+    for finding in findings:
+        lines.append(_finding(finding, lang, color))
+        if finding.policy not in explained:
+            explained.add(finding.policy)
+            lines.append(f"    {_FIX(lang)}: {finding.remediation(lang)}\n")
+    return "".join(lines)
+
+
+def _finding(finding: Finding, lang: str, color: bool) -> str:
+    severity = finding.severity.upper()
+    if color:
+        severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
+    references = ", ".join(str(r) for r in finding.references)
+    line = (
+        f"{shown_path(finding.file)}:{finding.line}:{finding.column}: {severity} {finding.policy} "
+        f"{finding.message(lang)} [{references}]{_marks(finding, lang)}\n"
+    )
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        source = shown_path(waiver.source)
+        line += f"    {_WAIVED(lang)}: {waiver.reason} ({waiver.owner or '-'}, {waiver.expires}, {source})\n"
+    return line
+
+
+def shown_path(path: str) -> str:
+    """``path`` on one line, its control characters escaped as in Python (``\\n``, ``\\x1b``)."""
+    return _UNSAFE_IN_PATH.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), path)
+
+
+def _marks(finding: Finding, lang: str) -> str:
+    marks = [_WAIVED(lang)] if finding.waiver is not None else []
+    marks += [_BASELINED(lang)] if finding.baselined else []
+    return f" ({', '.join(marks)})" if marks else ""
+
+
+def _summary(run: RunReport) -> str:
+    return _counts(run) + _baseline(run)
+
+
+def _baseline(run: RunReport) -> str:
+    if run.baseline is None:
+        return ""
+    known, fixed = run.baseline.known, len(run.baseline.fixed)
+    if run.lang == "zh-TW":
+        return f"\n基準線 {run.baseline.path}：仍有 {known} 項已知發現，{fixed} 項已修正"
+    return f"\nbaseline {run.baseline.path}: {known} known findings remain, {fixed} entries fixed"
+
+
+def _counts(run: RunReport) -> str:
+    counts = run.by_severity()
+    parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+    descriptors, files, errors = len(run.systems), run.files, len(run.errors)
+    if run.lang == "zh-TW":
+        found = f"{len(run.findings)} 項發現（{parts}）" if run.findings else "沒有發現"
+        return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{found}，{errors} 個錯誤"
+    found = f"{len(run.findings)} findings ({parts})" if run.findings else "no findings"
+    return f"policylint: {found} in {descriptors} descriptors, {files} files; {errors} errors"

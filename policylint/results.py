@@ -1,0 +1,178 @@
+"""What a run produces: findings, errors and per-system results. Reporters read only these."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policylint.waivers import Waiver
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+LANGUAGES = ("zh-TW", "en")
+
+# Statuses of one (descriptor, policy) pair.
+PASSED = "passed"
+FAILED = "failed"
+NOT_DECLARED = "not_declared"
+NOT_APPLICABLE = "not_applicable"
+WAIVED = "waived"
+STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
+
+
+def fingerprint(*parts: str) -> str:
+    """Stable across runs and line moves: built from identities, never from positions."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """A text in Traditional Chinese and English."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh-TW" else self.en
+
+    def as_dict(self) -> dict[str, str]:
+        return {"zh-TW": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    case: str
+    reminder: int
+
+    def __str__(self) -> str:
+        return f"{self.case}-{self.reminder}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    policy: str
+    severity: str
+    status: str
+    file: str
+    line: int
+    column: int
+    pointer: str
+    system: str
+    message: Localized
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+    fingerprint: str
+    remediation: Localized
+    waiver: Waiver | None = None
+    baselined: bool = False
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.column, self.policy, self.pointer)
+
+    @property
+    def shown_status(self) -> str:
+        return WAIVED if self.waiver is not None else self.status
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line or 0, self.column or 0, self.message)
+
+    def __str__(self) -> str:
+        where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
+        return f"{self.file}{where}: error: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemResult:
+    """Every policy's status for one descriptor."""
+
+    file: str
+    system: str
+    line: int
+    statuses: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class FileReport:
+    file: str
+    documents: int = 0
+    systems: tuple[SystemResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    used_waivers: frozenset[str] = frozenset()
+    inline_waivers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """Findings already recorded in a baseline, and recorded ones that are gone."""
+
+    path: str
+    known: int
+    fixed: tuple[dict[str, str], ...]
+
+
+@dataclass
+class RunReport:
+    """Everything a reporter needs, sorted so that output is deterministic."""
+
+    tool_version: str
+    as_of: date
+    lang: str
+    fail_on: str
+    scanned: list[str] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    systems: list[SystemResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    no_waivers: bool = False
+    used_waivers: set[str] = field(default_factory=set)
+    declared_waivers: set[str] = field(default_factory=set)
+    baseline: BaselineSummary | None = None
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        self.documents += report.documents
+        self.systems.extend(report.systems)
+        self.findings.extend(report.findings)
+        self.errors.extend(report.errors)
+        self.used_waivers |= report.used_waivers
+        self.declared_waivers |= report.inline_waivers
+
+    def finish(self) -> RunReport:
+        self.scanned = sorted(set(self.scanned))
+        self.systems.sort(key=lambda system: (system.file, system.line))
+        self.findings.sort(key=Finding.sort_key)
+        self.errors.sort(key=FileError.sort_key)
+        unmatched = sorted(self.declared_waivers - self.used_waivers)
+        self.warnings = sorted(
+            {*self.warnings, *(f"{source}: warning: waiver matches no finding" for source in unmatched)}
+        )
+        return self
+
+    def by_severity(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def failing(self) -> list[Finding]:
+        """Findings that fail the run: at or above --fail-on, not waived, not in the baseline."""
+        threshold = SEVERITY_RANK[self.fail_on]
+        return [
+            f
+            for f in self.findings
+            if SEVERITY_RANK[f.severity] >= threshold and (f.waiver is None or self.no_waivers) and not f.baselined
+        ]

@@ -1,0 +1,230 @@
+"""Find the files to check and read them as text, refusing what is not safe to read.
+
+Walking always ends and never skips a file in silence:
+
+- a symbolic link to a directory met during a walk is not followed, so link loops cannot
+  trap it (a directory named on the command line is walked even when it is a link);
+- a link met during a walk whose name looks like a file to check is read when it leads to a
+  regular file, and is an error naming the link otherwise (broken, a loop, a pipe);
+- a directory that cannot be listed is an error naming it;
+- named pipes, sockets and devices are never opened: they are errors naming them.
+
+Git-ignored files are skipped inside a work tree.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import stat
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DESCRIPTOR_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRECTORIES = {
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+}
+_OTHER_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+# Not even opened non-blocking would a FIFO stall us; O_NOCTTY keeps a terminal from being adopted.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+_WIDE_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+@dataclass(frozen=True)
+class SourceError(Exception):
+    message: str
+
+
+def read_source(path: str, max_bytes: int) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark), or a SourceError."""
+    info = _stat(path)
+    _require_regular(path, info.st_mode)
+    _require_size(info.st_size, max_bytes)
+    return decode(_read(path, max_bytes))
+
+
+def _stat(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise SourceError("broken symbolic link (its target does not exist)") from None
+        raise SourceError("no such file or directory") from None
+    except OSError as error:
+        raise SourceError(_problem(error)) from None
+
+
+def _problem(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop (too many levels of symbolic links)"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _require_regular(path: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise SourceError(_directory_problem(path))
+    kind = next((name for is_kind, name in _OTHER_FILE_KINDS if is_kind(mode)), "not a file")
+    raise SourceError(f"not a regular file ({kind}); not read")
+
+
+def _directory_problem(path: str) -> str:
+    """A directory reaches the reader only when the walk could not list it: say why."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as error:
+        return f"cannot list directory: {error.strerror or error}"
+    return "is a directory, not a file"
+
+
+def _require_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise SourceError(f"file is {size} bytes, over the limit of {max_bytes} (setting max-file-size)")
+
+
+def _read(path: str, max_bytes: int) -> bytes:
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise SourceError(_problem(error)) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        # What was checked before opening may have been swapped since: check what was opened.
+        _require_regular(path, os.fstat(descriptor).st_mode)
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise SourceError(_problem(error)) from None
+    if len(data) > max_bytes:
+        raise SourceError(f"file grew while being read, over the limit of {max_bytes} (setting max-file-size)")
+    return data
+
+
+def decode(data: bytes) -> str:
+    for mark, encoding in _WIDE_ENCODINGS:
+        if data.startswith(mark):
+            raise SourceError(f"{encoding} text; save it as UTF-8")
+    if b"\0" in data:
+        raise SourceError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(f"not UTF-8 text (invalid byte at line {line}, byte offset {error.start})") from None
+
+
+def display_name(path: str) -> str:
+    """``path`` as reports can show it: bytes of a file name that are not UTF-8 become ``\\xNN``.
+
+    The operating system hands such names over as lone surrogates, which no UTF-8 report
+    can hold; the file itself is still read through the original ``path``.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return os.fsencode(path).decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Discovery:
+    files: list[str]
+    missing: list[str]
+
+
+def discover(paths: Iterable[str], suffixes: tuple[str, ...] = DESCRIPTOR_SUFFIXES) -> Discovery:
+    """Files named on the command line are kept as given; directories are walked."""
+    files: list[str] = []
+    missing: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            files.extend(_not_ignored(sorted(_walk(path, suffixes)), path))
+        elif os.path.lexists(path):
+            files.append(path)
+        else:
+            missing.append(path)
+    return Discovery(sorted(set(files)), missing)
+
+
+def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[str]:
+    """Matching files under ``top``, and the directories that cannot be listed.
+
+    Iterative (os.walk recurses once per level before Python 3.12, and a tree thousands of
+    levels deep is easy to commit) and never follows a link to a directory.
+    """
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError:
+            yield directory  # read_source turns it into an error naming the directory
+            continue
+        subdirectories = []
+        for entry in entries:
+            if _is_directory(entry):
+                if not entry.is_symlink() and entry.name not in SKIPPED_DIRECTORIES:
+                    subdirectories.append(entry.path)
+            elif entry.name.lower().endswith(suffixes):
+                yield entry.path
+        pending.extend(sorted(subdirectories, reverse=True))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a link loop or an unreadable target: the reader reports it as a file
+        return False
+
+
+def _not_ignored(files: list[str], top: str) -> list[str]:
+    """Drop the files git ignores, when ``top`` lies inside a work tree."""
+    if not files or not _in_work_tree(top):
+        return files
+    absolute = {os.path.abspath(f): f for f in files}
+    try:
+        result = subprocess.run(
+            ["git", "check-ignore", "-z", "--stdin"],
+            input=os.fsencode("\0".join(absolute)) + b"\0",
+            capture_output=True,
+            check=False,
+            timeout=60,
+            cwd=top,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return files
+    if result.returncode not in (0, 1):
+        return files
+    ignored = {os.fsdecode(item) for item in result.stdout.split(b"\0")}
+    return [relative for full, relative in absolute.items() if full not in ignored]
+
+
+def _in_work_tree(path: str) -> bool:
+    current = Path(path).resolve()
+    return any((parent / ".git").exists() for parent in (current, *current.parents))

@@ -1,0 +1,150 @@
+"""The catalog refuses invalid policies with file:line, and checks references both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policylint.catalog import Catalog, CatalogError, load_catalog
+from tests.conftest import Result
+
+Write = Callable[[str, str], Path]
+
+POLICY = """\
+id: agency-mfa
+severity: medium
+title: {zh-TW: 多因子驗證, en: Multi-factor authentication}
+message: {zh-TW: 未啟用多因子驗證, en: MFA is not enabled}
+remediation: {zh-TW: 啟用 MFA, en: Enable MFA}
+references:
+  - {case: "TC-1", reminder: 1}
+laws: [ACT-1]
+assert:
+  fact: /spec/authentication/mfa/enabled
+  op: equals
+  value: true
+"""
+
+GUIDELINE = """\
+id: agency-rules
+title: {zh-TW: 機關規範, en: Agency rules}
+laws:
+  - {id: ACT-1, zh-TW: 資通安全管理法, en: Cyber Security Management Act}
+cases:
+  - id: TC-1
+    title: {zh-TW: 案例, en: Case}
+    summary: {zh-TW: 摘要, en: Summary}
+    laws: [ACT-1]
+    reminders:
+      - number: 1
+        text: {zh-TW: 啟用多因子驗證, en: Enable MFA}
+        policies: [agency-mfa]
+"""
+
+
+def _load(write: Write, policy: str = POLICY, guideline: str = GUIDELINE) -> Catalog:
+    policy_path = write("extra/agency-mfa.yaml", policy)
+    write("extra/guideline.yaml", guideline)
+    return load_catalog([policy_path.parent])
+
+
+def test_extra_directory_with_its_own_guideline_joins_the_catalog(write: Write) -> None:
+    catalog = _load(write)
+    assert "agency-mfa" in catalog.policies
+    assert catalog.case("TC-1") is not None
+
+
+def test_invalid_policy_is_refused_with_file_line_and_why(write: Write) -> None:
+    with pytest.raises(CatalogError) as raised:
+        _load(write, POLICY.replace("severity: medium", "severity: urgent"))
+    error = raised.value
+    assert error.file.endswith("agency-mfa.yaml")
+    assert (error.line, error.column) == (2, 1)
+    assert "severity" in error.message and "urgent" in error.message
+
+
+def test_unknown_operator_is_refused(write: Write) -> None:
+    with pytest.raises(CatalogError) as raised:
+        _load(write, POLICY.replace("op: equals", "op: roughly"))
+    assert raised.value.line == 11
+
+
+def test_unknown_parameter_is_refused(write: Write) -> None:
+    with pytest.raises(CatalogError, match="unknown parameter 'nope'"):
+        _load(write, POLICY.replace("value: true", "value: {param: nope}"))
+
+
+def test_citing_a_reminder_that_does_not_exist_is_refused(write: Write) -> None:
+    with pytest.raises(CatalogError, match="cites TC-1-9, which no guideline defines") as raised:
+        _load(write, POLICY.replace("reminder: 1}", "reminder: 9}"))
+    assert raised.value.line == 7
+
+
+def test_reminder_naming_a_missing_policy_is_refused(write: Write) -> None:
+    guideline = GUIDELINE.replace("policies: [agency-mfa]", "policies: [agency-mfa, agency-typo]")
+    with pytest.raises(CatalogError, match="names policy 'agency-typo', which does not exist"):
+        _load(write, guideline=guideline)
+
+
+def test_reminder_without_policy_is_refused(write: Write) -> None:
+    guideline = GUIDELINE + "      - number: 2\n        text: {zh-TW: 二, en: two}\n        policies: []\n"
+    with pytest.raises(CatalogError, match="reminder TC-1-2 has no policy"):
+        _load(write, guideline=guideline)
+
+
+def test_law_outside_the_case_is_refused(write: Write) -> None:
+    with pytest.raises(CatalogError, match="law 'ACT-2' is not among the laws"):
+        _load(write, POLICY.replace("laws: [ACT-1]", "laws: [ACT-1, ACT-2]"))
+
+
+def test_duplicate_policy_id_is_refused(write: Write) -> None:
+    write("extra/copy.yaml", POLICY)
+    with pytest.raises(CatalogError, match="is also defined in"):
+        _load(write)
+
+
+def test_cli_reports_an_invalid_extra_policy_directory(run: Callable[..., Result], write: Write) -> None:
+    path = write("extra/agency-mfa.yaml", POLICY.replace("severity: medium", "severity: urgent"))
+    result = run("rules", "--policies", str(path.parent))
+    assert result.code == 2
+    assert f"{path}:2:1: invalid policy at /severity" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_parameter_overrides_apply_and_are_type_checked() -> None:
+    catalog = load_catalog(overrides={"login-rate-limit": {"maxFailures": 3}})
+    assert catalog.policies["login-rate-limit"].parameters["maxFailures"] == 3
+    with pytest.raises(CatalogError, match="no str parameter 'maxFailures'"):
+        load_catalog(overrides={"login-rate-limit": {"maxFailures": "3"}})
+
+
+def test_builtin_policies_cite_only_their_cases_laws(catalog: Catalog) -> None:
+    for policy in catalog.policies.values():
+        case_laws = {law for ref in policy.references for law in catalog.case(ref.case).laws}  # type: ignore[union-attr]
+        assert set(policy.laws) <= case_laws, policy.id
+
+
+def test_validated_catalog_is_cached_and_invalidated_when_a_file_changes(
+    write: Write, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import policylint.catalog as catalog_module
+
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
+    policy_path = write("extra/agency-mfa.yaml", POLICY)
+    write("extra/guideline.yaml", GUIDELINE)
+    first = load_catalog([policy_path.parent])
+
+    def no_parsing(path: Path) -> None:
+        raise AssertionError(f"parsed {path} although the cache was fresh")
+
+    monkeypatch.setattr(catalog_module, "_load_one", no_parsing)
+    second = load_catalog([policy_path.parent])
+    assert second.digest == first.digest and list(second.policies) == list(first.policies)
+
+    monkeypatch.undo()
+    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
+    policy_path.write_text(POLICY.replace("severity: medium", "severity: urgent"), encoding="utf-8")
+    with pytest.raises(CatalogError, match="urgent"):
+        load_catalog([policy_path.parent])

@@ -1,0 +1,194 @@
+"""The command line as a user meets it: exit codes, formats, options, and no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from policylint import __version__
+from tests.conftest import AS_OF, DESCRIPTOR_HEAD, EXAMPLES, ROOT, Result
+
+Run = Callable[..., Result]
+Write = Callable[[str, str], Path]
+REPORT_SCHEMA = json.loads((ROOT / "policylint" / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+CLEAN = DESCRIPTOR_HEAD + "  downloads:\n    enabled: false\n"
+
+
+def _json(result: Result) -> dict:  # type: ignore[type-arg]
+    report = json.loads(result.out)
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
+    return report  # type: ignore[no-any-return]
+
+
+def test_examples_exit_1_and_name_every_headline_policy(run: Run) -> None:
+    result = run("check", str(EXAMPLES), "--as-of", AS_OF, "--lang", "en")
+    assert result.code == 1
+    for expected in (
+        "20170101-job-portal.yaml:18:7: CRITICAL default-credentials",
+        "20170101-job-portal.yaml:25:7: HIGH login-rate-limit",
+        "20170101-job-portal.yaml:28:5: HIGH audit-logging",
+        "20170106-public-register.yaml:35:5: HIGH bulk-download-cap",
+    ):
+        assert expected in result.out
+    assert "[20170101-3, 20170102-2]" in result.out
+    assert result.out.rstrip().splitlines()[-1].startswith("policylint: ")
+
+
+def test_exit_0_when_nothing_fails(run: Run, write: Write) -> None:
+    path = write("ok.yaml", CLEAN)
+    assert run("check", str(path), "--select", "bulk-download-cap").code == 0
+
+
+def test_fail_on_raises_the_threshold(run: Run) -> None:
+    path = str(EXAMPLES / "20170106-public-register.yaml")
+    assert run("check", path, "--select", "bulk-download-cap", "--fail-on", "high").code == 1
+    assert run("check", path, "--select", "bulk-download-cap", "--fail-on", "critical").code == 0
+
+
+def test_errors_win_over_findings_and_other_files_are_still_checked(run: Run, write: Write) -> None:
+    broken = write("broken.yaml", "a: [1, 2\n")
+    result = run("check", "--format", "json", "--as-of", AS_OF, str(broken), str(EXAMPLES / "20170101-job-portal.yaml"))
+    assert result.code == 2
+    report = _json(result)
+    assert report["errors"][0]["file"] == str(broken)
+    assert report["errors"][0]["line"] == 2
+    assert any(f["policy"] == "default-credentials" for f in report["findings"])
+    assert f"{broken}:2:1: error: invalid YAML" in result.err
+
+
+def test_missing_path_is_an_error(run: Run, tmp_path: Path) -> None:
+    result = run("check", str(tmp_path / "nope.yaml"))
+    assert result.code == 2
+    assert f"{tmp_path / 'nope.yaml'}: error: no such file or directory" in result.err
+
+
+def test_unknown_policy_in_select_is_a_usage_error(run: Run, write: Write) -> None:
+    result = run("check", str(write("ok.yaml", CLEAN)), "--select", "no-such-policy")
+    assert result.code == 2
+    assert "unknown policy: no-such-policy" in result.err
+
+
+def test_bad_option_value_exits_2(run: Run, write: Write) -> None:
+    with pytest.raises(SystemExit) as raised:
+        run("check", str(write("ok.yaml", CLEAN)), "--as-of", "29/11/2026")
+    assert raised.value.code == 2
+
+
+def test_json_contract(run: Run) -> None:
+    result = run("check", "--format", "json", "--as-of", AS_OF, "--lang", "en", str(EXAMPLES))
+    report = _json(result)
+    assert report["tool"] == {"name": "policylint", "version": __version__}
+    assert report["as_of"] == AS_OF
+    finding = next(f for f in report["findings"] if f["policy"] == "default-credentials" and f["line"] == 18)
+    assert finding["file"] == str(EXAMPLES / "20170101-job-portal.yaml")
+    assert finding["column"] == 7
+    assert finding["pointer"] == "/spec/authentication/defaultCredentials/accountSource"
+    assert finding["system"] == "job-matching-portal"
+    assert finding["references"] == [{"case": "20170101", "reminder": 1}]
+    assert finding["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
+    assert finding["message"] == finding["messages"]["en"]
+    assert report["summary"]["findings"] == len(report["findings"])
+    assert report["summary"]["by_severity"]["critical"] >= 1
+
+
+def test_fingerprints_do_not_depend_on_line_numbers(run: Run, write: Write) -> None:
+    text = DESCRIPTOR_HEAD + "  downloads:\n    enabled: true\n    bulkDownload: true\n"
+    first = _json(run("check", "--format", "json", "--select", "bulk-download-cap", str(write("a.yaml", text))))
+    moved = "# a comment that moves every line\n\n" + text
+    second = _json(run("check", "--format", "json", "--select", "bulk-download-cap", str(write("a.yaml", moved))))
+    assert [f["fingerprint"] for f in first["findings"]] == [f["fingerprint"] for f in second["findings"]]
+    assert [f["line"] for f in first["findings"]] != [f["line"] for f in second["findings"]]
+
+
+def test_not_applicable_is_reported_as_such(run: Run, write: Write) -> None:
+    report = _json(run("check", "--format", "json", "--select", "bulk-download-cap", str(write("a.yaml", CLEAN))))
+    assert report["systems"][0]["results"] == {"bulk-download-cap": "not_applicable"}
+
+
+def test_output_is_deterministic_and_path_order_does_not_matter(run: Run) -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*.yaml"))
+    first = run("check", "--format", "json", "--as-of", AS_OF, *files).out
+    second = run("check", "--format", "json", "--as-of", AS_OF, *reversed(files)).out
+    assert first == second
+
+
+def test_output_file_is_written(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = run("check", "--format", "json", "--output", str(target), "--as-of", AS_OF, str(EXAMPLES))
+    assert result.code == 1
+    assert result.out == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["summary"]["findings"] > 0
+
+
+def test_lang_switches_messages(run: Run) -> None:
+    path = str(EXAMPLES / "20170101-job-portal.yaml")
+    assert "預設帳號或密碼可被推測" in run("check", path, "--lang", "zh-TW").out
+    assert "Default accounts or passwords can be guessed" in run("check", path, "--lang", "en").out
+
+
+def test_select_and_ignore(run: Run) -> None:
+    path = str(EXAMPLES / "20170101-job-portal.yaml")
+    only = _json(run("check", "--format", "json", "--select", "audit-logging", path))
+    assert {f["policy"] for f in only["findings"]} == {"audit-logging"}
+    without = _json(run("check", "--format", "json", "--ignore", "audit-logging,default-credentials", path))
+    assert {"audit-logging", "default-credentials"}.isdisjoint(f["policy"] for f in without["findings"])
+    assert "login-rate-limit" in {f["policy"] for f in without["findings"]}
+    selected = ("--select", "login-rate-limit,audit-logging", "--ignore", "audit-logging")
+    both = _json(run("check", "--format", "json", *selected, path))
+    assert {f["policy"] for f in both["findings"]} == {"login-rate-limit"}
+
+
+def test_no_colour_unless_a_terminal(run: Run) -> None:
+    assert "\033[" not in run("check", str(EXAMPLES)).out
+
+
+def test_rules_json_lists_every_policy(run: Run) -> None:
+    rules = json.loads(run("rules", "--format", "json").out)
+    ids = [rule["id"] for rule in rules]
+    assert ids == sorted(ids)
+    rule = next(r for r in rules if r["id"] == "login-rate-limit")
+    assert rule["severity"] == "high"
+    assert set(rule["title"]) == {"zh-TW", "en"}
+    assert rule["references"] == [{"case": "20170101", "reminder": 3}, {"case": "20170102", "reminder": 2}]
+    assert rule["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
+
+
+def test_explain_shows_case_reminder_laws_and_fix(run: Run) -> None:
+    result = run("explain", "default-credentials", "--lang", "zh-TW")
+    assert result.code == 0
+    assert "20170101" in result.out
+    assert "身分證字號" in result.out
+    assert "PDPA-12" in result.out
+    assert run("explain", "nope").code == 2
+
+
+def test_version(capsys: pytest.CaptureFixture[str], run: Run) -> None:
+    with pytest.raises(SystemExit) as raised:
+        run("--version")
+    assert raised.value.code == 0
+    assert capsys.readouterr().out.strip() == f"policylint {__version__}"
+
+
+@pytest.mark.parametrize("command", ["check", "rules", "explain", "schema"])
+def test_help_everywhere(run: Run, command: str) -> None:
+    with pytest.raises(SystemExit) as raised:
+        run(command, "--help")
+    assert raised.value.code == 0
+
+
+def test_python_dash_m_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "policylint", "check", str(EXAMPLES / "reference-system.yaml")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
