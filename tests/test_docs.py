@@ -1,0 +1,74 @@
+"""Generated documents are up to date, and the template and coverage tell the truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policylint.catalog import Catalog
+from policylint.docs import descriptor_fields
+from tests.conftest import ROOT, Result
+
+Run = Callable[..., Result]
+REGENERATE = "regenerate with: policylint docs {what} > docs/{file}"
+
+
+@pytest.mark.parametrize(("what", "file"), [("rules", "rules.md"), ("descriptor", "descriptor.md")])
+def test_generated_docs_are_not_stale(run: Run, what: str, file: str) -> None:
+    committed = (ROOT / "docs" / file).read_text(encoding="utf-8")
+    assert run("docs", what).out == committed, REGENERATE.format(what=what, file=file)
+
+
+def test_committed_schema_is_not_stale(run: Run) -> None:
+    committed = (ROOT / "docs" / "descriptor.schema.json").read_text(encoding="utf-8")
+    assert run("schema").out == committed, "regenerate with: policylint schema > docs/descriptor.schema.json"
+
+
+def test_descriptor_doc_lists_every_field(run: Run) -> None:
+    text = run("docs", "descriptor").out
+    spec = next(f for f in descriptor_fields() if f.path == "spec")
+    for section in spec.children:
+        assert f"| `{section.path}` |" in text
+
+
+def test_coverage_lists_all_37_reminders(run: Run, catalog: Catalog) -> None:
+    result = run("rules", "--coverage", "--lang", "en")
+    assert result.out.rstrip().splitlines()[-1] == "37 of 37 reminders covered"
+    rows = json.loads(run("rules", "--coverage", "--format", "json").out)
+    assert len(rows) == 37
+    assert all(row["covered"] for row in rows)
+    per_case = {case: sum(r["case"] == case for r in rows) for case in {r["case"] for r in rows}}
+    assert per_case == {"20170101": 9, "20170102": 5, "20170103": 6, "20170104": 7, "20170105": 5, "20170106": 5}
+
+
+def test_init_writes_a_template_that_checks(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "system.yaml"
+    assert run("init", str(target)).code == 0
+    text = target.read_text(encoding="utf-8")
+    spec = next(f for f in descriptor_fields() if f.path == "spec")
+    for section in spec.children:
+        assert f"  # {section.path.split('.')[-1]}:" in text
+    result = run("check", str(target))
+    assert result.code == 1
+    assert "error" not in result.err
+    assert run("init", str(target)).code == 2  # never overwrites without --force
+
+
+def test_init_template_uncommented_is_a_valid_descriptor_shape(run: Run) -> None:
+    template = run("init").out
+    assert template.startswith("# yaml-language-server: $schema=")
+    assert "apiVersion: policylint/v1" in template
+
+
+@pytest.mark.parametrize("lang", ["zh-TW", "en"])
+def test_explain_works_for_every_policy(run: Run, catalog: Catalog, lang: str) -> None:
+    for policy_id, policy in catalog.policies.items():
+        result = run("explain", policy_id, "--lang", lang)
+        assert result.code == 0
+        assert policy.title(lang) in result.out
+        for reference in policy.references:
+            assert reference.case in result.out
+        assert "{" not in policy.remediation(lang), f"{policy_id}: unfilled placeholder"

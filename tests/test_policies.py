@@ -1,0 +1,45 @@
+"""The built-in catalog, verified through its drop-in examples (the same code as `policylint verify`).
+
+tests/policies/<policy-id>/pass/*.yaml pass, not-applicable/*.yaml are not applicable, and
+fail/*.yaml list every finding they must produce as `# expect:` lines (policy, status,
+line:column, JSON pointer, references).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policylint.catalog import Catalog
+from policylint.verify import example_files, verify_example
+from tests.conftest import AS_OF_DATE
+
+EXAMPLES_DIR = Path(__file__).parent / "policies"
+EXAMPLES = example_files(EXAMPLES_DIR)
+
+
+@pytest.mark.parametrize(("policy", "kind", "path"), EXAMPLES, ids=[f"{p}/{k}/{f.name}" for p, k, f in EXAMPLES])
+def test_policy_example_behaves_as_declared(policy: str, kind: str, path: Path, catalog: Catalog) -> None:
+    result = verify_example(policy, kind, path, catalog, AS_OF_DATE)
+    assert result.problems == ()
+
+
+def test_every_policy_has_passing_and_failing_examples(catalog: Catalog) -> None:
+    kinds = {(policy, kind) for policy, kind, _ in EXAMPLES}
+    for policy_id, policy in catalog.policies.items():
+        assert (policy_id, "pass") in kinds, f"{policy_id} has no passing example"
+        assert (policy_id, "fail") in kinds, f"{policy_id} has no failing example"
+        if policy.applies is not None:
+            assert (policy_id, "not-applicable") in kinds, f"{policy_id} has no not-applicable example"
+
+
+def test_verify_reports_a_wrong_expectation(tmp_path: Path, catalog: Catalog) -> None:
+    source = EXAMPLES_DIR / "bulk-download-cap" / "fail" / "large-pages.yaml"
+    wrong = tmp_path / "bulk-download-cap" / "fail" / "large-pages.yaml"
+    wrong.parent.mkdir(parents=True)
+    wrong.write_text(source.read_text(encoding="utf-8").replace(" 12:5 ", " 13:5 "), encoding="utf-8")
+    result = verify_example("bulk-download-cap", "fail", wrong, catalog, AS_OF_DATE)
+    assert not result.ok
+    assert any(problem.startswith("missing finding: bulk-download-cap failed 13:5") for problem in result.problems)
+    assert any(problem.startswith("unexpected finding: bulk-download-cap failed 12:5") for problem in result.problems)
