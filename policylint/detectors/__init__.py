@@ -1,0 +1,1 @@
+"""Detectors of Taiwanese personal identifiers and guessable passwords, as pure functions."""

@@ -1,0 +1,136 @@
+"""File detectors: the Python checks for what policy data cannot express.
+
+They read the text of every configuration file (not only descriptors) and report hits with
+a location and a masked detail. A detected value never leaves this module whole: hits carry
+only a keyed hash of it, for fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from policylint.load import Document, Position, escape_pointer_token
+from policylint.results import Localized
+
+# Suffixes of the text configuration files that detectors read; dot-files such as `.env` too.
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".env", ".properties", ".ini", ".cfg", ".conf", ".toml", ".csv")
+STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
+FINGERPRINT_KEY = b"policylint/v1 identifier fingerprints"
+_ACCOUNT_KEYS = ("account", "username", "user", "login", "userid", "user_name", "帳號")
+_REFERENCE = re.compile(r"^(\$\{.*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>|\*+|\$ANSIBLE_VAULT.*|ENC\[.*\])$", re.S)
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[^\s=:#;\[]+)\s*[=:]\s*(?P<value>.*?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    position: Position
+    pointer: str
+    detail: Localized
+    digest: str
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    display: str
+    text: str
+    documents: tuple[Document, ...]
+    names: tuple[str, ...]
+
+
+Detector = Callable[[ScanInput], Iterator[Hit]]
+
+
+def is_config_file(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith(CONFIG_SUFFIXES) or lowered.rsplit("/", 1)[-1] == ".env"
+
+
+def keyed_digest(value: str) -> str:
+    return hmac.new(FINGERPRINT_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+# --- national ID and resident certificate numbers -------------------------------------
+
+_KINDS = {
+    "national-id": Localized("身分證字號", "national ID number"),
+    "resident-id-old": Localized("居留證號（舊式）", "resident certificate number (old format)"),
+    "resident-id-new": Localized("居留證號（新式）", "resident certificate number (2021 format)"),
+}
+
+
+def national_ids(scan: ScanInput) -> Iterator[Hit]:
+    from policylint.detectors.identifiers import find_identifiers, line_col, mask
+
+    for match in find_identifiers(scan.text):
+        line, column = line_col(scan.text, match.start)
+        kind = _KINDS.get(match.kind, _KINDS["national-id"])
+        detail = Localized(f"{kind.zh} {mask(match.value)}", f"{kind.en} {mask(match.value)}")
+        yield Hit(Position(line, column), "", detail, keyed_digest(match.value))
+
+
+# --- weak and rule-derived passwords --------------------------------------------------
+
+
+def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
+    if scan.display.lower().endswith(STRUCTURED_SUFFIXES):
+        for document in scan.documents:
+            yield from _structured_passwords(document, document.data, "", scan.names)
+    else:
+        yield from _line_passwords(scan)
+
+
+def _structured_passwords(document: Document, value: Any, pointer: str, names: tuple[str, ...]) -> Iterator[Hit]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _structured_passwords(document, item, f"{pointer}/{index}", names)
+    if not isinstance(value, dict):
+        return
+    account = next((str(value[k]) for k in _ACCOUNT_KEYS if isinstance(value.get(k), str)), None)
+    for key, item in value.items():
+        child = f"{pointer}/{escape_pointer_token(key)}"
+        if isinstance(item, str | int) and not isinstance(item, bool) and _is_password_key(str(key)):
+            hit = _judge(str(item), account, names, document.position(child), child)
+            if hit is not None:
+                yield hit
+        else:
+            yield from _structured_passwords(document, item, child, names)
+
+
+def _line_passwords(scan: ScanInput) -> Iterator[Hit]:
+    for number, line in enumerate(scan.text.splitlines(), start=1):
+        match = _ASSIGNMENT.match(line)
+        if match is None or line.lstrip().startswith(("#", ";", "//")):
+            continue
+        if _is_password_key(match.group("key")):
+            value = match.group("value").strip().strip("'\"")
+            hit = _judge(value, None, scan.names, Position(number, match.start("key") + 1), "")
+            if hit is not None:
+                yield hit
+
+
+def _is_password_key(key: str) -> bool:
+    from policylint.detectors.passwords import is_password_key
+
+    return bool(is_password_key(key))
+
+
+def _judge(value: str, account: str | None, names: tuple[str, ...], where: Position, pointer: str) -> Hit | None:
+    from policylint.detectors.passwords import weakness
+
+    if not value or _REFERENCE.match(value):
+        return None  # a reference to a secret, not a secret
+    weak = weakness(value, account=account, names=names)
+    if weak is None:
+        return None
+    return Hit(where, pointer, Localized(weak.detail_zh, weak.detail_en), keyed_digest(value))
+
+
+DETECTORS: dict[str, Detector] = {
+    "national-ids": national_ids,
+    "weak-passwords": weak_passwords,
+}
