@@ -1,0 +1,471 @@
+"""What the audit reports share: per case, per law and per system summaries, the compliance
+matrix, labels in both languages, and the evidence of a finding read back from its file.
+
+Nothing here evaluates a policy: everything is read from a finished ``RunReport`` and the
+catalog. Every text that comes from a scanned file or a message goes through :func:`safe`
+(or :func:`safe_source` for source lines) before any reporter shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policylint.catalog import Case, Catalog, Reminder
+from policylint.detectors.passwords import is_password_key
+from policylint.docs import reminders
+from policylint.mask import redact
+from policylint.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_DECLARED,
+    PASSED,
+    WAIVED,
+    Finding,
+    Localized,
+    Reference,
+    RunReport,
+    SystemResult,
+)
+
+ERROR = "error"
+# A reminder's cell shows the worst status over its policies, in this order.
+WORST_FIRST = (ERROR, FAILED, NOT_DECLARED, WAIVED, PASSED, NOT_APPLICABLE)
+# The order of status columns in the summaries.
+STATUS_COLUMNS = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED, ERROR)
+SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_DECLARED: "?", NOT_APPLICABLE: "—", WAIVED: "W", ERROR: "!"}
+EVIDENCE_RADIUS = 1
+MAX_SOURCE_LINE = 240
+_SECRET_MASK = "********"
+# Characters XML 1.0 forbids (and HTML reports as parse errors): C0 controls but tab, LF, CR;
+# lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SPACE = re.compile(r"\s+")
+_ASSIGNMENT = re.compile(
+    r"""^(?P<head>\s*(?:-\s+)?(?:export\s+)?["']?(?P<key>[^\s=:#;"'\[\]{},]+)["']?\s*[=:]\s*)(?P<value>\S.*?)\s*$"""
+)
+
+LABELS: dict[str, Localized] = {
+    "title": Localized("policylint 稽核報告", "policylint audit report"),
+    "as_of": Localized("檢查基準日", "Scan as of"),
+    "tool": Localized("工具版本", "Tool version"),
+    "digest": Localized("政策目錄摘要", "Catalog digest"),
+    "guideline": Localized("指引", "Guideline"),
+    "scope": Localized("檢查範圍", "Scope"),
+    "scanned": Localized("掃描路徑", "Paths scanned"),
+    "files": Localized("檔案", "Files"),
+    "descriptors": Localized("系統描述檔", "Descriptors"),
+    "policies": Localized("政策", "Policies"),
+    "findings": Localized("發現", "Findings"),
+    "errors": Localized("錯誤", "Errors"),
+    "warnings": Localized("警告", "Warnings"),
+    "by_case": Localized("依案例彙整", "Summary by case"),
+    "by_law": Localized("依法規彙整", "Summary by law"),
+    "by_system": Localized("依系統彙整", "Summary by system"),
+    "matrix": Localized("符合性矩陣（系統 × 叮嚀事項）", "Compliance matrix (systems × reminders)"),
+    "matrix_note": Localized(
+        "每格為該叮嚀事項所屬政策中最差的狀態。", "Each cell is the worst status over the reminder's policies."
+    ),
+    "reminder_texts": Localized("叮嚀事項內容", "Reminders"),
+    "details": Localized("發現明細", "Findings in detail"),
+    "case": Localized("案例", "Case"),
+    "reminders": Localized("叮嚀事項", "Reminders"),
+    "reminder": Localized("叮嚀事項", "Reminder"),
+    "law": Localized("法規", "Law"),
+    "name": Localized("名稱", "Name"),
+    "systems_affected": Localized("受影響系統", "Systems affected"),
+    "file": Localized("檔案", "File"),
+    "system": Localized("系統", "System"),
+    "severity": Localized("嚴重度", "Severity"),
+    "status": Localized("狀態", "Status"),
+    "location": Localized("位置", "Location"),
+    "message": Localized("訊息", "Message"),
+    "remediation": Localized("修正方式", "Remediation"),
+    "references": Localized("參照", "References"),
+    "laws": Localized("法規", "Laws"),
+    "evidence": Localized("原始內容（已遮罩）", "Source (masked)"),
+    "fingerprint": Localized("指紋", "Fingerprint"),
+    "waiver": Localized("豁免", "Waiver"),
+    "baselined": Localized("基準線已知", "In baseline"),
+    "none": Localized("無", "none"),
+    "no_system": Localized("（不屬於任何系統）", "(outside any system)"),
+    PASSED: Localized("通過", "passed"),
+    FAILED: Localized("未通過", "failed"),
+    NOT_DECLARED: Localized("未宣告", "not declared"),
+    NOT_APPLICABLE: Localized("不適用", "not applicable"),
+    WAIVED: Localized("已豁免", "waived"),
+    ERROR: Localized("無法評估", "error"),
+    "critical": Localized("嚴重", "critical"),
+    "high": Localized("高", "high"),
+    "medium": Localized("中", "medium"),
+    "low": Localized("低", "low"),
+    "info": Localized("資訊", "info"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    text = LABELS.get(key)
+    return text(lang) if text is not None else key
+
+
+# --- masking --------------------------------------------------------------------------
+
+
+def safe(text: str) -> str:
+    """``text`` with every personal identifier masked."""
+    return redact(text)
+
+
+def safe_source(line: str) -> str:
+    """A source line with identifiers masked and the value of any password-like key hidden."""
+    match = _ASSIGNMENT.match(line)
+    if match is not None and is_password_key(match.group("key")):
+        line = match.group("head") + _SECRET_MASK
+    if len(line) > MAX_SOURCE_LINE:
+        line = line[: MAX_SOURCE_LINE - 1] + "…"
+    return redact(line)
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters that XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
+def markdown_escape(text: str) -> str:
+    """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", _SPACE.sub(" ", text)).strip()
+    return "".join(_HTML_SPECIAL.get(character, character) for character in text)
+
+
+# --- statuses -------------------------------------------------------------------------
+
+
+def finding_status(finding: Finding, no_waivers: bool) -> str:
+    """The status a report shows: ``waived`` when a waiver applies and waivers count."""
+    return finding.status if no_waivers else finding.shown_status
+
+
+def worst(statuses: Iterable[str]) -> str | None:
+    present = set(statuses)
+    return next((status for status in WORST_FIRST if status in present), None)
+
+
+def references_text(references: Sequence[Reference], separator: str = ", ") -> str:
+    """``20170101-1, 20170102-2``: case and reminder numbers."""
+    return separator.join(str(reference) for reference in references)
+
+
+def law_name(catalog: Catalog, law: str, lang: str) -> str:
+    """``PDPA-12: 個人資料保護法第 12 條（…）``, or the bare id when the catalog does not name it."""
+    name = catalog.law_names.get(law)
+    return f"{law}: {name(lang)}" if name is not None else law
+
+
+def reference_detail(reference: Reference, catalog: Catalog, lang: str) -> str:
+    """``20170101-5 (case title): reminder text``, as much as the catalog knows."""
+    case = catalog.case(reference.case)
+    reminder = catalog.reminder(reference)
+    where = f"{reference} ({case.title(lang)})" if case is not None else str(reference)
+    return f"{where}: {reminder.text(lang)}" if reminder is not None else where
+
+
+def cases(catalog: Catalog) -> list[Case]:
+    return [case for guideline in catalog.guidelines for case in guideline.cases]
+
+
+# --- systems --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemRow:
+    """One descriptor (or a file's findings outside any descriptor) with every policy's status."""
+
+    file: str
+    system: str
+    line: int
+    statuses: dict[str, str]
+    findings: tuple[Finding, ...]
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def system_rows(run: RunReport) -> list[SystemRow]:
+    grouped = _findings_by_system(run.findings)
+    rows = [_row(run, result, grouped.pop((result.file, result.system), [])) for result in run.systems]
+    rows += [_orphan_row(run, key, found) for key, found in grouped.items()]
+    return sorted(rows, key=lambda row: (row.file, row.line, row.system))
+
+
+def _findings_by_system(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    grouped: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.file, finding.system), []).append(finding)
+    return grouped
+
+
+def _row(run: RunReport, result: SystemResult, findings: list[Finding]) -> SystemRow:
+    from_findings = _statuses_from_findings(findings, run.no_waivers)
+    statuses = {policy: status for policy, status in result.statuses}
+    if run.no_waivers:
+        statuses = {p: from_findings.get(p, s) if s == WAIVED else s for p, s in statuses.items()}
+    statuses = {**{p: s for p, s in from_findings.items() if p not in statuses}, **statuses}
+    return SystemRow(result.file, result.system, result.line, statuses, tuple(findings), Counter(statuses.values()))
+
+
+def _orphan_row(run: RunReport, key: tuple[str, str], findings: list[Finding]) -> SystemRow:
+    statuses = _statuses_from_findings(findings, run.no_waivers)
+    line = min(finding.line for finding in findings)
+    return SystemRow(key[0], key[1], line, statuses, tuple(findings), Counter(statuses.values()))
+
+
+def _statuses_from_findings(findings: Iterable[Finding], no_waivers: bool) -> dict[str, str]:
+    by_policy: dict[str, list[str]] = {}
+    for finding in findings:
+        by_policy.setdefault(finding.policy, []).append(finding_status(finding, no_waivers))
+    return {policy: _pair_status(statuses) for policy, statuses in sorted(by_policy.items())}
+
+
+def _pair_status(statuses: list[str]) -> str:
+    """A pair is waived only when every one of its findings is."""
+    if all(status == WAIVED for status in statuses):
+        return WAIVED
+    return worst(status for status in statuses if status != WAIVED) or FAILED
+
+
+# --- summaries ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    policies: tuple[str, ...]
+    counts: Counter[str]
+
+
+@dataclass(frozen=True)
+class LawRow:
+    law: str
+    policies: int
+    findings: int
+    counts: Counter[str]
+    systems: int
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    row: SystemRow
+    cells: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class Audit:
+    systems: tuple[SystemRow, ...]
+    cases: tuple[CaseRow, ...]
+    laws: tuple[LawRow, ...]
+    columns: tuple[Reminder, ...]
+    matrix: tuple[MatrixRow, ...]
+    statuses: tuple[str, ...]
+
+
+def audit(run: RunReport, catalog: Catalog) -> Audit:
+    rows = system_rows(run)
+    columns = tuple(reminders(catalog))  # every reminder of every guideline, in order
+    return Audit(
+        systems=tuple(rows),
+        cases=tuple(_case_row(case, catalog, rows) for case in cases(catalog)),
+        laws=tuple(_law_row(law, catalog, run) for law in _laws(catalog, run.findings)),
+        columns=columns,
+        matrix=tuple(MatrixRow(row, tuple(_cell(row, reminder) for reminder in columns)) for row in rows),
+        statuses=_status_columns(rows),
+    )
+
+
+def _status_columns(rows: Iterable[SystemRow]) -> tuple[str, ...]:
+    """Every status column but ``error``, which shows only when a policy could not be evaluated."""
+    seen = {status for row in rows for status in row.statuses.values()}
+    return tuple(status for status in STATUS_COLUMNS if status != ERROR or status in seen)
+
+
+def _case_row(case: Case, catalog: Catalog, rows: Iterable[SystemRow]) -> CaseRow:
+    policies = tuple(dict.fromkeys(p for r in case.reminders for p in r.policies if p in catalog.policies))
+    counts = Counter(row.statuses[policy] for row in rows for policy in policies if policy in row.statuses)
+    return CaseRow(case, policies, counts)
+
+
+def _laws(catalog: Catalog, findings: Iterable[Finding]) -> list[str]:
+    known = list(catalog.law_names)
+    return known + sorted({law for finding in findings for law in finding.laws} - set(known))
+
+
+def _law_row(law: str, catalog: Catalog, run: RunReport) -> LawRow:
+    citing = [finding for finding in run.findings if law in finding.laws]
+    return LawRow(
+        law=law,
+        policies=sum(law in policy.laws for policy in catalog.policies.values()),
+        findings=len(citing),
+        counts=Counter(finding_status(finding, run.no_waivers) for finding in citing),
+        systems=len({(finding.file, finding.system) for finding in citing}),
+    )
+
+
+def _cell(row: SystemRow, reminder: Reminder) -> str | None:
+    return worst(row.statuses[policy] for policy in reminder.policies if policy in row.statuses)
+
+
+def system_label(row: SystemRow, lang: str) -> str:
+    return safe(row.system) if row.system else label("no_system", lang)
+
+
+# --- evidence -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    number: int
+    text: str
+    focus: bool
+
+
+class SourceReader:
+    """Reads each file once and hands out masked lines around a finding."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str] | None] = {}
+
+    def around(self, finding: Finding, radius: int = EVIDENCE_RADIUS) -> tuple[SourceLine, ...]:
+        lines = self._read(finding.file)
+        if not lines or not 1 <= finding.line <= len(lines):
+            return ()
+        first, last = max(1, finding.line - radius), min(len(lines), finding.line + radius)
+        return tuple(
+            SourceLine(number, safe_source(lines[number - 1]), number == finding.line)
+            for number in range(first, last + 1)
+        )
+
+    def _read(self, file: str) -> list[str] | None:
+        if file not in self._lines:
+            try:
+                self._lines[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError, ValueError):
+                self._lines[file] = None
+        return self._lines[file]
+
+
+# --- facts shown for a finding and for the run ----------------------------------------
+
+
+def finding_facts(finding: Finding, catalog: Catalog, run: RunReport) -> list[tuple[str, str]]:
+    """Label and value of every fact of a finding that the audit reports show, masked."""
+    lang = run.lang
+    facts = [
+        (label("severity", lang), label(finding.severity, lang)),
+        (label("status", lang), label(finding_status(finding, run.no_waivers), lang)),
+        (label("system", lang), safe(finding.system) or label("no_system", lang)),
+        (label("message", lang), safe(finding.message(lang))),
+        (label("remediation", lang), safe(finding.remediation(lang))),
+        (label("references", lang), "; ".join(reference_detail(r, catalog, lang) for r in finding.references)),
+        (label("laws", lang), "; ".join(law_name(catalog, law, lang) for law in finding.laws)),
+        (label("fingerprint", lang), finding.fingerprint),
+    ]
+    return facts + _marks(finding, lang)
+
+
+def _marks(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    marks = []
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        owner = f", {safe(waiver.owner)}" if waiver.owner else ""
+        marks.append((label("waiver", lang), f"{safe(waiver.reason)} ({waiver.expires}{owner}; {safe(waiver.source)})"))
+    if finding.baselined:
+        marks.append((label("baselined", lang), "✓"))
+    return marks
+
+
+def run_facts(run: RunReport, catalog: Catalog) -> list[tuple[str, str]]:
+    """The header of an audit report: when, with what, on what."""
+    lang = run.lang
+    guidelines = "; ".join(guideline.title(lang) for guideline in catalog.guidelines)
+    return [
+        (label("as_of", lang), run.as_of.isoformat()),
+        (label("tool", lang), f"policylint {run.tool_version}"),
+        (label("digest", lang), catalog.digest or "-"),
+        (label("guideline", lang), guidelines or "-"),
+        (label("scanned", lang), ", ".join(safe(path) for path in run.scanned) or "-"),
+        (label("scope", lang), scope_text(run, catalog)),
+    ]
+
+
+def scope_text(run: RunReport, catalog: Catalog) -> str:
+    counts = [
+        (run.files, "files"),
+        (len(run.systems), "descriptors"),
+        (len(catalog.policies), "policies"),
+        (len(run.findings), "findings"),
+        (len(run.errors), "errors"),
+    ]
+    return ", ".join(f"{label(key, run.lang)} {count}" for count, key in counts)
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric_from: int | None = None  # the first column of counts, right-aligned
+
+    def is_numeric(self, column: int) -> bool:
+        return self.numeric_from is not None and column >= self.numeric_from
+
+
+def case_table(report: Audit, lang: str) -> Table:
+    headers = (label("case", lang), label("reminders", lang), label("policies", lang))
+    rows = tuple(
+        (
+            f"{row.case.id} {row.case.title(lang)}",
+            ", ".join(str(reminder.number) for reminder in row.case.reminders),
+            str(len(row.policies)),
+            *(str(row.counts[status]) for status in report.statuses),
+        )
+        for row in report.cases
+    )
+    return Table((*headers, *(label(status, lang) for status in report.statuses)), rows, numeric_from=2)
+
+
+def law_table(report: Audit, catalog: Catalog, lang: str) -> Table:
+    statuses = (FAILED, NOT_DECLARED, WAIVED)
+    headers = (label("law", lang), label("name", lang), label("policies", lang), label("findings", lang))
+    rows = tuple(
+        (
+            row.law,
+            name(lang) if (name := catalog.law_names.get(row.law)) else "-",
+            str(row.policies),
+            str(row.findings),
+            *(str(row.counts[status]) for status in statuses),
+            str(row.systems),
+        )
+        for row in report.laws
+    )
+    tail = (*(label(status, lang) for status in statuses), label("systems_affected", lang))
+    return Table((*headers, *tail), rows, numeric_from=2)
+
+
+def system_table(report: Audit, lang: str) -> Table:
+    headers = (label("file", lang), label("system", lang))
+    rows = tuple(
+        (
+            f"{safe(row.file)}:{row.line}",
+            system_label(row, lang),
+            *(str(row.counts[status]) for status in report.statuses),
+            str(len(row.findings)),
+        )
+        for row in report.systems
+    )
+    counts = (*(label(status, lang) for status in report.statuses), label("findings", lang))
+    return Table((*headers, *counts), rows, numeric_from=2)
+
+
+def legend(lang: str, statuses: Sequence[str]) -> list[tuple[str, str]]:
+    return [(SYMBOLS[status], label(status, lang)) for status in statuses]

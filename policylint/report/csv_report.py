@@ -1,0 +1,61 @@
+"""CSV for spreadsheets: a header row, then one finding a row.
+
+A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return) is prefixed with a single quote, so opening the file never runs
+anything (CWE-1236).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from policylint.catalog import Catalog
+from policylint.report.audit import finding_status, references_text, safe
+from policylint.results import Finding, RunReport
+
+COLUMNS = (
+    "policy",
+    "severity",
+    "status",
+    "file",
+    "line",
+    "column",
+    "system",
+    "references",
+    "laws",
+    "message",
+    "remediation",
+    "fingerprint",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(row(finding, run) for finding in run.findings)
+    return buffer.getvalue()
+
+
+def row(finding: Finding, run: RunReport) -> list[str | int]:
+    texts = {
+        "policy": finding.policy,
+        "severity": finding.severity,
+        "status": finding_status(finding, run.no_waivers),
+        "file": safe(finding.file),
+        "system": safe(finding.system),
+        "references": references_text(finding.references, ";"),
+        "laws": ";".join(finding.laws),
+        "message": safe(finding.message(run.lang)),
+        "remediation": safe(finding.remediation(run.lang)),
+        "fingerprint": finding.fingerprint,
+    }
+    numbers = {"line": finding.line, "column": finding.column}
+    return [numbers[name] if name in numbers else neutralise(texts[name]) for name in COLUMNS]
+
+
+def neutralise(cell: str) -> str:
+    """``cell``, with a single quote in front if a spreadsheet would take it for a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell

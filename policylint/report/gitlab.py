@@ -1,0 +1,72 @@
+"""GitLab Code Quality: the subset of the Code Climate issue format that GitLab reads.
+
+GitLab documents ``description``, ``check_name``, ``fingerprint``, ``severity`` (``info``,
+``minor``, ``major``, ``critical``, ``blocker``) and ``location.path`` with
+``location.lines.begin``; it ignores the other Code Climate fields. A file that could not be
+checked is reported too, as a ``blocker`` of the check ``policylint-error``: its policies
+were never evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from policylint.catalog import Catalog
+from policylint.report.audit import label, references_text, safe
+from policylint.results import FileError, Finding, RunReport
+
+SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
+ERROR_CHECK = "policylint-error"
+ERROR_SEVERITY = "blocker"
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    issues = [issue(finding, run) for finding in run.findings] + [error_issue(error) for error in run.errors]
+    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+
+
+def issue(finding: Finding, run: RunReport) -> dict[str, Any]:
+    return {
+        "type": "issue",
+        "description": _description(finding, run),
+        "check_name": finding.policy,
+        "fingerprint": _digest("finding", finding.fingerprint),
+        "severity": SEVERITIES[finding.severity],
+        "categories": ["Security"],
+        "location": {"path": gitlab_path(finding.file), "lines": {"begin": max(1, finding.line)}},
+    }
+
+
+def _description(finding: Finding, run: RunReport) -> str:
+    references = references_text(finding.references)
+    text = f"{safe(finding.message(run.lang))} [{references}]" if references else safe(finding.message(run.lang))
+    if finding.waiver is not None and not run.no_waivers:
+        text += f" ({label('waived', run.lang)}: {safe(finding.waiver.reason)})"
+    return text
+
+
+def error_issue(error: FileError) -> dict[str, Any]:
+    return {
+        "type": "issue",
+        "description": safe(error.message),
+        "check_name": ERROR_CHECK,
+        "fingerprint": _digest("error", error.file, str(error.line), str(error.column), error.message),
+        "severity": ERROR_SEVERITY,
+        "categories": ["Bug Risk"],
+        "location": {"path": gitlab_path(error.file), "lines": {"begin": max(1, error.line or 1)}},
+    }
+
+
+def _digest(*parts: str) -> str:
+    """An MD5 hex digest, the form GitLab's documentation shows; unique per issue, not a secret."""
+    return hashlib.md5("\0".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def gitlab_path(path: str) -> str:
+    """Relative to the repository, as GitLab links it: forward slashes, no leading ``./``."""
+    posix = path.replace("\\", "/")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return posix

@@ -1,0 +1,220 @@
+"""The audit report as one self-contained HTML page: inline CSS, no script, nothing fetched,
+laid out for A4 paper. Every text is escaped; computations live in ``audit``."""
+
+from __future__ import annotations
+
+import html
+from itertools import groupby
+
+from policylint.catalog import Catalog
+from policylint.report import audit
+from policylint.report.audit import Audit, SourceLine, SourceReader, Table, label, safe, xml_safe
+from policylint.results import SEVERITIES, Finding, RunReport
+
+# No resource may load from anywhere, whatever a report contains.
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
+_CSS = """
+:root { --ok: #1b7f3b; --bad: #b42318; --nd: #b54708; --na: #667085; --w: #6941c6; --err: #000;
+  --line: #d0d5dd; --soft: #f2f4f7; font-family: "Noto Sans TC", "Noto Sans CJK TC", "PingFang TC",
+  "Microsoft JhengHei", "Helvetica Neue", Arial, sans-serif; font-size: 10pt; color: #101828; }
+body { margin: 0 auto; max-width: 1180px; padding: 16px 24px; line-height: 1.45; }
+h1 { font-size: 18pt; margin: 0 0 8px; } h2 { font-size: 13pt; margin: 22px 0 8px;
+  border-bottom: 2px solid #101828; padding-bottom: 2px; break-after: avoid; }
+h3 { font-size: 11pt; margin: 16px 0 6px; break-after: avoid; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; }
+th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+thead { display: table-header-group; } tr { break-inside: avoid; }
+table.facts { width: auto; } table.facts th { width: 11em; }
+table.reminders { table-layout: fixed; } table.reminders tr > :first-child { width: 8em; white-space: nowrap; }
+.digest { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-break: break-all; }
+.cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; min-width: 84px; }
+.card b { display: block; font-size: 16pt; } .card span { color: #475467; font-size: 9pt; }
+table.matrix { table-layout: fixed; font-size: 8.5pt; }
+table.matrix th, table.matrix td { padding: 2px 1px; text-align: center; overflow-wrap: anywhere; }
+table.matrix th.sys, table.matrix td.sys { width: 17em; text-align: left; padding: 2px 4px;
+  overflow-wrap: anywhere; }
+table.matrix td.sys small { color: #475467; }
+.s-passed { color: var(--ok); background: #ecfdf3; }
+.s-failed { color: var(--bad); background: #fef3f2; font-weight: 700; }
+.s-not_declared { color: var(--nd); background: #fffaeb; } .s-not_applicable { color: var(--na); }
+.s-waived { color: var(--w); background: #f4f3ff; } .s-error { color: #fff; background: var(--err); }
+.legend span { margin-right: 12px; white-space: nowrap; }
+.legend b { display: inline-block; min-width: 1.4em; text-align: center; }
+.finding { border: 1px solid var(--line); border-radius: 4px; padding: 6px 10px; margin: 8px 0;
+  break-inside: avoid; }
+.finding.sev-critical { border-left: 6px solid #7a271a; } .finding.sev-high { border-left: 6px solid var(--bad); }
+.finding.sev-medium { border-left: 6px solid var(--nd); } .finding.sev-low { border-left: 6px solid #0e7090; }
+.finding.sev-info { border-left: 6px solid var(--na); }
+.finding h4 { margin: 0 0 4px; font-size: 10pt; word-break: break-all; }
+.finding dl { display: grid; grid-template-columns: 9em 1fr; gap: 1px 8px; margin: 0; }
+.finding dt { color: #475467; } .finding dd { margin: 0; overflow-wrap: anywhere; }
+pre { background: var(--soft); border: 1px solid var(--line); padding: 4px 6px; margin: 6px 0 0;
+  font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono CJK TC", monospace; font-size: 8.5pt;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+pre .focus { background: #fee4e2; display: inline-block; width: 100%; }
+.muted { color: #475467; }
+@page { size: A4; margin: 14mm 12mm; }
+@page matrix { size: A4 landscape; margin: 10mm; }
+@media print {
+  :root { font-size: 9pt; } body { max-width: none; padding: 0; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  section.matrix { page: matrix; }
+  h2 { break-before: auto; }
+}
+"""
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    report = audit.audit(run, catalog)
+    lang = run.lang
+    body = [
+        f"<h1>{_e(label('title', lang))}</h1>",
+        _facts(audit.run_facts(run, catalog)),
+        _cards(run),
+        _section("cases", label("by_case", lang), _table(audit.case_table(report, lang))),
+        _section("laws", label("by_law", lang), _table(audit.law_table(report, catalog, lang))),
+        _section("systems", label("by_system", lang), _table(audit.system_table(report, lang))),
+        _section(
+            "matrix", label("matrix", lang), _legend(report, lang), _matrix(report, lang), _reminders(report, lang)
+        ),
+        _section("findings", label("details", lang), _details(run, catalog)),
+        _problems(run),
+    ]
+    return _page(lang, label("title", lang), "\n".join(part for part in body if part))
+
+
+def _e(text: str) -> str:
+    return html.escape(xml_safe(text), quote=True)
+
+
+def _page(lang: str, title: str, body: str) -> str:
+    head = (
+        '<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>"
+    )
+    return f'<!DOCTYPE html>\n<html lang="{_e(lang)}">\n<head>\n{head}\n</head>\n<body>\n{body}\n</body>\n</html>\n'
+
+
+def _section(name: str, title: str, *parts: str) -> str:
+    inner = "\n".join(part for part in parts if part)
+    return f'<section class="{name}">\n<h2>{_e(title)}</h2>\n{inner}\n</section>'
+
+
+def _facts(facts: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{_e(name)}</th><td>{_fact_value(name, value)}</td></tr>" for name, value in facts)
+    return f'<table class="facts">{rows}</table>'
+
+
+def _fact_value(name: str, value: str) -> str:
+    is_digest = len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return f'<span class="digest">{_e(value)}</span>' if is_digest else _e(value)
+
+
+def _cards(run: RunReport) -> str:
+    counts = run.by_severity()
+    values = [(len(run.systems), "descriptors"), (len(run.findings), "findings")]
+    values += [(counts[severity], severity) for severity in SEVERITIES] + [(len(run.errors), "errors")]
+    cards = [(str(value), label(key, run.lang)) for value, key in values]
+    items = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in cards)
+    return f'<div class="cards">{items}</div>'
+
+
+def _table(table: Table) -> str:
+    if not table.rows:
+        return '<p class="muted">-</p>'
+    head = "".join(_cell("th", h, table.is_numeric(i)) for i, h in enumerate(table.headers))
+    rows = "".join(
+        "<tr>" + "".join(_cell("td", cell, table.is_numeric(i)) for i, cell in enumerate(row)) + "</tr>\n"
+        for row in table.rows
+    )
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>"
+
+
+def _cell(tag: str, text: str, numeric: bool) -> str:
+    return f'<{tag} class="n">{_e(text)}</{tag}>' if numeric else f"<{tag}>{_e(text)}</{tag}>"
+
+
+def _reminders(report: Audit, lang: str) -> str:
+    if not report.columns:
+        return ""
+    rows = "".join(
+        f"<tr><th>{_e(f'{r.case}-{r.number}')}</th><td>{_e(r.text(lang))}</td></tr>\n" for r in report.columns
+    )
+    head = f"<tr><th>{_e(label('reminder', lang))}</th><th>{_e(label('reminder_texts', lang))}</th></tr>"
+    return f'<table class="reminders">\n<thead>{head}</thead>\n<tbody>\n{rows}</tbody>\n</table>'
+
+
+def _legend(report: Audit, lang: str) -> str:
+    items = "".join(
+        f'<span><b class="s-{status}">{_e(audit.SYMBOLS[status])}</b> {_e(label(status, lang))}</span>'
+        for status in report.statuses
+    )
+    return f'<p class="legend">{_e(label("matrix_note", lang))} {items}</p>'
+
+
+def _matrix(report: Audit, lang: str) -> str:
+    groups = [(case, len(list(items))) for case, items in groupby(report.columns, key=lambda r: r.case)]
+    first = f'<th class="sys" rowspan="2">{_e(label("system", lang))}</th>'
+    first += "".join(f'<th colspan="{span}">{_e(case)}</th>' for case, span in groups)
+    second = "".join(f'<th title="{_e(r.text(lang))}">{r.number}</th>' for r in report.columns)
+    rows = "".join(_matrix_row(row, report, lang) for row in report.matrix)
+    return (
+        f'<table class="matrix">\n<thead><tr>{first}</tr><tr>{second}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
+    )
+
+
+def _matrix_row(row: audit.MatrixRow, report: Audit, lang: str) -> str:
+    name = f"{_e(audit.system_label(row.row, lang))}<br><small>{_e(safe(row.row.file))}</small>"
+    pairs = zip(row.cells, report.columns, strict=True)
+    cells = "".join(_matrix_cell(cell, reminder.case, reminder.number, lang) for cell, reminder in pairs)
+    return f'<tr><td class="sys">{name}</td>{cells}</tr>\n'
+
+
+def _matrix_cell(status: str | None, case: str, number: int, lang: str) -> str:
+    if status is None:
+        return "<td></td>"
+    title = f"{case}-{number}: {label(status, lang)}"
+    return f'<td class="s-{status}" title="{_e(title)}">{_e(audit.SYMBOLS[status])}</td>'
+
+
+def _details(run: RunReport, catalog: Catalog) -> str:
+    if not run.findings:
+        return f'<p class="muted">{_e(label("none", run.lang))}</p>'
+    reader = SourceReader()
+    parts = []
+    for file, group in groupby(run.findings, key=lambda f: f.file):
+        parts.append(f"<h3>{_e(safe(file))}</h3>")
+        parts += [_finding(finding, run, catalog, reader) for finding in group]
+    return "\n".join(parts)
+
+
+def _finding(finding: Finding, run: RunReport, catalog: Catalog, reader: SourceReader) -> str:
+    where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
+    head = f"<h4>{_e(where)} · {_e(label(finding.severity, run.lang))} · {_e(finding.policy)}</h4>"
+    facts = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in audit.finding_facts(finding, catalog, run))
+    source = _source(reader.around(finding), run.lang)
+    return f'<article class="finding sev-{_e(finding.severity)}">{head}<dl>{facts}</dl>{source}</article>'
+
+
+def _source(lines: tuple[SourceLine, ...], lang: str) -> str:
+    if not lines:
+        return ""
+    body = "\n".join(
+        f'<span class="{"focus" if line.focus else "line"}">{line.number:>4} | {_e(line.text)}</span>' for line in lines
+    )
+    return f'<pre aria-label="{_e(label("evidence", lang))}">{body}</pre>'
+
+
+def _problems(run: RunReport) -> str:
+    items = [f"<li>{_e(safe(str(error)))}</li>" for error in run.errors]
+    items += [f"<li>{_e(safe(warning))}</li>" for warning in run.warnings]
+    if not items:
+        return ""
+    title = f"{label('errors', run.lang)} / {label('warnings', run.lang)}"
+    return _section("problems", title, "<ul>" + "".join(items) + "</ul>")

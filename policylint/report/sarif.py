@@ -1,0 +1,267 @@
+"""SARIF 2.1.0, as GitHub code scanning reads it (see /work/shared/data/sarif-github-notes.md
+in the development tree): one run, every policy of the catalog a rule, every finding a result."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from policylint.catalog import Catalog, Policy
+from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
+from policylint.results import FileError, Finding, Localized, Reference, RunReport
+from policylint.waivers import EXPIRED_WAIVER
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/policylint/policylint"
+SOURCE_ROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "policylint/v1"
+MAX_DESCRIPTION = 1024
+MAX_NAME = 255
+MAX_TAGS = 20
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+PROBLEM_SEVERITY = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "recommendation",
+    "info": "recommendation",
+}
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
+_EXPIRED_TITLE = Localized("豁免已到期", "A waiver has expired")
+_HEADINGS = {
+    "zh-TW": {"why": "理由", "fix": "修正", "references": "指引參照", "laws": "法規", "severity": "嚴重度"},
+    "en": {"why": "Why", "fix": "Fix", "references": "Guideline references", "laws": "Laws", "severity": "Severity"},
+}
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """What a rule is made of: a catalog policy, or what its findings say of a policy the catalog lacks."""
+
+    id: str
+    severity: str
+    title: Localized
+    remediation: Localized
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+    rationale: Localized | None = None
+
+    @classmethod
+    def of_policy(cls, policy: Policy) -> RuleSource:
+        return cls(
+            policy.id,
+            policy.severity,
+            policy.title,
+            policy.remediation,
+            policy.references,
+            policy.laws,
+            policy.rationale,
+        )
+
+    @classmethod
+    def of_finding(cls, finding: Finding) -> RuleSource:
+        title = _EXPIRED_TITLE if finding.policy == EXPIRED_WAIVER else Localized(finding.policy, finding.policy)
+        return cls(finding.policy, finding.severity, title, finding.remediation, finding.references, finding.laws)
+
+
+def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
+    return json.dumps(as_sarif(run, catalog), ensure_ascii=False, indent=2) + "\n"
+
+
+def as_sarif(run: RunReport, catalog: Catalog) -> dict[str, Any]:
+    sources = rule_sources(run, catalog)
+    index = {source.id: position for position, source in enumerate(sources)}
+    run_data = {
+        "tool": {"driver": _driver(run, [_rule(source, catalog) for source in sources])},
+        "invocations": [_invocation(run)],
+        "originalUriBaseIds": {SOURCE_ROOT: {"description": {"text": "The directory policylint ran in."}}},
+        "language": run.lang,
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(finding, run, index) for finding in run.findings],
+        "properties": {"as_of": run.as_of.isoformat(), "catalog_digest": catalog.digest, "fail_on": run.fail_on},
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run_data]}
+
+
+def rule_sources(run: RunReport, catalog: Catalog) -> list[RuleSource]:
+    """Every policy of the catalog, then any policy that only findings name (``expired-waiver``)."""
+    sources = [RuleSource.of_policy(policy) for policy in catalog.policies.values()]
+    extra: dict[str, RuleSource] = {}
+    for finding in run.findings:
+        if finding.policy not in catalog.policies and finding.policy not in extra:
+            extra[finding.policy] = RuleSource.of_finding(finding)
+    return sources + [extra[policy] for policy in sorted(extra)]
+
+
+def _driver(run: RunReport, rules: list[dict[str, Any]]) -> dict[str, Any]:
+    driver: dict[str, Any] = {"name": "policylint", "version": run.tool_version}
+    if _SEMVER.match(run.tool_version):
+        driver["semanticVersion"] = run.tool_version
+    driver["informationUri"] = INFORMATION_URI
+    driver["rules"] = rules
+    return driver
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+def _rule(source: RuleSource, catalog: Catalog) -> dict[str, Any]:
+    title = source.title
+    return {
+        "id": source.id,
+        "name": pascal_case(source.id)[:MAX_NAME],
+        "shortDescription": {"text": _limit(title.en or source.id)},
+        "fullDescription": {"text": _limit(f"{title.en} / {title.zh}" if title.zh != title.en else title.en)},
+        "help": {"text": help_text(source, catalog), "markdown": help_markdown(source, catalog)},
+        "defaultConfiguration": {"level": LEVELS[source.severity]},
+        "properties": {
+            "tags": rule_tags(source),
+            "precision": "very-high",
+            "security-severity": SECURITY_SEVERITY[source.severity],
+            "problem.severity": PROBLEM_SEVERITY[source.severity],
+        },
+    }
+
+
+def pascal_case(identifier: str) -> str:
+    """``default-credentials`` -> ``DefaultCredentials``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", identifier) if part)
+
+
+def rule_tags(source: RuleSource) -> list[str]:
+    tags = ["security", *(r.case for r in source.references), *(str(r) for r in source.references), *source.laws]
+    return list(dict.fromkeys(tags))[:MAX_TAGS]
+
+
+def _limit(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sections(source: RuleSource, catalog: Catalog, lang: str) -> tuple[str, list[tuple[str, list[str], bool]]]:
+    """A rule's title in one language and its sections: heading, paragraphs or items, whether a list."""
+    words = _HEADINGS[lang]
+    sections = [(words["severity"], [source.severity], False)]
+    if source.rationale is not None:
+        sections.append((words["why"], [source.rationale(lang)], False))
+    sections.append((words["fix"], [source.remediation(lang)], False))
+    sections.append((words["references"], [reference_detail(r, catalog, lang) for r in source.references], True))
+    sections.append((words["laws"], [law_name(catalog, law, lang) for law in source.laws], True))
+    return source.title(lang), [section for section in sections if section[1]]
+
+
+def help_text(source: RuleSource, catalog: Catalog) -> str:
+    blocks = []
+    for lang in ("en", "zh-TW"):
+        title, sections = _sections(source, catalog, lang)
+        colon = "：" if lang == "zh-TW" else ": "
+        lines = [title, ""]
+        for heading, items, is_list in sections:
+            lines += (
+                [heading + colon.strip(), *(f"  - {i}" for i in items)] if is_list else [heading + colon + items[0]]
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def help_markdown(source: RuleSource, catalog: Catalog) -> str:
+    blocks = []
+    for lang in ("en", "zh-TW"):
+        title, sections = _sections(source, catalog, lang)
+        lines = [f"## {markdown_escape(title)}"]
+        for heading, items, is_list in sections:
+            if is_list:
+                lines += ["", f"**{markdown_escape(heading)}**", "", *(f"- {markdown_escape(i)}" for i in items)]
+            else:
+                lines += ["", f"**{markdown_escape(heading)}:** {markdown_escape(items[0])}"]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+# --- results --------------------------------------------------------------------------
+
+
+def _result(finding: Finding, run: RunReport, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.policy,
+        "ruleIndex": index[finding.policy],
+        "level": LEVELS[finding.severity],
+        "message": {"text": safe(finding.message(run.lang)) or finding.policy},
+        "locations": [{"physicalLocation": _physical(finding.file, finding.line, finding.column)}],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": _properties(finding, run),
+    }
+    if finding.waiver is not None and not run.no_waivers:
+        result["suppressions"] = [_suppression(finding)]
+    if run.baseline is not None:
+        result["baselineState"] = "unchanged" if finding.baselined else "new"
+    return result
+
+
+def _properties(finding: Finding, run: RunReport) -> dict[str, Any]:
+    return {
+        "severity": finding.severity,
+        "status": finding_status(finding, run.no_waivers),
+        "pointer": finding.pointer,
+        "system": safe(finding.system),
+        "references": [str(reference) for reference in finding.references],
+        "laws": list(finding.laws),
+    }
+
+
+def _suppression(finding: Finding) -> dict[str, Any]:
+    waiver = finding.waiver
+    assert waiver is not None
+    in_source = waiver.file is not None and waiver.file == finding.file
+    properties = {"expires": waiver.expires.isoformat(), "source": safe(waiver.source)}
+    if waiver.owner:
+        properties["owner"] = safe(waiver.owner)
+    return {
+        "kind": "inSource" if in_source else "external",
+        "status": "accepted",
+        "justification": safe(waiver.reason),
+        "properties": properties,
+    }
+
+
+def _physical(file: str, line: int | None, column: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(file)}
+    if line is not None:
+        region = {"startLine": max(1, line)}
+        if column is not None:
+            region["startColumn"] = max(1, column)
+        physical["region"] = region
+    return physical
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """The file as given on the command line, as a URI: relative to ``%SRCROOT%`` where it was relative."""
+    posix = path.replace("\\", "/")
+    if posix.startswith("/"):
+        return {"uri": "file://" + quote(posix, safe="/")}
+    if _WINDOWS_DRIVE.match(posix):
+        return {"uri": "file:///" + posix[:2] + quote(posix[2:], safe="/")}
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return {"uri": quote(posix, safe="/"), "uriBaseId": SOURCE_ROOT}
+
+
+# --- the invocation -------------------------------------------------------------------
+
+
+def _invocation(run: RunReport) -> dict[str, Any]:
+    notifications = [_error(error) for error in run.errors]
+    notifications += [{"level": "warning", "message": {"text": safe(warning)}} for warning in run.warnings]
+    return {"executionSuccessful": not run.errors, "toolExecutionNotifications": notifications}
+
+
+def _error(error: FileError) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": safe(error.message) or "error"},
+        "locations": [{"physicalLocation": _physical(error.file, error.line, error.column)}],
+    }

@@ -1,0 +1,443 @@
+"""The machine and audit reports: SARIF for GitHub, JUnit, GitLab Code Quality, CSV, Markdown
+and HTML. Official schemas come from the shared reference data beside the repository."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policylint.catalog import Catalog
+from policylint.report import REPORTERS, reporter
+from policylint.report.audit import audit, safe_source, worst, xml_safe
+from policylint.report.csv_report import COLUMNS, neutralise
+from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
+from policylint.report.sarif import artifact_location, pascal_case
+from policylint.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_DECLARED,
+    PASSED,
+    WAIVED,
+    FileError,
+    Finding,
+    Localized,
+    Reference,
+    RunReport,
+    SystemResult,
+)
+from policylint.waivers import Waiver
+from tests.conftest import AS_OF, AS_OF_DATE, DESCRIPTOR_HEAD, ROOT, Result
+
+Run = Callable[..., Result]
+Write = Callable[[str, str], Path]
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FORMATS = ("sarif", "junit", "gitlab", "csv", "markdown", "html")
+NATIONAL_ID = "A123456789"  # the textbook example; its checksum holds
+MASKED_ID = "A1******89"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(), reason=f"reference schemas not found: {SHARED_DATA} (clone shared/ beside the repo)"
+)
+
+
+@pytest.fixture
+def examples(run: Run, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """``policylint check examples`` from the repository root, so paths stay relative."""
+    monkeypatch.chdir(ROOT)
+
+    def check(output: str, *extra: str) -> Result:
+        return run("check", "examples", "--as-of", AS_OF, "--format", output, *extra)
+
+    return check
+
+
+def _sarif_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((SHARED_DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def _validate_sarif(log: dict[str, Any]) -> None:
+    import jsonschema
+
+    schema = _sarif_schema()
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+
+
+def _validate_junit(text: str) -> None:
+    import xmlschema
+
+    xmlschema.XMLSchema(str(SHARED_DATA / "junit.xsd")).validate(text)
+
+
+def _finding(**changes: Any) -> Finding:
+    base = Finding(
+        policy="audit-logging",
+        severity="high",
+        status=FAILED,
+        file="svc/a.yaml",
+        line=3,
+        column=5,
+        pointer="/spec/auditLogging/enabled",
+        system="svc",
+        message=Localized("稽核紀錄不足：x", "Audit logging is insufficient: x"),
+        references=(Reference("20170101", 5),),
+        laws=("PDPA-12",),
+        fingerprint="0" * 32,
+        remediation=Localized("修正", "fix it"),
+    )
+    return replace(base, **changes)
+
+
+def _run(findings: list[Finding], systems: list[SystemResult] | None = None, **changes: Any) -> RunReport:
+    report = RunReport("0.1.0", AS_OF_DATE, changes.pop("lang", "en"), "low", scanned=["svc"], **changes)
+    report.findings = findings
+    report.systems = systems or []
+    report.files = len({finding.file for finding in findings})
+    return report.finish()
+
+
+# --- every format ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", FORMATS)
+def test_every_format_is_registered_and_runs_on_the_examples(examples: Callable[..., Result], output: str) -> None:
+    assert output in REPORTERS
+    result = examples(output)
+    assert result.code == 1
+    assert result.out.strip()
+    assert examples(output).out == result.out  # deterministic
+
+
+# --- SARIF ----------------------------------------------------------------------------
+
+
+@needs_shared
+def test_sarif_is_valid_and_has_what_github_requires(examples: Callable[..., Result], catalog: Catalog) -> None:
+    log = json.loads(examples("sarif").out)
+    _validate_sarif(log)
+    assert log["version"] == "2.1.0" and log["$schema"]
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "policylint" and driver["version"] and driver["semanticVersion"]
+    assert driver["informationUri"] == "https://github.com/policylint/policylint"
+    assert [rule["id"] for rule in driver["rules"]][: len(catalog.policies)] == list(catalog.policies)
+    for rule in driver["rules"]:
+        _check_rule(rule)
+    assert run["results"], "the examples have findings"
+    for result in run["results"]:
+        _check_result(result, driver["rules"])
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert run["properties"]["as_of"] == AS_OF
+
+
+def _check_rule(rule: dict[str, Any]) -> None:
+    for key in ("shortDescription", "fullDescription"):
+        assert 0 < len(rule[key]["text"].strip()) <= 1024
+    assert rule["help"]["text"].strip() and rule["help"]["markdown"].strip()
+    assert rule["name"] == pascal_case(rule["id"]) and len(rule["name"]) <= 255
+    assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    properties = rule["properties"]
+    assert isinstance(properties["security-severity"], str)
+    assert 0.0 < float(properties["security-severity"]) <= 10.0
+    assert "security" in properties["tags"] and len(properties["tags"]) <= 20
+    assert len(set(properties["tags"])) == len(properties["tags"])
+    assert properties["precision"] == "very-high"
+
+
+def _check_result(result: dict[str, Any], rules: list[dict[str, Any]]) -> None:
+    assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    assert result["message"]["text"].strip()
+    location = result["locations"][0]["physicalLocation"]
+    uri = location["artifactLocation"]["uri"]
+    assert uri.startswith("examples/") and "\\" not in uri
+    assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert location["region"]["startLine"] >= 1 and location["region"]["startColumn"] >= 1
+    assert re.fullmatch("[0-9a-f]{32}", result["partialFingerprints"]["policylint/v1"])
+    assert {"status", "pointer", "system", "references", "laws"} <= set(result["properties"])
+
+
+def test_sarif_rule_help_names_the_reminder_and_the_laws(examples: Callable[..., Result], catalog: Catalog) -> None:
+    rules = {rule["id"]: rule for rule in json.loads(examples("sarif").out)["runs"][0]["tool"]["driver"]["rules"]}
+    policy = catalog.policies["audit-logging"]
+    help_text = rules["audit-logging"]["help"]["text"]
+    reminder = catalog.reminder(policy.references[0])
+    assert reminder is not None
+    for expected in (policy.title.en, policy.title.zh, reminder.text.en, reminder.text.zh, policy.remediation.zh):
+        assert expected in help_text
+    for law in policy.laws:
+        assert catalog.law_names[law].en in help_text
+    assert rules["audit-logging"]["fullDescription"]["text"] == f"{policy.title.en} / {policy.title.zh}"
+
+
+@pytest.mark.parametrize(
+    ("severity", "level", "score"),
+    [
+        ("critical", "error", "9.5"),
+        ("high", "error", "8.0"),
+        ("medium", "warning", "5.5"),
+        ("low", "note", "3.0"),
+        ("info", "note", "1.0"),
+    ],
+)
+def test_sarif_levels_and_scores_follow_severity(catalog: Catalog, severity: str, level: str, score: str) -> None:
+    log = json.loads(reporter("sarif")(_run([_finding(severity=severity, policy="not-in-catalog")]), catalog))
+    (result,) = log["runs"][0]["results"]
+    assert result["level"] == level
+    rule = log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["id"] == "not-in-catalog"
+    assert rule["properties"]["security-severity"] == score
+    assert rule["defaultConfiguration"]["level"] == level
+
+
+@needs_shared
+def test_sarif_reports_file_errors_and_keeps_an_empty_results_array(catalog: Catalog) -> None:
+    report = _run([], errors=[FileError("broken.yaml", "invalid YAML", 2, 3), FileError("gone.yaml", "missing")])
+    log = json.loads(reporter("sarif")(report, catalog))
+    _validate_sarif(log)
+    run = log["runs"][0]
+    assert run["results"] == []
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    first, second = invocation["toolExecutionNotifications"]
+    assert first["level"] == "error" and first["message"]["text"] == "invalid YAML"
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 2, "startColumn": 3}
+    assert "region" not in second["locations"][0]["physicalLocation"]
+
+
+@needs_shared
+def test_sarif_gives_rules_to_policies_outside_the_catalog_and_suppresses_waived(catalog: Catalog) -> None:
+    waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2", file="svc/a.yaml")
+    findings = [_finding(waiver=waiver), _finding(policy="expired-waiver", severity="medium", fingerprint="1" * 32)]
+    log = json.loads(reporter("sarif")(_run(findings), catalog))
+    _validate_sarif(log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    by_policy = {result["ruleId"]: result for result in run["results"]}
+    assert rules[by_policy["expired-waiver"]["ruleIndex"]]["shortDescription"]["text"] == "A waiver has expired"
+    assert by_policy["audit-logging"]["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "legacy",
+            "properties": {"expires": "2027-06-30", "source": "svc/a.yaml:2"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("examples/a.yaml", {"uri": "examples/a.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("./sub dir/#1 系統.yaml", {"uri": "sub%20dir/%231%20%E7%B3%BB%E7%B5%B1.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("sub\\win.yaml", {"uri": "sub/win.yaml", "uriBaseId": "%SRCROOT%"}),
+        ("/srv/repo/a b.yaml", {"uri": "file:///srv/repo/a%20b.yaml"}),
+        ("C:\\repo\\a.yaml", {"uri": "file:///C:/repo/a.yaml"}),
+    ],
+)
+def test_sarif_uris_are_relative_forward_slashed_and_percent_encoded(path: str, expected: dict[str, str]) -> None:
+    assert artifact_location(path) == expected
+
+
+# --- JUnit ----------------------------------------------------------------------------
+
+
+@needs_shared
+def test_junit_validates_and_has_a_suite_per_descriptor(examples: Callable[..., Result], catalog: Catalog) -> None:
+    text = examples("junit").out
+    _validate_junit(text)
+    root = ET.fromstring(text)
+    assert root.tag == "testsuites" and root.get("name") == "policylint"
+    suites = root.findall("testsuite")
+    report = json.loads(examples("json").out)
+    assert [suite.get("name") for suite in suites] == [f"{s['file']}::{s['system']}" for s in report["systems"]]
+    for key in ("tests", "failures", "errors"):
+        assert int(root.get(key, "-1")) == sum(int(suite.get(key, "0")) for suite in suites)
+    first = suites[0]
+    assert [case.get("name") for case in first.findall("testcase")] == sorted(catalog.policies)
+    assert all(case.get("file") is None for case in first.iter("testcase"))
+
+
+@needs_shared
+def test_junit_failures_skips_and_errors(examples: Callable[..., Result]) -> None:
+    root = ET.fromstring(examples("junit", "--lang", "en").out)
+    suite = root.find("testsuite[@name='examples/20170101-job-portal.yaml::job-matching-portal']")
+    assert suite is not None
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    failure = cases["audit-logging"].find("failure")
+    assert failure is not None and failure.get("type") == "high"
+    assert "examples/20170101-job-portal.yaml:28:5" in (failure.text or "")
+    assert "20170101-5" in (failure.text or "")
+    skipped = cases["bulk-download-cap"].find("skipped")
+    assert skipped is not None and skipped.get("message") == "not applicable"
+    assert cases["national-id-in-config"].find("*") is None  # passed
+
+
+@needs_shared
+def test_junit_file_errors_and_illegal_characters(catalog: Catalog) -> None:
+    finding = _finding(message=Localized("\x00控制\x1b", "bad\x00 \x1b[31m\x0bvalue"), file="svc/\x07a.yaml")
+    errors = [FileError("broken\x01.yaml", "invalid\x02 YAML", 1, 1)]
+    text = reporter("junit")(_run([finding], [SystemResult("svc/\x07a.yaml", "svc", 1, ())], errors=errors), catalog)
+    _validate_junit(text)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", text)
+    root = ET.fromstring(text)
+    error_suite = root.find("testsuite[@name='policylint errors']")
+    assert error_suite is not None and error_suite.get("errors") == "1"
+    error = error_suite.find("testcase/error")
+    assert error is not None and error.get("message") == "invalid YAML"
+    assert root.get("errors") == "1" and root.get("failures") == "1"
+
+
+# --- GitLab Code Quality --------------------------------------------------------------
+
+
+def test_gitlab_code_quality_fields(examples: Callable[..., Result]) -> None:
+    issues = json.loads(examples("gitlab").out)
+    report = json.loads(examples("json").out)
+    assert isinstance(issues, list) and len(issues) == len(report["findings"])
+    for issue, finding in zip(issues, report["findings"], strict=True):
+        assert issue["description"].strip() and issue["check_name"] == finding["policy"]
+        assert issue["severity"] == GITLAB_SEVERITIES[finding["severity"]]
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert issue["location"] == {"path": finding["file"], "lines": {"begin": finding["line"]}}
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    assert not examples("gitlab").out.startswith("\ufeff")
+
+
+def test_gitlab_severities_and_errors(catalog: Catalog) -> None:
+    assert GITLAB_SEVERITIES == {
+        "critical": "critical",
+        "high": "major",
+        "medium": "minor",
+        "low": "info",
+        "info": "info",
+    }
+    report = _run([_finding(file="./svc/a.yaml")], errors=[FileError("broken.yaml", "invalid YAML")])
+    issue, error = json.loads(reporter("gitlab")(report, catalog))
+    assert issue["location"]["path"] == "svc/a.yaml"
+    assert error["severity"] == "blocker" and error["location"] == {"path": "broken.yaml", "lines": {"begin": 1}}
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def test_csv_has_a_header_and_a_row_a_finding(examples: Callable[..., Result]) -> None:
+    text = examples("csv", "--lang", "en").out
+    assert "\r" not in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == COLUMNS
+    report = json.loads(examples("json", "--lang", "en").out)
+    assert len(rows) - 1 == len(report["findings"])
+    first = dict(zip(COLUMNS, rows[1], strict=True))
+    assert first["fingerprint"] == report["findings"][0]["fingerprint"]
+    assert first["message"] == report["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
+def test_csv_neutralises_formulas(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+    assert neutralise("safe " + cell) == "safe " + cell
+
+
+def test_csv_neutralises_a_finding_message(catalog: Catalog) -> None:
+    message = Localized("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0")
+    report = _run([_finding(message=message, remediation=Localized("-x", "-x"), system="@svc")])
+    rows = list(csv.DictReader(io.StringIO(reporter("csv")(report, catalog))))
+    assert rows[0]["message"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["remediation"] == "'-x" and rows[0]["system"] == "'@svc"
+    assert rows[0]["line"] == "3"
+
+
+# --- the audit reports ----------------------------------------------------------------
+
+
+def test_worst_status_orders_failed_before_not_declared_before_passed() -> None:
+    assert worst([PASSED, NOT_DECLARED, FAILED]) == FAILED
+    assert worst([PASSED, NOT_DECLARED]) == NOT_DECLARED
+    assert worst([NOT_APPLICABLE, PASSED]) == PASSED
+    assert worst([NOT_APPLICABLE]) == NOT_APPLICABLE
+    assert worst([WAIVED, PASSED]) == WAIVED
+    assert worst([]) is None
+
+
+def test_matrix_cells_are_the_worst_status_over_a_reminders_policies(catalog: Catalog) -> None:
+    reminder = next(r for g in catalog.guidelines for c in g.cases for r in c.reminders if len(r.policies) > 1)
+    first, second = reminder.policies[:2]
+    system = SystemResult("svc/a.yaml", "svc", 1, ((first, PASSED), (second, NOT_DECLARED)))
+    matrix = audit(_run([], [system]), catalog)
+    column = matrix.columns.index(reminder)
+    assert matrix.matrix[0].cells[column] == NOT_DECLARED
+
+
+def test_pairs_whose_findings_are_all_waived_count_as_waived_unless_waivers_are_ignored(catalog: Catalog) -> None:
+    waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2")
+    system = SystemResult("svc/a.yaml", "svc", 1, (("audit-logging", WAIVED),))
+    findings = [_finding(waiver=waiver)]
+    assert audit(_run(findings, [system]), catalog).systems[0].statuses["audit-logging"] == WAIVED
+    ignored = audit(_run(findings, [system], no_waivers=True), catalog)
+    assert ignored.systems[0].statuses["audit-logging"] == FAILED
+
+
+def test_markdown_has_the_per_case_summary_and_the_matrix(examples: Callable[..., Result], catalog: Catalog) -> None:
+    text = examples("markdown").out
+    assert text.startswith("# policylint 稽核報告")
+    assert "## 依案例彙整" in text and "## 依法規彙整" in text and "## 依系統彙整" in text
+    for case in (c for g in catalog.guidelines for c in g.cases):
+        assert f"| {case.id} {case.title.zh} |" in text
+    assert "## 符合性矩陣" in text and "| job-matching-portal (examples/20170101-job-portal.yaml) | ✗" in text
+    assert f"- **檢查基準日**: {AS_OF}" in text and catalog.digest in text
+    assert "```text\n" in text and ">   28 |     retentionDays: 90" in text
+
+
+def test_markdown_in_english(examples: Callable[..., Result]) -> None:
+    text = examples("markdown", "--lang", "en").out
+    assert "## Summary by case" in text and "## Compliance matrix" in text
+
+
+def test_html_is_self_contained_and_has_the_matrix(examples: Callable[..., Result]) -> None:
+    text = examples("html").out
+    assert text.startswith("<!DOCTYPE html>") and '<html lang="zh-TW">' in text
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
+    assert "@import" not in text and "url(" not in text
+    assert "@page" in text and "size: A4" in text and "table-header-group" in text
+    assert '<table class="matrix">' in text and 'class="s-failed"' in text
+    assert "依案例彙整" in text and "retentionDays: 90" in text
+
+
+def test_html_escapes_hostile_text(catalog: Catalog) -> None:
+    system = SystemResult(f"{HOSTILE}.yaml", HOSTILE, 1, (("audit-logging", FAILED),))
+    finding = _finding(file=f"{HOSTILE}.yaml", system=HOSTILE, message=Localized(HOSTILE, HOSTILE))
+    text = reporter("html")(_run([finding], [system]), catalog)
+    assert "<script" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    markdown = reporter("markdown")(_run([finding], [system]), catalog)
+    assert "<script" not in markdown and "<img" not in markdown
+
+
+def test_audit_reports_mask_national_ids_in_evidence_and_messages(run: Run, write: Write) -> None:
+    text = DESCRIPTOR_HEAD.replace("  agency:", f"  title: 測試 {NATIONAL_ID}\n  agency:") + "  downloads:\n"
+    path = write("ids.yaml", text + "    enabled: false\n")
+    for output in FORMATS:
+        result = run("check", str(path), "--as-of", AS_OF, "--format", output, "--exit-zero")
+        assert NATIONAL_ID not in result.out, output
+    html = run("check", str(path), "--as-of", AS_OF, "--format", "html", "--exit-zero").out
+    assert f"title: 測試 {MASKED_ID}" in html
+
+
+def test_evidence_hides_password_values_and_strips_illegal_xml() -> None:
+    assert safe_source("  password: hunter2") == "  password: ********"
+    assert safe_source('DB_PASSWORD="Tp2017!"') == "DB_PASSWORD=********"
+    assert safe_source("  passwordSource: nationalId") == "  passwordSource: nationalId"
+    assert safe_source(f"  owner: {NATIONAL_ID}") == f"  owner: {MASKED_ID}"
+    assert xml_safe("a\x00b\x1bc\td\ne") == "abc\td\ne"
