@@ -1,0 +1,150 @@
+"""Configuration files, parameters, extra policy directories and entry-point packs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DESCRIPTOR_HEAD, Result
+from tests.test_catalog import GUIDELINE, POLICY
+
+Run = Callable[..., Result]
+Write = Callable[[str, str], Path]
+LOCKOUT = (
+    DESCRIPTOR_HEAD
+    + """\
+  loginProtection:
+    rateLimit: {perIpPerMinute: 10, perAccountPerMinute: 5}
+    lockout: {enabled: true, threshold: 5, durationMinutes: 15}
+"""
+)
+
+
+@pytest.fixture
+def in_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _findings(result: Result) -> list[dict]:  # type: ignore[type-arg]
+    return json.loads(result.out)["findings"]  # type: ignore[no-any-return]
+
+
+def test_parameter_override_tightens_a_policy(run: Run, write: Write, in_dir: Path) -> None:
+    system = write("system.yaml", LOCKOUT)
+    assert run("check", str(system), "--select", "login-rate-limit").code == 0
+    write(".policylint.yaml", "parameters:\n  login-rate-limit:\n    maxFailures: 3\n")
+    result = run("check", str(system), "--select", "login-rate-limit", "--format", "json", "--lang", "en")
+    assert result.code == 1
+    (finding,) = _findings(result)
+    assert finding["pointer"] == "/spec/loginProtection/lockout/threshold"
+    assert "expected at most 3" in finding["message"]
+
+
+def test_config_is_found_walking_up_and_sets_defaults(
+    run: Run, write: Write, in_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(".policylint.yaml", "lang: en\nfail-on: critical\nselect: [login-rate-limit]\n")
+    system = write("deep/er/system.yaml", DESCRIPTOR_HEAD + "  internetFacing: true\n")
+    monkeypatch.chdir(in_dir / "deep" / "er")
+    result = run("check", "system.yaml")
+    assert result.code == 0  # login-rate-limit is high, below fail-on critical
+    assert "Login attempts are not limited" in result.out
+    assert run("check", "system.yaml", "--fail-on", "high").code == 1  # the command line wins
+    assert system.exists()
+
+
+def test_pyproject_tool_section(run: Run, write: Write, in_dir: Path) -> None:
+    write("pyproject.toml", '[project]\nname = "x"\n\n[tool.policylint]\nlang = "en"\nignore = ["audit-logging"]\n')
+    result = run("config")
+    assert 'lang: "en"  # ' in result.out and "pyproject.toml" in result.out
+    assert 'ignore: ["audit-logging"]' in result.out
+
+
+def test_config_typo_is_an_error_with_line_and_hint(run: Run, write: Write, in_dir: Path) -> None:
+    write(".policylint.yaml", "lang: en\nfail_on: high\n")
+    result = run("check", str(write("s.yaml", LOCKOUT)))
+    assert result.code == 2
+    assert ".policylint.yaml:2:1: unknown setting 'fail_on'; did you mean 'fail-on'?" in result.err
+
+
+def test_config_wrong_type_is_an_error_with_line(run: Run, write: Write, in_dir: Path) -> None:
+    write(".policylint.yaml", "lang: en\nmax-file-size: big\n")
+    result = run("check", str(write("s.yaml", LOCKOUT)))
+    assert result.code == 2
+    assert ".policylint.yaml:2:1: 'max-file-size'" in result.err
+
+
+def test_explicit_config_file_overrides_discovery(run: Run, write: Write, in_dir: Path) -> None:
+    write(".policylint.yaml", "lang: zh-TW\n")
+    other = write("ci/policylint.yaml", "lang: en\n")
+    result = run("config", "--config", str(other))
+    assert 'lang: "en"  # ' in result.out and "ci/policylint.yaml:1" in result.out
+
+
+def test_config_shows_defaults(run: Run, in_dir: Path) -> None:
+    result = run("config")
+    assert "# configuration file: none found" in result.out
+    assert 'fail-on: "low"  # default' in result.out
+
+
+def test_include_and_exclude_globs(run: Run, write: Write, in_dir: Path) -> None:
+    write("systems/a.yaml", LOCKOUT.replace("test-system", "a"))
+    write("vendor/b.yaml", LOCKOUT.replace("test-system", "b"))
+    write(".policylint.yaml", "exclude: ['vendor/*']\n")
+    report = json.loads(run("check", ".", "--format", "json", "--select", "login-rate-limit").out)
+    assert [s["system"] for s in report["systems"]] == ["a"]
+
+
+def test_extra_policy_directory_from_config(run: Run, write: Write, in_dir: Path) -> None:
+    write("agency/agency-mfa.yaml", POLICY)
+    write("agency/guideline.yaml", GUIDELINE)
+    write(".policylint.yaml", "policies: [agency]\n")
+    result = run("check", str(write("s.yaml", LOCKOUT)), "--select", "agency-mfa", "--format", "json")
+    (finding,) = _findings(result)
+    assert finding["references"] == [{"case": "TC-1", "reminder": 1}]
+    assert finding["status"] == "not_declared"
+
+
+@pytest.fixture
+def policy_pack(tmp_path: Path) -> Iterator[Path]:
+    """An installed policy pack: a module and a dist-info registering it as an entry point."""
+    site = tmp_path / "site"
+    pack = site / "agency_pack"
+    pack.mkdir(parents=True)
+    (pack / "__init__.py").write_text(
+        "from pathlib import Path\n\ndef policies():\n    return Path(__file__).parent / 'policies'\n"
+    )
+    (pack / "policies").mkdir()
+    (pack / "policies" / "agency-mfa.yaml").write_text(POLICY, encoding="utf-8")
+    (pack / "policies" / "guideline.yaml").write_text(GUIDELINE, encoding="utf-8")
+    info = site / "agency_pack-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: agency-pack\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[policylint.policies]\nagency = agency_pack:policies\n")
+    sys.path.insert(0, str(site))
+    yield site
+    sys.path.remove(str(site))
+    sys.modules.pop("agency_pack", None)
+
+
+def test_entry_point_pack_joins_the_catalog(run: Run, policy_pack: Path) -> None:
+    rules = json.loads(run("rules", "--format", "json").out)
+    assert "agency-mfa" in [rule["id"] for rule in rules]
+
+
+def test_verify_runs_policy_examples(run: Run, write: Write, tmp_path: Path) -> None:
+    write("examples/login-rate-limit/pass/ok.yaml", LOCKOUT)
+    result = run("verify", str(tmp_path / "examples"))
+    assert result.code == 0
+    assert "1 of 1 policy examples behave as declared" in result.out
+    write(
+        "examples/login-rate-limit/fail/wrong.yaml", "# expect: login-rate-limit failed 1:1 /x 20170101-3\n" + LOCKOUT
+    )
+    result = run("verify", str(tmp_path / "examples"))
+    assert result.code == 1
+    assert "FAIL login-rate-limit fail" in result.out
