@@ -1,0 +1,82 @@
+"""--jobs, --shard and merge give byte-identical output to a serial run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AS_OF, EXAMPLES, Result
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Forty descriptors shaped like the examples, in nested folders, plus one broken file."""
+    root = tmp_path_factory.mktemp("corpus")
+    sources = sorted(EXAMPLES.glob("*.yaml"))
+    for index in range(40):
+        source = sources[index % len(sources)]
+        text = source.read_text(encoding="utf-8").replace("name: ", f"name: n{index}-", 1)
+        target = root / f"team{index % 4}" / f"system-{index:02d}.yaml"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    (root / "team0" / "broken.yaml").write_text("a: [1\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["json", "text"])
+def test_jobs_give_the_same_bytes_as_a_serial_run(run: Run, corpus: Path, output_format: str) -> None:
+    serial = run("check", str(corpus), "--as-of", AS_OF, "--format", output_format, "--jobs", "1")
+    parallel = run("check", str(corpus), "--as-of", AS_OF, "--format", output_format, "--jobs", "2")
+    assert serial.code == parallel.code == 2  # the broken file is an error in both
+    assert parallel.out == serial.out
+    assert parallel.err == serial.err
+
+
+def test_shards_partition_the_files_and_merge_back(run: Run, corpus: Path, tmp_path: Path) -> None:
+    serial = run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "--jobs", "1").out
+    parts = []
+    for part in (1, 2, 3):
+        target = tmp_path / f"shard-{part}.json"
+        run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "--shard", f"{part}/3", "-o", str(target))
+        parts.append(target)
+    files = [set(s["file"] for s in json.loads(p.read_text(encoding="utf-8"))["systems"]) for p in parts]
+    assert all(files) and not (files[0] & files[1] or files[1] & files[2] or files[0] & files[2])
+    merged = run("merge", *map(str, parts), "--format", "json")
+    assert merged.code == 2
+    assert merged.out == serial
+
+
+def test_merge_renders_any_format(run: Run, corpus: Path, tmp_path: Path) -> None:
+    target = tmp_path / "all.json"
+    run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "-o", str(target))
+    text = run("check", str(corpus), "--as-of", AS_OF, "--format", "text").out
+    assert run("merge", str(target), "--format", "text").out == text
+
+
+def test_merge_refuses_results_of_different_dates(run: Run, corpus: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "-o", str(first), "--shard", "1/2")
+    run("check", str(corpus), "--as-of", "2026-01-01", "--format", "json", "-o", str(second), "--shard", "2/2")
+    result = run("merge", str(first), str(second))
+    assert result.code == 2
+    assert "as-of date (2026-01-01) differs" in result.err
+
+
+def test_merge_refuses_what_is_not_a_result(run: Run, tmp_path: Path) -> None:
+    bogus = tmp_path / "x.json"
+    bogus.write_text("[]", encoding="utf-8")
+    result = run("merge", str(bogus))
+    assert result.code == 2
+    assert "not a policylint JSON result" in result.err
+
+
+@pytest.mark.parametrize("shard", ["0/3", "4/3", "a/b", "3"])
+def test_bad_shard_is_a_usage_error(run: Run, corpus: Path, shard: str) -> None:
+    with pytest.raises(SystemExit) as raised:
+        run("check", str(corpus), "--shard", shard)
+    assert raised.value.code == 2
