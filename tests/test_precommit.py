@@ -1,0 +1,82 @@
+"""The pre-commit hook works as a user installs it: `pre-commit try-repo` on a real repository."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT
+
+MANIFEST_KEYS = {
+    "id", "name", "entry", "language", "alias", "files", "exclude", "types", "types_or", "exclude_types",
+    "additional_dependencies", "args", "always_run", "fail_fast", "pass_filenames", "description",
+    "language_version", "log_file", "require_serial", "stages", "verbose", "minimum_pre_commit_version",
+}  # fmt: skip
+
+
+def test_manifest_uses_only_keys_pre_commit_accepts() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert isinstance(hooks, list)
+    for hook in hooks:
+        assert set(hook) <= MANIFEST_KEYS
+        assert {"id", "name", "entry", "language"} <= set(hook)
+    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
+    assert pre_commit is not None
+    result = subprocess.run([pre_commit, "validate-manifest", ".pre-commit-hooks.yaml"], cwd=ROOT, check=False)
+    assert result.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def hook_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for the module: the hook's environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-cache")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs the project as a git repository")
+def test_hook_runs_through_pre_commit_try_repo(tmp_path: Path, hook_cache: Path) -> None:
+    work = tmp_path / "agency-repo"
+    work.mkdir()
+    _git(work, "init", "-q")
+    shutil.copy(EXAMPLES / "20170101-job-portal.yaml", work / "portal.yaml")
+    shutil.copy(EXAMPLES / "reference-system.yaml", work / "reference.yaml")
+    (work / "notes.txt").write_text("not checked\n", encoding="utf-8")
+    _git(work, "add", ".")
+    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
+    assert pre_commit is not None
+    env = {**os.environ, "PRE_COMMIT_HOME": str(hook_cache), "NO_COLOR": "1"}
+    command = [pre_commit, "try-repo", str(ROOT), "policylint", "--all-files", "--verbose"]
+    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "portal.yaml:" in output and "default-credentials" in output
+    assert re.search(r"reference\.yaml:\d+:\d+:", output) is None
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs the project as a git repository")
+def test_pii_hook_runs_on_any_text_file(tmp_path: Path, hook_cache: Path) -> None:
+    work = tmp_path / "agency-repo"
+    work.mkdir()
+    _git(work, "init", "-q")
+    (work / "seed.sql").write_text("INSERT INTO users VALUES ('F131104093');\n", encoding="utf-8")
+    (work / "notes.txt").write_text("nothing to see\n", encoding="utf-8")
+    _git(work, "add", ".")
+    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
+    assert pre_commit is not None
+    env = {**os.environ, "PRE_COMMIT_HOME": str(hook_cache), "NO_COLOR": "1"}
+    command = [pre_commit, "try-repo", str(ROOT), "policylint-pii", "--all-files", "--verbose"]
+    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "seed.sql:1:29: CRITICAL national-id-in-config" in output
+    assert "F131104093" not in output and "F1******93" in output
