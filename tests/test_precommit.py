@@ -78,5 +78,5 @@ def test_pii_hook_runs_on_any_text_file(tmp_path: Path, hook_cache: Path) -> Non
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "seed.sql:1:29: CRITICAL national-id-in-config" in output
+    assert "seed.sql:1:28: CRITICAL national-id-in-config" in output
     assert "F131104093" not in output and "F1******93" in output
