@@ -95,7 +95,10 @@ def resolve(root: Any, tokens: Tokens) -> Any:
     return value
 
 
-def _not_declared(tokens: Tokens) -> Outcome:
+def _not_declared(root: Any, tokens: Tokens) -> Outcome:
+    """The first missing part of the path is what is not declared: one finding for a whole
+    missing section, however many of its facts a policy reads."""
+    tokens = next(tokens[: i + 1] for i in range(len(tokens)) if resolve(root, tokens[: i + 1]) is _ABSENT)
     path = display_path(tokens)
     detail = Localized(f"未宣告 {path}", f"{path} is not declared")
     return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
@@ -112,7 +115,7 @@ class Leaf:
         tokens = base + self.tokens if self.relative else self.tokens
         actual = resolve(root, tokens)
         if actual is _ABSENT:
-            return _not_declared(tokens)
+            return _not_declared(root, tokens)
         try:
             holds = self.operator.test(actual, self.expected, as_of)
         except OperatorError as error:
@@ -204,7 +207,7 @@ class Each:
         tokens = base + self.tokens if self.relative else self.tokens
         items = resolve(root, tokens)
         if items is _ABSENT:
-            return _not_declared(tokens)
+            return _not_declared(root, tokens)
         if not isinstance(items, list):
             raise PolicyError(f"{pointer_of(tokens)}: expected a list")
         return _combine([self.condition.evaluate(root, (*tokens, i), as_of) for i in range(len(items))])
