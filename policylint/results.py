@@ -84,6 +84,13 @@ class FileError:
     line: int | None = None
     column: int | None = None
 
+    def __post_init__(self) -> None:
+        # An error may quote the offending value (an invalid enum, a bad waiver): an
+        # identifier in it is masked here, once, for every output.
+        from policylint.mask import redact
+
+        object.__setattr__(self, "message", redact(self.message))
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line or 0, self.column or 0, self.message)
 

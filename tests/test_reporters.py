@@ -276,11 +276,13 @@ def test_junit_failures_skips_and_errors(examples: Callable[..., Result]) -> Non
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     failure = cases["audit-logging"].find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert "examples/20170101-job-portal.yaml:28:5" in (failure.text or "")
+    assert "examples/20170101-job-portal.yaml:31:5" in (failure.text or "")
     assert "20170101-5" in (failure.text or "")
     skipped = cases["bulk-download-cap"].find("skipped")
     assert skipped is not None and skipped.get("message") == "not applicable"
-    assert cases["national-id-in-config"].find("*") is None  # passed
+    reference = root.find("testsuite[@name='examples/reference-system.yaml::reference-case-portal']")
+    assert reference is not None
+    assert {case.get("name"): case.find("*") for case in reference.findall("testcase")}["audit-logging"] is None
 
 
 @needs_shared
@@ -396,7 +398,7 @@ def test_markdown_has_the_per_case_summary_and_the_matrix(examples: Callable[...
         assert f"| {case.id} {case.title.zh} |" in text
     assert "## 符合性矩陣" in text and "| job-matching-portal (examples/20170101-job-portal.yaml) | ✗" in text
     assert f"- **檢查基準日**: {AS_OF}" in text and catalog.digest in text
-    assert "```text\n" in text and ">   28 |     retentionDays: 90" in text
+    assert "```text\n" in text and ">   31 |     retentionDays: 90" in text
 
 
 def test_markdown_in_english(examples: Callable[..., Result]) -> None:

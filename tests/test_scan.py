@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from policylint.report import REPORTERS
 from tests.conftest import AS_OF, Result
 
 Run = Callable[..., Result]
@@ -63,9 +64,15 @@ def test_flags_exactly_the_identifiers_and_guessable_passwords(run: Run, tree: P
     assert compose["references"] == [{"case": "20170101", "reminder": 1}]
 
 
-@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize("output_format", sorted(REPORTERS))
 def test_no_output_contains_a_planted_identifier_or_password(run: Run, tree: Path, output_format: str) -> None:
+    (tree / "bad.yaml").write_text(
+        "apiVersion: policylint/v1\nkind: InformationSystem\nmetadata: {name: x, agency: y}\n"
+        f"spec:\n  authentication:\n    defaultCredentials:\n      accountSource: {PLANTED}\n",
+        encoding="utf-8",
+    )
     result = _report(run, tree, "--format", output_format)
+    assert result.code == 2, "the invalid descriptor is an error, whose message quotes the value"
     everything = result.out + result.err
     for secret in (PLANTED, RESIDENT, "1qaz2wsx", "0650101", "svc2024"):
         assert secret not in everything

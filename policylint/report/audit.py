@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policylint.catalog import Case, Catalog, Reminder
-from policylint.detectors.passwords import is_password_key
 from policylint.docs import reminders
-from policylint.mask import redact
+from policylint.mask import redact, redact_source_line
 from policylint.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -39,17 +38,12 @@ STATUS_COLUMNS = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED, ERROR)
 SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_DECLARED: "?", NOT_APPLICABLE: "—", WAIVED: "W", ERROR: "!"}
 EVIDENCE_RADIUS = 1
 MAX_SOURCE_LINE = 240
-_SECRET_MASK = "********"
 # Characters XML 1.0 forbids (and HTML reports as parse errors): C0 controls but tab, LF, CR;
 # lone surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 _HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SPACE = re.compile(r"\s+")
-_ASSIGNMENT = re.compile(
-    r"""^(?P<head>\s*(?:-\s+)?(?:export\s+)?["']?(?P<key>[^\s=:#;"'\[\]{},]+)["']?\s*[=:]\s*)(?P<value>\S.*?)\s*$"""
-)
-
 LABELS: dict[str, Localized] = {
     "title": Localized("policylint 稽核報告", "policylint audit report"),
     "as_of": Localized("檢查基準日", "Scan as of"),
@@ -123,12 +117,8 @@ def safe(text: str) -> str:
 
 def safe_source(line: str) -> str:
     """A source line with identifiers masked and the value of any password-like key hidden."""
-    match = _ASSIGNMENT.match(line)
-    if match is not None and is_password_key(match.group("key")):
-        line = match.group("head") + _SECRET_MASK
-    if len(line) > MAX_SOURCE_LINE:
-        line = line[: MAX_SOURCE_LINE - 1] + "…"
-    return redact(line)
+    line = redact_source_line(line)
+    return line if len(line) <= MAX_SOURCE_LINE else line[: MAX_SOURCE_LINE - 1] + "…"
 
 
 def xml_safe(text: str) -> str:
