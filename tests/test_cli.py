@@ -32,8 +32,8 @@ def test_examples_exit_1_and_name_every_headline_policy(run: Run) -> None:
     assert result.code == 1
     for expected in (
         "20170101-job-portal.yaml:18:7: CRITICAL default-credentials",
-        "20170101-job-portal.yaml:25:7: HIGH login-rate-limit",
-        "20170101-job-portal.yaml:28:5: HIGH audit-logging",
+        "20170101-job-portal.yaml:28:7: HIGH login-rate-limit",
+        "20170101-job-portal.yaml:31:5: HIGH audit-logging",
         "20170106-public-register.yaml:35:5: HIGH bulk-download-cap",
     ):
         assert expected in result.out
