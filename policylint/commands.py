@@ -14,7 +14,7 @@ from typing import TextIO
 from policylint import __version__
 from policylint.catalog import Catalog, load_catalog
 from policylint.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
-from policylint.config import Config, Settings, find_config, load_config, settings_with
+from policylint.config import Config, Settings, find_config, load_config, settings_data, settings_with
 from policylint.results import FileError, RunReport
 from policylint.waivers import Waiver
 
@@ -250,7 +250,7 @@ def config(args: argparse.Namespace) -> int:
 
     loaded = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
     lines = [f"# configuration file: {loaded.path or 'none found'}"]
-    values = loaded.settings.model_dump(mode="json", by_alias=True)
+    values = settings_data(loaded.settings)
     for key, value in values.items():
         lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}  # {loaded.where(key)}")
     write_output("\n".join(lines) + "\n", None)

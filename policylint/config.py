@@ -8,60 +8,65 @@ win over the file, which wins over the defaults; ``policylint config`` shows whi
 from __future__ import annotations
 
 import difflib
+import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
-from pydantic.alias_generators import to_snake
+from annotated_types import Gt, MinLen
 
 from policylint.load import Document, LoadError, Position, escape_pointer_token, load_yaml
 
 CONFIG_FILE = ".policylint.yaml"
 PYPROJECT = "pyproject.toml"
 Severity = Literal["critical", "high", "medium", "low", "info"]
-Text = Annotated[str, Strict(), Field(min_length=1)]
+Text = Annotated[str, MinLen(1)]
 
 
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, frozen=True)
+# Plain dataclasses, so that a run without a configuration file never imports pydantic;
+# a file is validated against them by pydantic (strict: "10" is not a number).
+_VALIDATION = {"extra": "forbid", "strict": True, "alias_generator": _kebab, "frozen": True}
 
 
-class WaiverEntry(_Strict):
+@dataclass(frozen=True)
+class WaiverEntry:
     """An accepted risk: a policy, where it is waived, why, who owns it, and until when."""
 
+    __pydantic_config__ = _VALIDATION
+
     policy: Text
-    system: Text | None = None
-    path: Text | None = Field(default=None, description="A glob matched against the file path.")
-    pointer: Text | None = Field(default=None, description="A JSON Pointer into the descriptor.")
     reason: Text
     owner: Text
     expires: date
+    system: Text | None = None
+    path: Text | None = None  # a glob matched against the file path
+    pointer: Text | None = None  # a JSON Pointer into the descriptor
 
-    @model_validator(mode="after")
-    def _scoped(self) -> WaiverEntry:
+    def __post_init__(self) -> None:
         if self.system is None and self.path is None:
             raise ValueError("a waiver names a system or a path")
-        return self
 
 
-class Settings(_Strict):
+@dataclass(frozen=True)
+class Settings:
+    __pydantic_config__ = _VALIDATION
+
     fail_on: Severity = "low"
     lang: Literal["zh-TW", "en"] = "zh-TW"
-    select: list[Text] = []
-    ignore: list[Text] = []
-    parameters: dict[str, dict[str, Any]] = {}
-    policies: list[Text] = Field(default=[], description="Extra policy directories, relative to the file.")
-    include: list[Text] = []
-    exclude: list[Text] = []
-    max_file_size: Annotated[int, Strict(), Field(gt=0)] = 10 * 1024 * 1024
-    waivers: list[WaiverEntry] = []
+    select: tuple[Text, ...] = ()
+    ignore: tuple[Text, ...] = ()
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policies: tuple[Text, ...] = ()  # extra policy directories, relative to the file
+    include: tuple[Text, ...] = ()
+    exclude: tuple[Text, ...] = ()
+    max_file_size: Annotated[int, Gt(0)] = 10 * 1024 * 1024
+    waivers: tuple[WaiverEntry, ...] = ()
 
 
 DEFAULTS = Settings()
@@ -84,6 +89,7 @@ class Config:
     settings: Settings = DEFAULTS
     path: Path | None = None
     positions: dict[str, Position] = field(default_factory=dict)
+    given: frozenset[str] = frozenset()  # the keys the file sets
 
     @property
     def base(self) -> Path:
@@ -92,7 +98,7 @@ class Config:
     def where(self, key: str) -> str:
         """Where a top-level key was set: ``file:line``, or ``default``."""
         position = self.positions.get(f"/{key}")
-        if self.path is None or (position is None and to_snake(key) not in self.settings.model_fields_set):
+        if self.path is None or (position is None and key not in self.given):
             return "default"
         return f"{self.path}:{position.line}" if position else str(self.path)
 
@@ -123,7 +129,7 @@ def load_config(path: Path | None) -> Config:
         return _from_pyproject(path)
     document = _yaml_document(path)
     data = {} if document.data is None else document.data
-    return Config(_validate(data, path, document), path, document.positions)
+    return Config(_validate(data, path, document), path, document.positions, _keys(data))
 
 
 def _yaml_document(path: Path) -> Document:
@@ -151,14 +157,23 @@ def _from_pyproject(path: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("policylint", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(str(path), f"cannot read [tool.policylint]: {error}") from None
-    return Config(_validate(data, path, Document(data, {})), path, {})
+    return Config(_validate(data, path, Document(data, {})), path, {}, _keys(data))
+
+
+def _keys(data: Any) -> frozenset[str]:
+    return frozenset(str(key) for key in data) if isinstance(data, dict) else frozenset()
 
 
 def _validate(data: Any, path: Path, document: Document) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(str(path), "the configuration is a mapping of settings")
+    from pydantic import TypeAdapter, ValidationError
+
     try:
-        return Settings.model_validate(data)
+        # strict JSON validation accepts an object for a dataclass and ISO dates, and no
+        # "10" for a number; YAML's and TOML's dates become ISO strings on the way
+        settings: Settings = TypeAdapter(Settings).validate_json(json.dumps(data, default=str))
+        return settings
     except ValidationError as error:
         detail = error.errors(include_url=False)[0]
         location = tuple(detail["loc"])
@@ -170,11 +185,12 @@ def _validate(data: Any, path: Path, document: Document) -> Settings:
 
 def _message(detail: Any, location: tuple[Any, ...]) -> str:
     key = ".".join(str(part) for part in location)
-    if detail["type"] == "extra_forbidden" and len(location) == 1:
-        allowed = [_kebab(name) for name in Settings.model_fields]
+    unknown = detail["type"] in ("extra_forbidden", "unexpected_keyword_argument")
+    if unknown and len(location) == 1:
+        allowed = [_kebab(name) for name in Settings.__dataclass_fields__]
         hint = difflib.get_close_matches(str(location[0]), allowed, n=1)
         return f"unknown setting '{key}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
-    if detail["type"] == "extra_forbidden":
+    if unknown:
         return f"unknown key '{key}'"
     if detail["type"] == "missing":
         return f"'{key}' is required"
@@ -183,5 +199,13 @@ def _message(detail: Any, location: tuple[Any, ...]) -> str:
 
 def settings_with(config: Config, overrides: dict[str, Any]) -> Settings:
     """The file's settings with the command line's explicit values on top."""
-    given = {to_snake(key): value for key, value in overrides.items() if value is not None}
-    return config.settings.model_copy(update=given)
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return replace(config.settings, **given)
+
+
+def settings_data(settings: Settings) -> dict[str, Any]:
+    """The settings as the file spells them (kebab-case keys, JSON values)."""
+    from pydantic import TypeAdapter
+
+    data: dict[str, Any] = TypeAdapter(Settings).dump_python(settings, mode="json", by_alias=True)
+    return data
