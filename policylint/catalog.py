@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -119,6 +120,20 @@ def _validator(name: str) -> Any:
 
 
 def plugin_directories() -> list[Path]:
+    """Policy directories of installed packs; cached until something is installed or removed."""
+    import sys
+
+    from policylint import cache
+
+    key = cache.key_for(Path(entry) for entry in sys.path if entry and os.path.isdir(entry))
+    cached = cache.read("plugins", key)
+    if cached is None:
+        cached = [str(directory) for directory in _entry_point_directories()]
+        cache.write("plugins", key, cached)
+    return [Path(directory) for directory in cached]
+
+
+def _entry_point_directories() -> list[Path]:
     """Policy directories of installed packs, registered in the entry-point group."""
     from importlib.metadata import entry_points
 

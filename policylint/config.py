@@ -13,16 +13,13 @@ import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from annotated_types import Gt, MinLen
+from typing import Any, Literal
 
 from policylint.load import Document, LoadError, Position, escape_pointer_token, load_yaml
 
 CONFIG_FILE = ".policylint.yaml"
 PYPROJECT = "pyproject.toml"
 Severity = Literal["critical", "high", "medium", "low", "info"]
-Text = Annotated[str, MinLen(1)]
 
 
 def _kebab(name: str) -> str:
@@ -40,15 +37,16 @@ class WaiverEntry:
 
     __pydantic_config__ = _VALIDATION
 
-    policy: Text
-    reason: Text
-    owner: Text
+    policy: str
+    reason: str
+    owner: str
     expires: date
-    system: Text | None = None
-    path: Text | None = None  # a glob matched against the file path
-    pointer: Text | None = None  # a JSON Pointer into the descriptor
+    system: str | None = None
+    path: str | None = None  # a glob matched against the file path
+    pointer: str | None = None  # a JSON Pointer into the descriptor
 
     def __post_init__(self) -> None:
+        _not_blank(policy=self.policy, reason=self.reason, owner=self.owner)
         if self.system is None and self.path is None:
             raise ValueError("a waiver names a system or a path")
 
@@ -59,14 +57,24 @@ class Settings:
 
     fail_on: Severity = "low"
     lang: Literal["zh-TW", "en"] = "zh-TW"
-    select: tuple[Text, ...] = ()
-    ignore: tuple[Text, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    policies: tuple[Text, ...] = ()  # extra policy directories, relative to the file
-    include: tuple[Text, ...] = ()
-    exclude: tuple[Text, ...] = ()
-    max_file_size: Annotated[int, Gt(0)] = 10 * 1024 * 1024
+    policies: tuple[str, ...] = ()  # extra policy directories, relative to the file
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = 10 * 1024 * 1024
     waivers: tuple[WaiverEntry, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.max_file_size <= 0:
+            raise ValueError("max-file-size must be a positive number of bytes")
+
+
+def _not_blank(**values: str) -> None:
+    for name, value in values.items():
+        if not value.strip():
+            raise ValueError(f"'{name}' must not be empty")
 
 
 DEFAULTS = Settings()

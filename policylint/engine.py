@@ -100,8 +100,7 @@ def _close_spans(check: _FileCheck) -> None:
 
 
 def _check_document(check: _FileCheck, document: Document) -> None:
-    from policylint.model import is_descriptor
-    from policylint.validate import validate_descriptor
+    from policylint.validate import is_descriptor, validate_descriptor
 
     if not is_descriptor(document.data):
         return

@@ -480,11 +480,3 @@ class Descriptor(Section):
     def _empty_spec(cls, value: Any) -> Any:
         """``spec:`` with every key commented out (the init template) is an empty spec."""
         return {} if value is None else value
-
-
-def is_descriptor(data: Any) -> bool:
-    """A document is a descriptor when its apiVersion names policylint."""
-    if not isinstance(data, dict):
-        return False
-    api_version = data.get("apiVersion")
-    return isinstance(api_version, str) and api_version.split("/", 1)[0] == "policylint"

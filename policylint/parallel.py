@@ -6,9 +6,7 @@ every report is sorted anyway. Small runs (a pre-commit hook's few files) stay s
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,6 +40,9 @@ def check_files(
     if workers <= 1:
         yield from (check_path(path, catalog, options) for path in files)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _worker_catalog
     _worker_catalog = catalog  # inherited by forked workers, which then skip reloading it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)

@@ -1,18 +1,23 @@
-"""Validate a descriptor document against the model, with positions and "did you mean" hints."""
+"""Validate a descriptor document, with positions and "did you mean" hints.
+
+The pydantic model (policylint.model) is the one definition of a descriptor. Importing
+pydantic and building ~60 models took most of a pre-commit run on one file, so checks run
+on a pydantic-core validator compiled from the model's JSON Schema, which is cached on
+disk with the package's files: the same core, the same rules and messages, without the
+start-up. tests/test_validate.py holds the two to the same answers.
+"""
 
 from __future__ import annotations
 
 import difflib
-import types
-import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from policylint.load import Document, Position, escape_pointer_token
-from policylint.model import Descriptor
+
+Schema = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,17 +27,28 @@ class DescriptorProblem:
     position: Position
 
 
+def is_descriptor(data: Any) -> bool:
+    """A document is a descriptor when its apiVersion names policylint; other YAML is not ours."""
+    if not isinstance(data, dict):
+        return False
+    api_version = data.get("apiVersion")
+    return isinstance(api_version, str) and api_version.split("/", 1)[0] == "policylint"
+
+
 def validate_descriptor(document: Document) -> tuple[dict[str, Any] | None, list[DescriptorProblem]]:
     """The normalised descriptor (only what was declared), or the problems that stop it."""
+    from pydantic_core import ValidationError
+
     problems = [_duplicate(pointer, position) for pointer, position in document.duplicates]
+    data = document.data
+    if isinstance(data, dict) and "spec" in data and data["spec"] is None:
+        data = {**data, "spec": {}}  # `spec:` with every key commented out (the init template)
     try:
-        model = Descriptor.model_validate(document.data)
+        validated: dict[str, Any] = _validator().validate_python(data)
     except ValidationError as error:
         problems.extend(_problems(error, document))
         return None, problems
-    if problems:
-        return None, problems
-    return model.model_dump(by_alias=True, exclude_unset=True), []
+    return (None, problems) if problems else (validated, [])
 
 
 def _duplicate(pointer: str, position: Position) -> DescriptorProblem:
@@ -40,12 +56,11 @@ def _duplicate(pointer: str, position: Position) -> DescriptorProblem:
     return DescriptorProblem(f"duplicate key '{key}'", pointer, position)
 
 
-def _problems(error: ValidationError, document: Document) -> Iterator[DescriptorProblem]:
+def _problems(error: Any, document: Document) -> Iterator[DescriptorProblem]:
     for detail in error.errors(include_url=False):
         location = tuple(detail["loc"])
         pointer = "".join(f"/{escape_pointer_token(part)}" for part in location)
-        message = _message(detail, location)
-        yield DescriptorProblem(message, pointer, document.position(pointer))
+        yield DescriptorProblem(_message(detail, location), pointer, document.position(pointer))
 
 
 def _message(detail: Any, location: tuple[Any, ...]) -> str:
@@ -60,44 +75,109 @@ def _message(detail: Any, location: tuple[Any, ...]) -> str:
 
 
 def _did_you_mean(location: tuple[Any, ...]) -> str:
-    allowed = _keys_at(Descriptor, location[:-1])
+    allowed = keys_at(descriptor_json_schema(), location[:-1])
     matches = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
-def _keys_at(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
-    """The keys the model allows at ``location`` (list indices are skipped)."""
-    current: Any = model
+# --- the schema, and the validator compiled from it -----------------------------------
+
+
+def descriptor_json_schema() -> Schema:
+    """The model's JSON Schema; from the cache while the package is unchanged."""
+    from policylint import cache
+
+    key = cache.key_for([])
+    schema: Schema | None = cache.read("descriptor-schema", key)
+    if schema is None:
+        from policylint.schema import descriptor_schema
+
+        schema = descriptor_schema()
+        cache.write("descriptor-schema", key, schema)
+    return schema
+
+
+@cache
+def _validator() -> Any:
+    from pydantic_core import SchemaValidator
+
+    schema = descriptor_json_schema()
+    return SchemaValidator(core_schema(schema, schema))
+
+
+def _resolve(node: Schema, root: Schema) -> Schema:
+    while "$ref" in node:
+        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def keys_at(root: Schema, location: tuple[Any, ...]) -> list[str]:
+    """The keys the schema allows at ``location`` (list indices are skipped)."""
+    node = _unwrap(root, root)
     for part in location:
         if isinstance(part, int):
             continue
-        field = _field_by_alias(current, str(part))
-        if field is None:
-            return []
-        current = _model_in(field.annotation)
-    if not (isinstance(current, type) and issubclass(current, BaseModel)):
-        return []
-    return [info.alias or name for name, info in current.model_fields.items()]
+        node = _unwrap(node.get("properties", {}).get(str(part), {}), root)
+    return list(node.get("properties", {}))
 
 
-def _field_by_alias(model: Any, alias: str) -> Any:
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return None
-    for name, info in model.model_fields.items():
-        if (info.alias or name) == alias:
-            return info
-    return None
+def _unwrap(node: Schema, root: Schema) -> Schema:
+    """Through $ref, Optional (anyOf with null) and list items, to the mapping inside."""
+    node = _resolve(node, root)
+    if "anyOf" in node:
+        node = _resolve(next((n for n in node["anyOf"] if n.get("type") != "null"), {}), root)
+    return _unwrap(node["items"], root) if node.get("type") == "array" else node
 
 
-def _model_in(annotation: Any) -> Any:
-    """The model class inside Optional[...] / list[...] / Annotated[...], if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = typing.get_origin(annotation)
-    if origin is None and not isinstance(annotation, types.UnionType):
-        return None
-    for argument in typing.get_args(annotation):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
+def core_schema(node: Schema, root: Schema) -> Schema:
+    """A pydantic-core schema for a JSON Schema node of the kinds the model produces."""
+    node = _resolve(node, root)
+    if "anyOf" in node:
+        options = [n for n in node["anyOf"] if n.get("type") != "null"]
+        inner = core_schema(options[0], root) if len(options) == 1 else _union(options, root)
+        return {"type": "nullable", "schema": inner} if len(options) < len(node["anyOf"]) else inner
+    if "const" in node or "enum" in node:
+        return {"type": "literal", "expected": [node["const"]] if "const" in node else node["enum"]}
+    kind = node.get("type")
+    if kind == "object":
+        return _mapping(node, root)
+    if kind == "array":
+        return {"type": "list", "items_schema": core_schema(node.get("items", {}), root)}
+    return _scalar(node)
+
+
+def _union(options: list[Schema], root: Schema) -> Schema:
+    return {"type": "union", "choices": [core_schema(option, root) for option in options]}
+
+
+def _mapping(node: Schema, root: Schema) -> Schema:
+    if "properties" not in node:
+        values = core_schema(node.get("additionalProperties", {}), root)
+        return {"type": "dict", "keys_schema": {"type": "str", "strict": True}, "values_schema": values}
+    required = set(node.get("required", ()))
+    fields = {
+        name: {"type": "typed-dict-field", "schema": core_schema(spec, root), "required": name in required}
+        for name, spec in node["properties"].items()
+    }
+    return {"type": "typed-dict", "fields": fields, "extra_behavior": "forbid"}
+
+
+_BOUNDS = {"minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt"}
+_LENGTHS = {"minLength": "min_length", "maxLength": "max_length", "pattern": "pattern"}
+
+
+def _scalar(node: Schema) -> Schema:
+    """Strings, integers and booleans are strict, as in the model; numbers and dates are lax."""
+    kind = node.get("type")
+    if kind == "string" and node.get("format") == "date":
+        return {"type": "date"}
+    if kind == "string":
+        return {"type": "str", "strict": True, **{_LENGTHS[k]: v for k, v in node.items() if k in _LENGTHS}}
+    bounds = {_BOUNDS[k]: v for k, v in node.items() if k in _BOUNDS}
+    if kind == "integer":
+        return {"type": "int", "strict": True, **bounds}
+    if kind == "number":
+        return {"type": "float", **bounds}
+    if kind == "boolean":
+        return {"type": "bool", "strict": True}
+    return {"type": "any"}

@@ -1,0 +1,81 @@
+"""The compiled validator and the pydantic model are one definition: same answers, same data."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from policylint.load import load_yaml
+from policylint.model import Descriptor
+from policylint.validate import validate_descriptor
+from tests.conftest import EXAMPLES, ROOT
+
+DESCRIPTORS = sorted([*EXAMPLES.glob("*.yaml"), *(ROOT / "tests" / "policies").glob("*/*/*.yaml")])
+
+
+def _model(data: Any) -> dict[str, Any] | None:
+    """What the pydantic model says: the declared data, or None when it refuses."""
+    if isinstance(data, dict) and "spec" in data and data["spec"] is None:
+        data = {**data, "spec": {}}
+    try:
+        return Descriptor.model_validate(data).model_dump(by_alias=True, exclude_unset=True)
+    except ValidationError:
+        return None
+
+
+def _fast(data: Any) -> dict[str, Any] | None:
+    (document,) = load_yaml(yaml.safe_dump(data, allow_unicode=True))
+    validated, problems = validate_descriptor(document)
+    return validated if not problems else None
+
+
+@pytest.mark.parametrize("path", DESCRIPTORS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_same_data_for_every_bundled_descriptor(path: Path) -> None:
+    for document in load_yaml(path.read_text(encoding="utf-8")):
+        validated, problems = validate_descriptor(document)
+        assert problems == []
+        assert validated == _model(document.data)
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 500), st.floats(-1, 100, allow_nan=False),
+    st.text(max_size=6), st.dates(), st.lists(st.sampled_from(["login", "captcha", "x", 1]), max_size=3),
+    st.dictionaries(st.sampled_from(["enabled", "name", "typo"]), st.booleans(), max_size=2),
+)  # fmt: skip
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+BASE = yaml.safe_load((EXAMPLES / "reference-system.yaml").read_text(encoding="utf-8"))
+PATHS = _paths(BASE)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), _VALUES), min_size=1, max_size=3))
+def test_same_answer_for_mutated_descriptors(mutations: list[tuple[tuple[Any, ...], Any]]) -> None:
+    data = copy.deepcopy(BASE)
+    for path, value in mutations:
+        target = data
+        try:
+            for part in path[:-1]:
+                target = target[part]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    assert _fast(data) == _model(data)
