@@ -15,7 +15,7 @@ from policylint import __version__
 from policylint.catalog import Catalog, load_catalog
 from policylint.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from policylint.config import Config, Settings, find_config, load_config, settings_data, settings_with
-from policylint.results import FileError, RunReport
+from policylint.results import FileError, FileReport, RunReport
 from policylint.waivers import Waiver
 
 
@@ -43,13 +43,17 @@ def _session(args: argparse.Namespace) -> Session:
 # --- check and baseline ---------------------------------------------------------------
 
 
-def _scan(args: argparse.Namespace, session: Session) -> RunReport:
+def _scan(
+    args: argparse.Namespace, session: Session, sink: Callable[[FileReport], None] | None = None
+) -> RunReport:
+    """Check every file; with a ``sink``, each file's report goes there and only counts stay."""
     from policylint.engine import Options
     from policylint.parallel import CatalogSpec, check_files, shard
     from policylint.sources import discover
 
     settings = session.settings
     run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
+    run.no_waivers, run.streaming = getattr(args, "no_waivers", False), sink is not None
     discovery = discover(args.paths, _suffixes(session.catalog))
     run.errors.extend(FileError(path, "no such file or directory") for path in discovery.missing)
     waivers = _config_waivers(session.config)
@@ -61,6 +65,8 @@ def _scan(args: argparse.Namespace, session: Session) -> RunReport:
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
     for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
         run.add(report)
+        if sink is not None:
+            sink(report)
     return run
 
 
@@ -113,9 +119,10 @@ def check(args: argparse.Namespace) -> int:
     from policylint.baseline import apply_baseline, read_baseline
 
     session = _session(args)
+    if args.format == "text" and args.output is None and not args.report and not args.baseline:
+        return _check_streaming(args, session)
     entries = read_baseline(args.baseline) if args.baseline else None
     run = _scan(args, session)
-    run.no_waivers = args.no_waivers
     if entries is not None:
         apply_baseline(run, args.baseline, entries)
     run.finish()
@@ -123,11 +130,29 @@ def check(args: argparse.Namespace) -> int:
     return exit_status(run, exit_zero=args.exit_zero)
 
 
+def _check_streaming(args: argparse.Namespace, session: Session) -> int:
+    """Text to the terminal, file by file: a scan of any size holds only counts in memory."""
+    from policylint.report.text import findings_text, summary_text
+    from policylint.results import Finding
+
+    color = _wants_color(sys.stdout)
+    lang = session.settings.lang
+
+    def show(report: FileReport) -> None:
+        write_output(findings_text(sorted(report.findings, key=Finding.sort_key), lang, color), None)
+
+    run = _scan(args, session, show).finish()
+    for line in [*map(str, run.errors), *run.warnings]:
+        print(line, file=sys.stderr)
+    write_output(summary_text(run), None)
+    return exit_status(run, exit_zero=args.exit_zero)
+
+
 def exit_status(run: RunReport, *, exit_zero: bool = False) -> int:
     """Errors win over findings; the format never changes the status."""
     if run.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if run.failing() and not exit_zero else EXIT_CLEAN
+    return EXIT_FINDINGS if run.fails() and not exit_zero else EXIT_CLEAN
 
 
 def _emit(args: argparse.Namespace, run: RunReport, catalog: Catalog) -> None:

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, Protocol
 
 from policylint.load import escape_pointer_token
@@ -82,23 +83,29 @@ def show(value: Any) -> str:
 
 
 def resolve(root: Any, tokens: Tokens) -> Any:
+    return _walk(root, tokens)[0]
+
+
+def _walk(root: Any, tokens: Tokens) -> tuple[Any, int]:
+    """The value at ``tokens`` and how many tokens were found (_ABSENT at the first missing)."""
     value = root
-    for token in tokens:
+    for depth, token in enumerate(tokens):
         if isinstance(value, dict):
-            value = value.get(token, _ABSENT)
+            value = value.get(token)
         elif isinstance(value, list) and isinstance(token, int) and token < len(value):
             value = value[token]
         else:
-            return _ABSENT
-        if value is None or value is _ABSENT:
-            return _ABSENT
-    return value
+            return _ABSENT, depth
+        if value is None:
+            return _ABSENT, depth
+    return value, len(tokens)
 
 
-def _not_declared(root: Any, tokens: Tokens) -> Outcome:
-    """The first missing part of the path is what is not declared: one finding for a whole
-    missing section, however many of its facts a policy reads."""
-    tokens = next(tokens[: i + 1] for i in range(len(tokens)) if resolve(root, tokens[: i + 1]) is _ABSENT)
+@cache
+def _not_declared(tokens: Tokens) -> Outcome:
+    """The first missing part of a path is what is not declared: one finding for a whole
+    missing section, however many of its facts a policy reads. The same few outcomes
+    recur across descriptors, so they are made once."""
     path = display_path(tokens)
     detail = Localized(f"未宣告 {path}", f"{path} is not declared")
     return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
@@ -113,9 +120,9 @@ class Leaf:
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
         tokens = base + self.tokens if self.relative else self.tokens
-        actual = resolve(root, tokens)
+        actual, found = _walk(root, tokens)
         if actual is _ABSENT:
-            return _not_declared(root, tokens)
+            return _not_declared(tokens[: found + 1])
         try:
             holds = self.operator.test(actual, self.expected, as_of)
         except OperatorError as error:
@@ -205,9 +212,9 @@ class Each:
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
         tokens = base + self.tokens if self.relative else self.tokens
-        items = resolve(root, tokens)
+        items, found = _walk(root, tokens)
         if items is _ABSENT:
-            return _not_declared(root, tokens)
+            return _not_declared(tokens[: found + 1])
         if not isinstance(items, list):
             raise PolicyError(f"{pointer_of(tokens)}: expected a list")
         return _combine([self.condition.evaluate(root, (*tokens, i), as_of) for i in range(len(items))])

@@ -148,13 +148,22 @@ class RunReport:
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
     baseline: BaselineSummary | None = None
+    # Streaming: findings and systems go to the output as each file is done, and only their
+    # counts stay, so memory does not grow with the size of the scan.
+    streaming: bool = False
+    _severity_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
+    _failing_count: int = 0
+    _system_count: int = 0
 
     def add(self, report: FileReport) -> None:
         self.files += 1
         self.documents += report.documents
-        self.systems.extend(report.systems)
-        self.findings.extend(report.findings)
         self.errors.extend(report.errors)
+        if self.streaming:
+            self._count(report)
+        else:
+            self.systems.extend(report.systems)
+            self.findings.extend(report.findings)
         self.used_waivers |= report.used_waivers
         self.declared_waivers |= report.inline_waivers
 
@@ -169,17 +178,38 @@ class RunReport:
         )
         return self
 
+    def _count(self, report: FileReport) -> None:
+        self._system_count += len(report.systems)
+        for finding in report.findings:
+            self._severity_counts[finding.severity] += 1
+            self._failing_count += self._fails(finding)
+
+    @property
+    def descriptor_count(self) -> int:
+        return self._system_count if self.streaming else len(self.systems)
+
+    @property
+    def finding_count(self) -> int:
+        return sum(self._severity_counts.values()) if self.streaming else len(self.findings)
+
     def by_severity(self) -> dict[str, int]:
+        if self.streaming:
+            return dict(self._severity_counts)
         counts = dict.fromkeys(SEVERITIES, 0)
         for finding in self.findings:
             counts[finding.severity] += 1
         return counts
 
-    def failing(self) -> list[Finding]:
-        """Findings that fail the run: at or above --fail-on, not waived, not in the baseline."""
-        threshold = SEVERITY_RANK[self.fail_on]
-        return [
-            f
-            for f in self.findings
-            if SEVERITY_RANK[f.severity] >= threshold and (f.waiver is None or self.no_waivers) and not f.baselined
-        ]
+    def _fails(self, finding: Finding) -> bool:
+        """At or above --fail-on, not waived (unless waivers are ignored), not in the baseline."""
+        return (
+            SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[self.fail_on]
+            and (finding.waiver is None or self.no_waivers)
+            and not finding.baselined
+        )
+
+    def fails(self) -> bool:
+        """Whether findings fail the run."""
+        if self.streaming:
+            return self._failing_count > 0
+        return any(self._fails(finding) for finding in self.findings)

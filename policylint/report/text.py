@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import groupby
 
 from policylint.catalog import Catalog
@@ -25,8 +26,19 @@ _BASELINED = Localized("基準線已知", "in baseline")
 
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    blocks = [_file_block(list(group), run.lang, color) for _, group in groupby(run.findings, key=lambda f: f.file)]
-    return "\n".join([*blocks, _summary(run)]) + "\n"
+    return findings_text(run.findings, run.lang, color) + summary_text(run)
+
+
+def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
+    """The blocks of sorted findings, one a file, each followed by a blank line. A streaming
+    run prints this for each file as it is checked, and the same bytes come out."""
+    return "".join(
+        _file_block(list(group), lang, color) + "\n" for _, group in groupby(findings, key=lambda f: f.file)
+    )
+
+
+def summary_text(run: RunReport) -> str:
+    return _summary(run) + "\n"
 
 
 def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
@@ -84,9 +96,9 @@ def _baseline(run: RunReport) -> str:
 def _counts(run: RunReport) -> str:
     counts = run.by_severity()
     parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
-    descriptors, files, errors = len(run.systems), run.files, len(run.errors)
+    descriptors, files, errors = run.descriptor_count, run.files, len(run.errors)
     if run.lang == "zh-TW":
-        found = f"{len(run.findings)} 項發現（{parts}）" if run.findings else "沒有發現"
+        found = f"{run.finding_count} 項發現（{parts}）" if run.finding_count else "沒有發現"
         return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{found}，{errors} 個錯誤"
-    found = f"{len(run.findings)} findings ({parts})" if run.findings else "no findings"
+    found = f"{run.finding_count} findings ({parts})" if run.finding_count else "no findings"
     return f"policylint: {found} in {descriptors} descriptors, {files} files; {errors} errors"
