@@ -7,22 +7,18 @@ from line numbers or detected values), so entries survive lines moving and unrel
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from policylint.errors import LocatedError
 from policylint.results import BaselineSummary, Finding, RunReport
 
 FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True)
-class BaselineError(Exception):
-    file: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+class BaselineError(LocatedError):
+    """A baseline file that cannot be used."""
 
 
 def baseline_json(run: RunReport) -> str:

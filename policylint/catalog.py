@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from policylint.conditions import Condition, ConditionSyntaxError, compile_condition, show
+from policylint.errors import LocatedError
 from policylint.load import Document, LoadError, load_yaml
 from policylint.results import Localized, Reference
 
@@ -28,16 +29,8 @@ _TEXTS = ("title", "message", "remediation", "rationale")
 SCHEMAS = Path(__file__).parent / "schemas"
 
 
-@dataclass(frozen=True)
-class CatalogError(Exception):
-    file: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
-        return f"{self.file}{where}: {self.message}"
+class CatalogError(LocatedError):
+    """A policy or guideline file that cannot be loaded."""
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report_failure(error: Exception) -> int:
-    from policylint.baseline import BaselineError
-    from policylint.catalog import CatalogError
-    from policylint.config import ConfigError
-    from policylint.merge import MergeError
+    from policylint.errors import LocatedError
 
-    if isinstance(error, CatalogError | ConfigError | BaselineError | MergeError | UsageError | OSError):
+    if isinstance(error, LocatedError | UsageError | OSError):
         print(f"policylint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     if os.environ.get("POLICYLINT_DEBUG"):

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from policylint.errors import LocatedError
 from policylint.load import Document, LoadError, Position, escape_pointer_token, load_yaml
 
 CONFIG_FILE = ".policylint.yaml"
@@ -80,16 +81,8 @@ def _not_blank(**values: str) -> None:
 DEFAULTS = Settings()
 
 
-@dataclass(frozen=True)
-class ConfigError(Exception):
-    file: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
-        return f"{self.file}{where}: {self.message}"
+class ConfigError(LocatedError):
+    """A configuration file that cannot be used."""
 
 
 @dataclass(frozen=True)

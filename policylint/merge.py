@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from policylint.errors import LocatedError
 from policylint.results import FileError, Finding, Localized, Reference, RunReport, SystemResult
 from policylint.waivers import Waiver
 
 
-@dataclass(frozen=True)
-class MergeError(Exception):
-    file: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+class MergeError(LocatedError):
+    """A result that cannot be merged."""
 
 
 def merge_results(paths: list[str], lang: str | None, fail_on: str | None) -> RunReport:
