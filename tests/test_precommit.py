@@ -80,3 +80,20 @@ def test_pii_hook_runs_on_any_text_file(tmp_path: Path, hook_cache: Path) -> Non
     assert result.returncode == 1, output
     assert "seed.sql:1:28: CRITICAL national-id-in-config" in output
     assert "F131104093" not in output and "F1******93" in output
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="pre-commit runs on a git repository")
+def test_the_projects_own_hooks_pass(tmp_path: Path) -> None:
+    """ruff, the incident examples (which must still load) and the reference system (which must pass)."""
+    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
+    assert pre_commit is not None
+    env = {
+        **os.environ,
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+    }
+    command = [pre_commit, "run", "--all-files", "--config", ".pre-commit-config.yaml"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for hook in ("ruff", "policylint (incident examples load)", "policylint (reference system passes)"):
+        assert re.search(rf"^{re.escape(hook)}\.+Passed$", result.stdout, re.M), result.stdout
