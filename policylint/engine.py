@@ -243,7 +243,8 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
     inline = frozenset(w.source for w in waivers if w.file == check.display)
     results = [SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems]
-    systems = tuple(_waived_statuses(system, outcome.findings) for system in results)
+    by_pair = _by_pair(outcome.findings)
+    systems = tuple(_waived_statuses(system, by_pair) for system in results)
     return FileReport(
         check.display,
         len(check.documents),
@@ -255,11 +256,19 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
     )
 
 
-def _waived_statuses(system: SystemResult, findings: tuple[Finding, ...]) -> SystemResult:
+def _by_pair(findings: tuple[Finding, ...]) -> dict[tuple[str, str, str], list[Finding]]:
+    """Findings by file, system and policy, grouped once: searching them once a pair is
+    quadratic, minutes for a small file that repeats one system a thousand times."""
+    grouped: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.file, finding.system, finding.policy), []).append(finding)
+    return grouped
+
+
+def _waived_statuses(system: SystemResult, by_pair: dict[tuple[str, str, str], list[Finding]]) -> SystemResult:
     """A pair whose every finding is waived shows as waived."""
-    own = [f for f in findings if f.system == system.system and f.file == system.file]
     statuses = tuple(
-        (policy, WAIVED if _all_waived([f for f in own if f.policy == policy]) else status)
+        (policy, WAIVED if _all_waived(by_pair.get((system.file, system.system, policy), [])) else status)
         for policy, status in system.statuses
     )
     return SystemResult(system.file, system.system, system.line, statuses)

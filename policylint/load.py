@@ -23,7 +23,9 @@ try:
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_EXPANDED_NODES = 200_000
+# Bounds on one file, counted across its documents so that splitting a file does not help.
+MAX_EXPANDED_NODES = 200_000  # aliases counted each time they appear
+MAX_DOCUMENTS = 1_000  # each may be a descriptor, checked against every policy
 MAX_DEPTH = 200
 
 _SCALAR_TAGS = {
@@ -92,7 +94,10 @@ class Document:
 
 
 def escape_pointer_token(token: object) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" not in text and "/" not in text:  # nearly every key: spare two copies
+        return text
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def _mark(event: yaml.Event) -> Position:
@@ -127,17 +132,24 @@ class _Frame:
     merged: set[Any] = field(default_factory=set)
 
 
+@dataclass(slots=True)
+class _Budget:
+    """Nodes read so far in the file, aliases expanded."""
+
+    size: int = 0
+
+
 class _Builder:
     """Turns the events of one document into plain values, positions and duplicate keys."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: _Budget) -> None:
         self.positions: dict[str, Position] = {}
         self.duplicates: list[tuple[str, Position]] = []
         self.root: Any = None
         self._stack: list[_Frame] = []
         self._anchors: dict[str, _Anchor] = {}
         self._anchored_at: dict[str, Position] = {}
-        self._size = 0
+        self._budget = budget
 
     def scalar(self, event: yaml.ScalarEvent) -> None:
         start = self._begin(event)
@@ -150,14 +162,14 @@ class _Builder:
         self._complete(value, start, 0, merge=merge)
 
     def open(self, event: yaml.CollectionStartEvent, value: list[Any] | dict[Any, Any]) -> None:
-        size_before = self._size
+        size_before = self._budget.size
         start = self._begin(event)
         self._stack.append(_Frame(value, self._child_pointer(start), start, event.anchor, size_before))
 
     def close(self) -> None:
         frame = self._stack.pop()
         if frame.anchor is not None:
-            self._anchors[frame.anchor] = _Anchor(frame.value, self._size - frame.size_before, frame.height)
+            self._anchors[frame.anchor] = _Anchor(frame.value, self._budget.size - frame.size_before, frame.height)
         self._complete(frame.value, frame.start, frame.height)
 
     def alias(self, event: yaml.AliasEvent) -> None:
@@ -188,13 +200,13 @@ class _Builder:
         return start
 
     def _grow(self, nodes: int, start: Position, *, through_alias: bool) -> None:
-        self._size += nodes
-        if self._size <= MAX_EXPANDED_NODES:
+        self._budget.size += nodes
+        if self._budget.size <= MAX_EXPANDED_NODES:
             return
         if through_alias:
-            message = f"aliases expand the document to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)"
+            message = f"aliases expand the file to more than {MAX_EXPANDED_NODES} nodes (alias bomb?)"
         else:
-            message = f"document has more than {MAX_EXPANDED_NODES} nodes"
+            message = f"file has more than {MAX_EXPANDED_NODES} nodes"
         raise LoadError(message, start.line, start.column)
 
     def _child_pointer(self, start: Position) -> str | None:
@@ -298,6 +310,8 @@ def _scalar(tag: str, text: str) -> Any:
 
 
 def _as_key(value: Any, start: Position) -> Any:
+    if type(value) is str:  # nearly every key
+        return value
     if isinstance(value, dict):
         return f"<MappingNode key at line {start.line}>"
     if isinstance(value, list):
@@ -306,7 +320,8 @@ def _as_key(value: Any, start: Position) -> Any:
 
 
 def _documents(events: Iterable[yaml.Event]) -> Iterator[Document]:
-    builder = _Builder()
+    budget = _Budget()
+    builder = _Builder(budget)
     index = -1
     for event in events:
         if isinstance(event, yaml.ScalarEvent):
@@ -320,7 +335,9 @@ def _documents(events: Iterable[yaml.Event]) -> Iterator[Document]:
         elif isinstance(event, yaml.AliasEvent):
             builder.alias(event)
         elif isinstance(event, yaml.DocumentStartEvent):
-            builder, index = _Builder(), index + 1
+            builder, index = _Builder(budget), index + 1
+            if index >= MAX_DOCUMENTS:
+                raise LoadError(f"file has more than {MAX_DOCUMENTS} documents", *_pair(_mark(event)))
         elif isinstance(event, yaml.DocumentEndEvent):
             yield Document(builder.root, builder.positions, index, builder.duplicates)
 

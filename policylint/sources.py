@@ -41,7 +41,8 @@ _OTHER_FILE_KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
 )
-# Not even opened non-blocking would a FIFO stall us; O_NOCTTY keeps a terminal from being adopted.
+# Should a pipe take the file's place between the check and the open, O_NONBLOCK keeps the open
+# from waiting for a writer; O_NOCTTY keeps a terminal from becoming ours.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 _WIDE_ENCODINGS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
