@@ -49,13 +49,13 @@ def _scan(
     """Check every file; with a ``sink``, each file's report goes there and only counts stay."""
     from policylint.engine import Options
     from policylint.parallel import CatalogSpec, check_files, shard
-    from policylint.sources import discover
+    from policylint.sources import discover, display_name
 
     settings = session.settings
     run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
     run.no_waivers, run.streaming = getattr(args, "no_waivers", False), sink is not None
     discovery = discover(args.paths, _suffixes(session.catalog))
-    run.errors.extend(FileError(path, "no such file or directory") for path in discovery.missing)
+    run.errors.extend(FileError(display_name(path), "no such file or directory") for path in discovery.missing)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
     options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers)

@@ -7,7 +7,7 @@ import re
 
 from policylint.detectors.identifiers import mask, redact
 
-__all__ = ["SECRET_MASK", "mask", "redact", "redact_source_line"]
+__all__ = ["SECRET_MASK", "mask", "one_line", "redact", "redact_source_line"]
 
 SECRET_MASK = "********"
 # key: value, key = value, KEY=VALUE, "key": "value" (also inside JSON or flow mappings)
@@ -27,3 +27,13 @@ def redact_source_line(line: str) -> str:
         return match.group("key") + match.group("separator") + SECRET_MASK
 
     return redact(_PAIR.sub(hide, line))
+
+
+# Control and bidirectional-override characters: a newline could forge an output line, an
+# escape sequence or an override could rewrite what a terminal shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, its control characters escaped as in Python (``\\n``, ``\\x1b``)."""
+    return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)

@@ -95,8 +95,11 @@ class FileError:
         return (self.file, self.line or 0, self.column or 0, self.message)
 
     def __str__(self) -> str:
+        """One line, whatever the file name or the quoted value holds."""
+        from policylint.mask import one_line
+
         where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
-        return f"{self.file}{where}: error: {self.message}"
+        return one_line(f"{self.file}{where}: error: {self.message}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,8 +70,13 @@ def _message(detail: Any, location: tuple[Any, ...]) -> str:
     if detail["type"] == "missing":
         return f"'{path}' is required"
     value = detail.get("input")
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    shown = "" if isinstance(value, dict | list) else f" (got {_shorten(repr(value))})"
     return f"'{path}': {detail['msg']}{shown}"
+
+
+def _shorten(text: str, width: int = 80) -> str:
+    """A quoted value is evidence, not a copy: a 5 MB value makes no 5 MB error line."""
+    return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
 def _did_you_mean(location: tuple[Any, ...]) -> str:

@@ -653,3 +653,17 @@ def test_output_is_byte_identical_across_runs_and_path_orders(
         assert result.code == 2
         outputs.add((result.out, result.err))
     assert len(outputs) == 1
+
+
+def test_error_lines_cannot_be_forged_by_keys_or_values(run: Run, write: Write) -> None:
+    """A key or value quoted in an error stays on its line, and a huge value is cut short."""
+    text = (
+        'apiVersion: policylint/v1\nkind: InformationSystem\nmetadata: {name: x, agency: y}\n'
+        'spec:\n  "x\\nfake.yaml:1:1: error: forged": 1\n  classification: "' + "A" * 5000 + '"\n'
+    )
+    path = write("forge.yaml", text)
+    result = run("check", str(path))
+    assert result.code == 2
+    assert all(line.startswith(str(path)) for line in result.err.splitlines())
+    assert "\\nfake.yaml:1:1: error: forged" in result.err
+    assert max(len(line) for line in result.err.splitlines()) < 400

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from itertools import groupby
 
 from policylint.catalog import Catalog
+from policylint.mask import one_line
 from policylint.results import SEVERITIES, Finding, Localized, RunReport
 
 _COLORS = {
@@ -17,9 +17,6 @@ _COLORS = {
     "info": "\033[2m",
 }
 _RESET = "\033[0m"
-# Control and bidirectional-override characters in a path: a newline could forge a finding
-# line, an escape sequence or an override could rewrite what the terminal shows.
-_UNSAFE_IN_PATH = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _FIX = Localized("修正", "fix")
 _WAIVED = Localized("已豁免", "waived")
 _BASELINED = Localized("基準線已知", "in baseline")
@@ -70,8 +67,8 @@ def _finding(finding: Finding, lang: str, color: bool) -> str:
 
 
 def shown_path(path: str) -> str:
-    """``path`` on one line, its control characters escaped as in Python (``\\n``, ``\\x1b``)."""
-    return _UNSAFE_IN_PATH.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), path)
+    """``path`` on one line: a newline in a file name must not forge a finding line."""
+    return one_line(path)
 
 
 def _marks(finding: Finding, lang: str) -> str:
