@@ -59,6 +59,7 @@ def pointer_of(tokens: Tokens) -> str:
     return "".join(f"/{escape_pointer_token(token)}" for token in tokens)
 
 
+@cache
 def display_path(tokens: Tokens) -> str:
     """``/spec/vendors/0/securityAgreement`` reads as ``vendors[0].securityAgreement``."""
     shown = ""

@@ -12,6 +12,7 @@ import hmac
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from policylint.load import Document, Position, escape_pointer_token
@@ -84,21 +85,28 @@ def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
         yield from _line_passwords(scan)
 
 
-def _structured_passwords(document: Document, value: Any, pointer: str, names: tuple[str, ...]) -> Iterator[Hit]:
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _structured_passwords(document, item, f"{pointer}/{index}", names)
-    if not isinstance(value, dict):
-        return
-    account = next((str(value[k]) for k in _ACCOUNT_KEYS if isinstance(value.get(k), str)), None)
-    for key, item in value.items():
-        child = f"{pointer}/{escape_pointer_token(key)}"
-        if isinstance(item, str | int) and not isinstance(item, bool) and _is_password_key(str(key)):
-            hit = _judge(str(item), account, names, document.position(child), child)
-            if hit is not None:
-                yield hit
-        else:
-            yield from _structured_passwords(document, item, child, names)
+def _structured_passwords(document: Document, root: Any, pointer: str, names: tuple[str, ...]) -> Iterator[Hit]:
+    """Password-like keys anywhere in a document; a pointer is built only for a hit."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        value, path = stack.pop()
+        items = enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+        for key, item in items:
+            if isinstance(item, dict | list):
+                stack.append((item, (*path, key)))
+            elif isinstance(value, dict) and _holds_password(key, item):
+                child = pointer + "".join(f"/{escape_pointer_token(part)}" for part in (*path, key))
+                hit = _judge(str(item), _account(value), names, document.position(child), child)
+                if hit is not None:
+                    yield hit
+
+
+def _holds_password(key: Any, item: Any) -> bool:
+    return isinstance(item, str | int) and not isinstance(item, bool) and _is_password_key(str(key))
+
+
+def _account(mapping: dict[Any, Any]) -> str | None:
+    return next((str(mapping[k]) for k in _ACCOUNT_KEYS if isinstance(mapping.get(k), str)), None)
 
 
 def _line_passwords(scan: ScanInput) -> Iterator[Hit]:
@@ -113,7 +121,9 @@ def _line_passwords(scan: ScanInput) -> Iterator[Hit]:
                 yield hit
 
 
+@lru_cache(maxsize=4096)
 def _is_password_key(key: str) -> bool:
+    """Keys repeat across thousands of files: each is judged once."""
     from policylint.detectors.passwords import is_password_key
 
     return bool(is_password_key(key))
