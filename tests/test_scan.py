@@ -26,6 +26,7 @@ TREE = {
     "conf/app.toml": 'title = "x"\n[db]\npassword = "${DB_PASSWORD}"\n',
     "data/seed.csv": f"name,id\n王小明,{PLANTED}\n測試,A123456788\n",
     "docs/readme.md": f"{PLANTED} in a markdown file is not configuration\n",
+    "deploy/configmap.yaml": f"kind: ConfigMap\ndata:\n  seed.sql: |\n    -- owner\n    INSERT INTO users VALUES ('{PLANTED}');\n",
 }
 EXPECTED = {
     ("deploy/compose.yaml", 4, "national-id-in-config"),
@@ -35,6 +36,7 @@ EXPECTED = {
     (".env", 3, "national-id-in-config"),
     ("conf/settings.ini", 2, "rule-derived-passwords"),
     ("data/seed.csv", 2, "national-id-in-config"),
+    ("deploy/configmap.yaml", 5, "national-id-in-config"),
 }
 
 
