@@ -13,6 +13,11 @@ Write = Callable[[str, str], Path]
 LEGACY = DESCRIPTOR_HEAD + "  downloads:\n    enabled: true\n    bulkDownload: true\n"
 
 
+def _check_against(run: Run, system: Path, baseline: Path) -> Result:
+    options = ("--select", "bulk-download-cap", "--as-of", AS_OF, "--format", "json")
+    return run("check", str(system), "--baseline", str(baseline), *options)
+
+
 def test_baseline_records_and_check_fails_only_on_new(run: Run, write: Write, tmp_path: Path) -> None:
     system = write("s.yaml", LEGACY)
     baseline = tmp_path / "baseline.json"
@@ -22,18 +27,7 @@ def test_baseline_records_and_check_fails_only_on_new(run: Run, write: Write, tm
 
     moved = "# a new header comment\n# moves every line\n" + LEGACY
     write("s.yaml", moved)
-    result = run(
-        "check",
-        str(system),
-        "--select",
-        "bulk-download-cap",
-        "--baseline",
-        str(baseline),
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-    )
+    result = _check_against(run, system, baseline)
     assert result.code == 0, "known findings whose lines moved do not fail"
     report = json.loads(result.out)
     assert report["baseline"]["known"] == 4
@@ -42,18 +36,7 @@ def test_baseline_records_and_check_fails_only_on_new(run: Run, write: Write, tm
     write(
         "s.yaml", moved.replace("    bulkDownload: true\n", "    bulkDownload: false\n    maxRecordsPerRequest: 5000\n")
     )
-    result = run(
-        "check",
-        str(system),
-        "--select",
-        "bulk-download-cap",
-        "--baseline",
-        str(baseline),
-        "--as-of",
-        AS_OF,
-        "--format",
-        "json",
-    )
+    result = _check_against(run, system, baseline)
     assert result.code == 1
     report = json.loads(result.out)
     new = [f for f in report["findings"] if not f["baselined"]]

@@ -43,41 +43,40 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs the project as a git repository")
-def test_hook_runs_through_pre_commit_try_repo(tmp_path: Path, hook_cache: Path) -> None:
+def _try_repo(tmp_path: Path, hook_cache: Path, hook: str, files: dict[str, str]) -> tuple[int, str]:
+    """Run one of this repository's hooks, as a user installs it, on a new repository of ``files``."""
     work = tmp_path / "agency-repo"
     work.mkdir()
     _git(work, "init", "-q")
-    shutil.copy(EXAMPLES / "20170101-job-portal.yaml", work / "portal.yaml")
-    shutil.copy(EXAMPLES / "reference-system.yaml", work / "reference.yaml")
-    (work / "notes.txt").write_text("not checked\n", encoding="utf-8")
+    for name, text in files.items():
+        (work / name).write_text(text, encoding="utf-8")
     _git(work, "add", ".")
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
     assert pre_commit is not None
     env = {**os.environ, "PRE_COMMIT_HOME": str(hook_cache), "NO_COLOR": "1"}
-    command = [pre_commit, "try-repo", str(ROOT), "policylint", "--all-files", "--verbose"]
+    command = [pre_commit, "try-repo", str(ROOT), hook, "--all-files", "--verbose"]
     result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs the project as a git repository")
+def test_hook_runs_through_pre_commit_try_repo(tmp_path: Path, hook_cache: Path) -> None:
+    files = {
+        "portal.yaml": (EXAMPLES / "20170101-job-portal.yaml").read_text(encoding="utf-8"),
+        "reference.yaml": (EXAMPLES / "reference-system.yaml").read_text(encoding="utf-8"),
+        "notes.txt": "not checked\n",
+    }
+    code, output = _try_repo(tmp_path, hook_cache, "policylint", files)
+    assert code == 1, output
     assert "portal.yaml:" in output and "default-credentials" in output
     assert re.search(r"reference\.yaml:\d+:\d+:", output) is None
 
 
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="try-repo needs the project as a git repository")
 def test_pii_hook_runs_on_any_text_file(tmp_path: Path, hook_cache: Path) -> None:
-    work = tmp_path / "agency-repo"
-    work.mkdir()
-    _git(work, "init", "-q")
-    (work / "seed.sql").write_text("INSERT INTO users VALUES ('F131104093');\n", encoding="utf-8")
-    (work / "notes.txt").write_text("nothing to see\n", encoding="utf-8")
-    _git(work, "add", ".")
-    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
-    assert pre_commit is not None
-    env = {**os.environ, "PRE_COMMIT_HOME": str(hook_cache), "NO_COLOR": "1"}
-    command = [pre_commit, "try-repo", str(ROOT), "policylint-pii", "--all-files", "--verbose"]
-    result = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, check=False, timeout=600)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
+    files = {"seed.sql": "INSERT INTO users VALUES ('F131104093');\n", "notes.txt": "nothing to see\n"}
+    code, output = _try_repo(tmp_path, hook_cache, "policylint-pii", files)
+    assert code == 1, output
     assert "seed.sql:1:28: CRITICAL national-id-in-config" in output
     assert "F131104093" not in output and "F1******93" in output
 

@@ -26,7 +26,9 @@ TREE = {
     "conf/app.toml": 'title = "x"\n[db]\npassword = "${DB_PASSWORD}"\n',
     "data/seed.csv": f"name,id\n王小明,{PLANTED}\n測試,A123456788\n",
     "docs/readme.md": f"{PLANTED} in a markdown file is not configuration\n",
-    "deploy/configmap.yaml": f"kind: ConfigMap\ndata:\n  seed.sql: |\n    -- owner\n    INSERT INTO users VALUES ('{PLANTED}');\n",
+    "deploy/configmap.yaml": (
+        f"kind: ConfigMap\ndata:\n  seed.sql: |\n    -- owner\n    INSERT INTO users VALUES ('{PLANTED}');\n"
+    ),
 }
 EXPECTED = {
     ("deploy/compose.yaml", 4, "national-id-in-config"),
