@@ -18,6 +18,9 @@ from typing import Any
 from policylint import __version__
 
 _PACKAGE = Path(__file__).parent
+# Each installation keeps its own entries, so that two of them (a venv and a pre-commit
+# environment) do not evict each other on every run.
+_INSTALLATION = hashlib.sha256(str(_PACKAGE).encode()).hexdigest()[:12]
 
 
 def cache_dir() -> Path | None:
@@ -43,7 +46,7 @@ def read(name: str, key: str) -> Any | None:
     if directory is None:
         return None
     try:
-        entry = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+        entry = json.loads((directory / f"{name}-{_INSTALLATION}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return entry.get("value") if isinstance(entry, dict) and entry.get("key") == key else None
@@ -57,6 +60,7 @@ def write(name: str, key: str, value: Any) -> None:
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"{name}.json", json.dumps({"key": key, "value": value}, ensure_ascii=False))
+        entry = json.dumps({"key": key, "value": value}, ensure_ascii=False)
+        write_atomic(directory / f"{name}-{_INSTALLATION}.json", entry)
     except (OSError, TypeError, ValueError):
         pass  # a read-only home, a full disk or an unserialisable value only costs the next run some time
