@@ -71,7 +71,7 @@ class _FileCheck:
     systems: list[_System] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
-    metadata_spans: list[tuple[int, int, str]] = field(default_factory=list)
+    metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.errors.append(FileError(self.display, message, line, column))
@@ -110,7 +110,7 @@ def _check_document(check: _FileCheck, document: Document) -> None:
     if data is None:
         return
     system = str(data["metadata"]["name"])
-    check.metadata_spans.append((*_metadata_span(document), system))
+    check.metadata_documents.append((document, system))
     statuses = {p.id: _check_policy(check, document, data, p, system) for p in check.catalog.policies.values()}
     names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
     check.systems.append(_System(system, document.start.line, statuses, names))
@@ -236,15 +236,16 @@ def _pointer_at(documents: list[Document], position: Position) -> str:
 
 def _waive(check: _FileCheck, text: str) -> FileReport:
     try:
-        waivers = [*inline_waivers(check.display, text, check.metadata_spans), *check.options.waivers]
+        waivers = [*_inline_waivers(check, text), *check.options.waivers]
     except WaiverSyntaxError as error:
         check.error(error.message, error.line, 1)
         waivers = list(check.options.waivers)
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
     inline = frozenset(w.source for w in waivers if w.file == check.display)
-    results = [SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems]
-    by_pair = _by_pair(outcome.findings)
-    systems = tuple(_waived_statuses(system, by_pair) for system in results)
+    systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
+    if any(finding.waiver is not None for finding in outcome.findings):
+        by_pair = _by_pair(outcome.findings)
+        systems = tuple(_waived_statuses(system, by_pair) for system in systems)
     return FileReport(
         check.display,
         len(check.documents),
@@ -254,6 +255,13 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         used_waivers=outcome.used,
         inline_waivers=inline,
     )
+
+
+def _inline_waivers(check: _FileCheck, text: str) -> list[Waiver]:
+    if "policylint:" not in text:  # nearly every file: no need to find metadata blocks
+        return []
+    spans = [(*_metadata_span(document), system) for document, system in check.metadata_documents]
+    return inline_waivers(check.display, text, spans)
 
 
 def _by_pair(findings: tuple[Finding, ...]) -> dict[tuple[str, str, str], list[Finding]]:

@@ -132,6 +132,8 @@ class WaiverOutcome:
 
 def apply_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver], as_of: date) -> WaiverOutcome:
     """Attach the first matching waiver to each finding; add a finding for each expired one."""
+    if not waivers:
+        return WaiverOutcome(tuple(findings), frozenset())
     result: list[Finding] = []
     used: set[str] = set()
     expired: dict[str, tuple[Waiver, Finding]] = {}
