@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -43,17 +44,26 @@ def _session(args: argparse.Namespace) -> Session:
 # --- check and baseline ---------------------------------------------------------------
 
 
-def _scan(
-    args: argparse.Namespace, session: Session, sink: Callable[[FileReport], None] | None = None
+def _new_run(
+    args: argparse.Namespace, session: Session, *, streaming: bool = False, keep_systems: bool = True
 ) -> RunReport:
-    """Check every file; with a ``sink``, each file's report goes there and only counts stay."""
+    settings = session.settings
+    run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
+    run.scanned = sorted(set(run.scanned))
+    run.no_waivers = getattr(args, "no_waivers", False)
+    run.streaming, run.keep_systems = streaming, keep_systems
+    return run
+
+
+def _scan(
+    args: argparse.Namespace, session: Session, run: RunReport, sink: Callable[[FileReport], None] | None = None
+) -> RunReport:
+    """Check every file into ``run``; a ``sink`` also gets each file's report as it is done."""
     from policylint.engine import Options
     from policylint.parallel import CatalogSpec, check_files, shard
     from policylint.sources import discover, display_name
 
     settings = session.settings
-    run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
-    run.no_waivers, run.streaming = getattr(args, "no_waivers", False), sink is not None
     discovery = discover(args.paths, _suffixes(session.catalog))
     run.errors.extend(FileError(display_name(path), "no such file or directory") for path in discovery.missing)
     waivers = _config_waivers(session.config)
@@ -119,10 +129,10 @@ def check(args: argparse.Namespace) -> int:
     from policylint.baseline import apply_baseline, read_baseline
 
     session = _session(args)
-    if args.format == "text" and args.output is None and not args.report and not args.baseline:
+    if _streams(args):
         return _check_streaming(args, session)
     entries = read_baseline(args.baseline) if args.baseline else None
-    run = _scan(args, session)
+    run = _scan(args, session, _new_run(args, session))
     if entries is not None:
         apply_baseline(run, args.baseline, entries)
     run.finish()
@@ -130,21 +140,36 @@ def check(args: argparse.Namespace) -> int:
     return exit_status(run, exit_zero=args.exit_zero)
 
 
+def _streams(args: argparse.Namespace) -> bool:
+    """Text and JSON reports can be written file by file, holding only counts in memory."""
+    return args.format in ("text", "json") and not args.report and not args.baseline
+
+
 def _check_streaming(args: argparse.Namespace, session: Session) -> int:
-    """Text to the terminal, file by file: a scan of any size holds only counts in memory."""
-    from policylint.report.text import findings_text, summary_text
+    """Each file's findings are written as soon as it is checked, and only counts (and, for
+    JSON, the per-system results) stay in memory. The bytes are those of a sorted run,
+    because files are checked in sorted order and each file's findings are sorted."""
+    import importlib
+
+    from policylint.output import atomic_stream
     from policylint.results import Finding
 
-    color = _wants_color(sys.stdout)
-    lang = session.settings.lang
+    reporter = importlib.import_module("policylint.report." + ("text" if args.format == "text" else "json_report"))
+    run = _new_run(args, session, streaming=True, keep_systems=args.format == "json")
+    color = args.format == "text" and args.output is None and _wants_color(sys.stdout)
+    with contextlib.ExitStack() as stack:
+        out = sys.stdout if args.output is None else stack.enter_context(atomic_stream(Path(args.output)))
+        out.write(reporter.stream_begin(run, session.catalog))
 
-    def show(report: FileReport) -> None:
-        write_output(findings_text(sorted(report.findings, key=Finding.sort_key), lang, color), None)
+        def write_file(report: FileReport) -> None:
+            findings = sorted(report.findings, key=Finding.sort_key)
+            out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
 
-    run = _scan(args, session, show).finish()
-    for line in [*map(str, run.errors), *run.warnings]:
-        print(line, file=sys.stderr)
-    write_output(summary_text(run), None)
+        _scan(args, session, run, write_file).finish()
+        for line in [*map(str, run.errors), *run.warnings]:
+            print(line, file=sys.stderr)
+        out.write(reporter.stream_end(run, session.catalog))
+        out.flush()
     return exit_status(run, exit_zero=args.exit_zero)
 
 
@@ -178,7 +203,8 @@ def merge(args: argparse.Namespace) -> int:
 def baseline(args: argparse.Namespace) -> int:
     from policylint.baseline import baseline_json
 
-    run = _scan(args, _session(args)).finish()
+    session = _session(args)
+    run = _scan(args, session, _new_run(args, session)).finish()
     for line in map(str, run.errors):
         print(line, file=sys.stderr)
     if run.errors:

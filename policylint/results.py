@@ -154,6 +154,7 @@ class RunReport:
     # Streaming: findings and systems go to the output as each file is done, and only their
     # counts stay, so memory does not grow with the size of the scan.
     streaming: bool = False
+    keep_systems: bool = True  # a streamed JSON report lists every system at its end
     _severity_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
     _failing_count: int = 0
     _system_count: int = 0
@@ -165,8 +166,9 @@ class RunReport:
         if self.streaming:
             self._count(report)
         else:
-            self.systems.extend(report.systems)
             self.findings.extend(report.findings)
+        if self.keep_systems:
+            self.systems.extend(report.systems)
         self.used_waivers |= report.used_waivers
         self.declared_waivers |= report.inline_waivers
 

@@ -3,36 +3,68 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from policylint.catalog import Catalog
 from policylint.results import FileError, Finding, RunReport, SystemResult
 
+_PLACEHOLDER = "\u0000findings\u0000"
+
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    return json.dumps(as_data(run, catalog), ensure_ascii=False, indent=2) + "\n"
+    return stream_begin(run, catalog) + stream_file(run.findings, run, 0) + stream_end(run, catalog)
 
 
-def as_data(run: RunReport, catalog: Catalog) -> dict[str, Any]:
-    return {
+# A streaming run writes the same bytes in three parts: what is known before the scan, the
+# findings of each file as it is checked, and what is known after it (summary last).
+
+
+def stream_begin(run: RunReport, catalog: Catalog) -> str:
+    head = {
         "tool": {"name": "policylint", "version": run.tool_version},
         "as_of": run.as_of.isoformat(),
         "lang": run.lang,
         "catalog": {"digest": catalog.digest, "policies": len(catalog.policies)},
         "scanned": list(run.scanned),
-        "summary": {
-            "files": run.files,
-            "descriptors": len(run.systems),
-            "findings": len(run.findings),
-            "errors": len(run.errors),
-            "by_severity": run.by_severity(),
-        },
-        "findings": [finding_data(f, run.lang, run.no_waivers) for f in run.findings],
+        "findings": _PLACEHOLDER,
+    }
+    return _dump(head).partition(_dump(_PLACEHOLDER))[0] + "["
+
+
+def stream_file(findings: Sequence[Finding], run: RunReport, written: int, color: bool = False) -> str:
+    """Array items for ``findings``; ``written`` is how many items came before them."""
+    return "".join(
+        ("\n" if written + index == 0 else ",\n") + _indent(_dump(finding_data(f, run.lang, run.no_waivers)))
+        for index, f in enumerate(findings)
+    )
+
+
+def stream_end(run: RunReport, catalog: Catalog) -> str:
+    tail = {
+        "findings": _PLACEHOLDER,
         "errors": [error_data(e) for e in run.errors],
         "warnings": list(run.warnings),
         "systems": [system_data(s) for s in run.systems],
+        "summary": {
+            "files": run.files,
+            "descriptors": run.descriptor_count,
+            "findings": run.finding_count,
+            "errors": len(run.errors),
+            "by_severity": run.by_severity(),
+        },
         "baseline": baseline_data(run),
     }
+    closing = "\n  ]" if run.finding_count else "]"
+    return closing + _dump(tail).partition(_dump(_PLACEHOLDER))[2] + "\n"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _indent(text: str) -> str:
+    return "    " + text.replace("\n", "\n    ")
 
 
 def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[str, Any]:

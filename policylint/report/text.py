@@ -38,6 +38,18 @@ def summary_text(run: RunReport) -> str:
     return _summary(run) + "\n"
 
 
+def stream_begin(run: RunReport, catalog: Catalog) -> str:
+    return ""
+
+
+def stream_file(findings: Sequence[Finding], run: RunReport, written: int, color: bool = False) -> str:
+    return findings_text(findings, run.lang, color)
+
+
+def stream_end(run: RunReport, catalog: Catalog) -> str:
+    return summary_text(run)
+
+
 def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
     """The findings of one file; how to fix each policy follows its first finding."""
     explained: set[str] = set()
