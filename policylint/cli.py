@@ -102,8 +102,12 @@ def _add_catalog_options(parser: argparse.ArgumentParser) -> None:
         "--policies", action="append", default=[], type=Path, metavar="DIR", help="extra policy directory (repeatable)"
     )
     parser.add_argument("--config", metavar="FILE", help="configuration file (default: found by walking up)")
-    parser.add_argument("--select", type=_policy_list, action="extend", default=None, metavar="POLICY[,POLICY]")
-    parser.add_argument("--ignore", type=_policy_list, action="extend", default=None, metavar="POLICY[,POLICY]")
+    parser.add_argument(
+        "--select", type=_policy_list, action="extend", default=None, metavar="POLICY[,POLICY]", help="only these"
+    )
+    parser.add_argument(
+        "--ignore", type=_policy_list, action="extend", default=None, metavar="POLICY[,POLICY]", help="skip these"
+    )
 
 
 def _shard(text: str) -> tuple[int, int]:
