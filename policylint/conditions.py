@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from policylint.load import escape_pointer_token
+from policylint.mask import redact
 from policylint.operators import OPERATORS, Operator, OperatorError
 from policylint.results import Localized
 
@@ -69,8 +70,6 @@ def display_path(tokens: Tokens) -> str:
 
 
 def show(value: Any) -> str:
-    from policylint.mask import redact
-
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

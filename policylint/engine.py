@@ -7,6 +7,7 @@ crashes on a descriptor is an error for that file, never a pass.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,8 +96,8 @@ def _close_spans(check: _FileCheck) -> None:
     """Each descriptor owns the lines up to the next document."""
     starts = sorted(document.start.line for document in check.documents)
     for system in check.systems:
-        later = [line for line in starts if line > system.first_line]
-        system.last_line = min(later) - 1 if later else _LAST_LINE
+        following = bisect.bisect_right(starts, system.first_line)
+        system.last_line = starts[following] - 1 if following < len(starts) else _LAST_LINE
 
 
 def _check_document(check: _FileCheck, document: Document) -> None:

@@ -22,8 +22,6 @@ DESCRIPTORS = sorted([*EXAMPLES.glob("*.yaml"), *(ROOT / "tests" / "policies").g
 
 def _model(data: Any) -> dict[str, Any] | None:
     """What the pydantic model says: the declared data, or None when it refuses."""
-    if isinstance(data, dict) and "spec" in data and data["spec"] is None:
-        data = {**data, "spec": {}}
     try:
         return Descriptor.model_validate(data).model_dump(by_alias=True, exclude_unset=True)
     except ValidationError:
