@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,12 +169,51 @@ def _keys(data: Any) -> frozenset[str]:
 def _validate(data: Any, path: Path, document: Document) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(str(path), "the configuration is a mapping of settings")
+    # strict JSON validation accepts an object for a dataclass and ISO dates, and no
+    # "10" for a number; YAML's and TOML's dates become ISO strings on the way
+    text = json.dumps(data, default=str)
+    return _valid_settings(text) or _explained_settings(text, path, document)
+
+
+def _valid_settings(text: str) -> Settings | None:
+    """The settings if they are valid, checked without importing pydantic (a third of a
+    pre-commit run); None otherwise, and pydantic itself says what is wrong."""
+    try:
+        values: dict[str, Any] = _validator().validate_json(text, strict=True)
+        return _settings_from(values)
+    except ValueError:  # pydantic-core's ValidationError, or a __post_init__ check
+        return None
+
+
+@cache
+def _validator() -> Any:
+    from policylint.validate import cached_json_schema, compile_validator
+
+    return compile_validator(cached_json_schema("settings-schema", settings_json_schema))
+
+
+def settings_json_schema() -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    schema: dict[str, Any] = TypeAdapter(Settings).json_schema(by_alias=True)
+    return schema
+
+
+def _settings_from(values: dict[str, Any]) -> Settings:
+    fields = {key.replace("-", "_"): value for key, value in values.items()}
+    if "waivers" in fields:
+        fields["waivers"] = [WaiverEntry(**waiver) for waiver in fields["waivers"]]
+    arguments: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value for key, value in fields.items()
+    }
+    return Settings(**arguments)
+
+
+def _explained_settings(text: str, path: Path, document: Document) -> Settings:
     from pydantic import TypeAdapter, ValidationError
 
     try:
-        # strict JSON validation accepts an object for a dataclass and ISO dates, and no
-        # "10" for a number; YAML's and TOML's dates become ISO strings on the way
-        settings: Settings = TypeAdapter(Settings).validate_json(json.dumps(data, default=str))
+        settings: Settings = TypeAdapter(Settings).validate_json(text)
         return settings
     except ValidationError as error:
         detail = error.errors(include_url=False)[0]

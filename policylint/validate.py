@@ -10,7 +10,7 @@ start-up. tests/test_validate.py holds the two to the same answers.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -90,24 +90,37 @@ def _did_you_mean(location: tuple[Any, ...]) -> str:
 
 def descriptor_json_schema() -> Schema:
     """The model's JSON Schema; from the cache while the package is unchanged."""
+
+    def build() -> Schema:
+        from policylint.schema import descriptor_schema
+
+        return descriptor_schema()
+
+    return cached_json_schema("descriptor-schema", build)
+
+
+def cached_json_schema(name: str, build: Callable[[], Schema]) -> Schema:
+    """A JSON Schema that pydantic derives from a model, kept on disk under ``name``."""
     from policylint import cache
 
     key = cache.key_for([])
-    schema: Schema | None = cache.read("descriptor-schema", key)
+    schema: Schema | None = cache.read(name, key)
     if schema is None:
-        from policylint.schema import descriptor_schema
-
-        schema = descriptor_schema()
-        cache.write("descriptor-schema", key, schema)
+        schema = build()
+        cache.write(name, key, schema)
     return schema
+
+
+def compile_validator(schema: Schema) -> Any:
+    """A pydantic-core validator for a JSON Schema of the kinds our models produce."""
+    from pydantic_core import SchemaValidator
+
+    return SchemaValidator(core_schema(schema, schema))
 
 
 @cache
 def _validator() -> Any:
-    from pydantic_core import SchemaValidator
-
-    schema = descriptor_json_schema()
-    return SchemaValidator(core_schema(schema, schema))
+    return compile_validator(descriptor_json_schema())
 
 
 def _resolve(node: Schema, root: Schema) -> Schema:
@@ -136,6 +149,8 @@ def _unwrap(node: Schema, root: Schema) -> Schema:
 
 def core_schema(node: Schema, root: Schema) -> Schema:
     """A pydantic-core schema for a JSON Schema node of the kinds the model produces."""
+    if not isinstance(node, dict):  # ``additionalProperties: true``: anything
+        return {"type": "any"}
     node = _resolve(node, root)
     if "anyOf" in node:
         options = [n for n in node["anyOf"] if n.get("type") != "null"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -148,3 +149,55 @@ def test_verify_runs_policy_examples(run: Run, write: Write, tmp_path: Path) -> 
     result = run("verify", str(tmp_path / "examples"))
     assert result.code == 1
     assert "FAIL login-rate-limit fail" in result.out
+
+
+_WAIVER = {"policy": "p", "reason": "r", "owner": "o", "expires": "2027-01-01", "system": "s"}
+CONFIG_SAMPLES: list[object] = [
+    {},
+    {"fail-on": "high", "lang": "en", "select": ["a"], "ignore": ["b"], "max-file-size": 10},
+    {"parameters": {"p": {"days": 90, "list": [1, "x"]}}, "policies": ["extra"], "include": ["*.yaml"]},
+    {"waivers": [_WAIVER, {**_WAIVER, "system": None, "path": "a/*.yaml", "pointer": "/spec"}]},
+    {"fail-on": "severe"},
+    {"max-file-size": "10"},
+    {"max-file-size": 0},
+    {"max-file-size": True},
+    {"select": "a"},
+    {"select": [1]},
+    {"parameters": {"p": 1}},
+    {"parameters": {1: {"days": 1}}},
+    {"unknown": 1},
+    {"waivers": [{**_WAIVER, "reason": " "}]},
+    {"waivers": [{**_WAIVER, "system": None}]},
+    {"waivers": [{**_WAIVER, "expires": 1700000000}]},
+    {"waivers": [{**_WAIVER, "expires": "2027-01-01T10:00:00"}]},
+    {"waivers": [{**_WAIVER, "extra": 1}]},
+    {"waivers": [{key: value for key, value in _WAIVER.items() if key != "owner"}]},
+]
+
+
+@pytest.mark.parametrize("data", CONFIG_SAMPLES, ids=[json.dumps(sample) for sample in CONFIG_SAMPLES])
+def test_fast_settings_check_agrees_with_pydantic(data: object) -> None:
+    """Settings are checked without pydantic on the way of every run; whatever that check
+    accepts, pydantic must accept as the same settings, and what it refuses it must refuse."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from policylint.config import Settings, _valid_settings
+
+    text = json.dumps(data, default=str)
+    try:
+        expected: Settings | None = TypeAdapter(Settings).validate_json(text)
+    except ValidationError:
+        expected = None
+    assert _valid_settings(text) == expected
+
+
+def test_a_valid_configuration_does_not_import_pydantic(write: Write, in_dir: Path) -> None:
+    """Once the schema is cached (the first run), a valid file costs no pydantic import."""
+    write(
+        ".policylint.yaml",
+        "fail-on: high\nwaivers:\n  - {policy: p, reason: r, owner: o, expires: 2027-01-01, path: a}\n",
+    )
+    code = "import sys; from policylint.commands import find_config, load_config; from pathlib import Path; "
+    code += "load_config(find_config(Path.cwd())); print('pydantic' in sys.modules)"
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in "12"]
+    assert [done.stdout.strip() for done in runs][1] == "False"
