@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -176,20 +177,23 @@ def _validate(data: Any, path: Path, document: Document) -> Settings:
 
 
 def _valid_settings(text: str) -> Settings | None:
-    """The settings if they are valid, checked without importing pydantic (a third of a
+    """The settings if they are plainly valid, checked without pydantic (a third of a
     pre-commit run); None otherwise, and pydantic itself says what is wrong."""
+    from policylint.quickcheck import Unsure
+
     try:
-        values: dict[str, Any] = _validator().validate_json(text, strict=True)
-        return _settings_from(values)
-    except ValueError:  # pydantic-core's ValidationError, or a __post_init__ check
+        return _settings_from(_quick_check()(json.loads(text)))
+    except (Unsure, ValueError):  # ValueError: a __post_init__ check
         return None
 
 
 @cache
-def _validator() -> Any:
-    from policylint.validate import cached_json_schema, compile_validator
+def _quick_check() -> Callable[[Any], Any]:
+    from policylint.quickcheck import compile_check
+    from policylint.validate import cached_json_schema
 
-    return compile_validator(cached_json_schema("settings-schema", settings_json_schema))
+    schema = cached_json_schema("settings-schema", settings_json_schema)
+    return compile_check(schema, schema)
 
 
 def settings_json_schema() -> dict[str, Any]:

@@ -4,7 +4,9 @@ The pydantic model (policylint.model) is the one definition of a descriptor. Imp
 pydantic and building ~60 models took most of a pre-commit run on one file, so checks run
 on a pydantic-core validator compiled from the model's JSON Schema, which is cached on
 disk with the package's files: the same core, the same rules and messages, without the
-start-up. tests/test_validate.py holds the two to the same answers.
+start-up. Plainly valid descriptors do not even need that: policylint.quickcheck accepts
+them in pure Python, and only the others load pydantic-core, which also words the problems.
+tests/test_validate.py holds the three to the same answers.
 """
 
 from __future__ import annotations
@@ -37,12 +39,23 @@ def is_descriptor(data: Any) -> bool:
 
 def validate_descriptor(document: Document) -> tuple[dict[str, Any] | None, list[DescriptorProblem]]:
     """The normalised descriptor (only what was declared), or the problems that stop it."""
-    from pydantic_core import ValidationError
+    from policylint.quickcheck import Unsure
 
-    problems = [_duplicate(pointer, position) for pointer, position in document.duplicates]
     data = document.data
     if isinstance(data, dict) and "spec" in data and data["spec"] is None:
         data = {**data, "spec": {}}  # `spec:` with every key commented out (the init template)
+    if not document.duplicates:
+        try:
+            return _quick_check()(data), []
+        except Unsure:
+            pass
+    return _checked(data, document)
+
+
+def _checked(data: Any, document: Document) -> tuple[dict[str, Any] | None, list[DescriptorProblem]]:
+    from pydantic_core import ValidationError
+
+    problems = [_duplicate(pointer, position) for pointer, position in document.duplicates]
     try:
         validated: dict[str, Any] = _validator().validate_python(data)
     except ValidationError as error:
@@ -111,16 +124,20 @@ def cached_json_schema(name: str, build: Callable[[], Schema]) -> Schema:
     return schema
 
 
-def compile_validator(schema: Schema) -> Any:
-    """A pydantic-core validator for a JSON Schema of the kinds our models produce."""
-    from pydantic_core import SchemaValidator
+@cache
+def _quick_check() -> Callable[[Any], Any]:
+    from policylint.quickcheck import compile_check
 
-    return SchemaValidator(core_schema(schema, schema))
+    schema = descriptor_json_schema()
+    return compile_check(schema, schema)
 
 
 @cache
 def _validator() -> Any:
-    return compile_validator(descriptor_json_schema())
+    from pydantic_core import SchemaValidator
+
+    schema = descriptor_json_schema()
+    return SchemaValidator(core_schema(schema, schema))
 
 
 def _resolve(node: Schema, root: Schema) -> Schema:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ from pydantic import ValidationError
 
 from policylint.load import load_yaml
 from policylint.model import Descriptor
-from policylint.validate import validate_descriptor
+from policylint.quickcheck import Unsure
+from policylint.validate import _quick_check, validate_descriptor
 from tests.conftest import EXAMPLES, ROOT
 
 DESCRIPTORS = sorted([*EXAMPLES.glob("*.yaml"), *(ROOT / "tests" / "policies").glob("*/*/*.yaml")])
@@ -34,12 +37,41 @@ def _fast(data: Any) -> dict[str, Any] | None:
     return validated if not problems else None
 
 
+def _quick(data: Any) -> Any:
+    """What the pure-Python check says: the typed data, or "unsure"."""
+    try:
+        return _typed(_quick_check()(data))
+    except Unsure:
+        return "unsure"
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with the type of every scalar, so that 1 and 1.0 differ."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return type(value).__name__, value
+
+
 @pytest.mark.parametrize("path", DESCRIPTORS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_same_data_for_every_bundled_descriptor(path: Path) -> None:
     for document in load_yaml(path.read_text(encoding="utf-8")):
         validated, problems = validate_descriptor(document)
         assert problems == []
         assert validated == _model(document.data)
+        assert _quick(document.data) == _typed(validated)  # valid descriptors never need pydantic-core
+
+
+def test_a_check_of_a_valid_descriptor_does_not_load_pydantic_core() -> None:
+    descriptor = str(EXAMPLES / "reference-system.yaml")
+    code = (
+        "import contextlib, io, sys; from policylint.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {descriptor!r}])\n"
+        "print('pydantic_core' in sys.modules)"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in "12"]
+    assert runs[1].stdout.strip() == "False"  # the first run may fill the schema cache
 
 
 _VALUES = st.one_of(
@@ -77,3 +109,5 @@ def test_same_answer_for_mutated_descriptors(mutations: list[tuple[tuple[Any, ..
         except (KeyError, IndexError, TypeError):
             continue
     assert _fast(data) == _model(data)
+    quick = _quick(data)
+    assert quick == "unsure" or quick == _typed(_model(data))
