@@ -12,6 +12,7 @@ tests/test_validate.py holds the three to the same answers.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,10 @@ from typing import Any
 from policylint.load import Document, Position, escape_pointer_token
 
 Schema = dict[str, Any]
+# Loading pydantic-core costs ~30 ms; after that it checks a descriptor ~0.1 ms faster than
+# the pure-Python check. A process uses the quick check for its first few hundred only.
+QUICK_CHECKS = 300
+_descriptors_seen = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +49,7 @@ def validate_descriptor(document: Document) -> tuple[dict[str, Any] | None, list
     data = document.data
     if isinstance(data, dict) and "spec" in data and data["spec"] is None:
         data = {**data, "spec": {}}  # `spec:` with every key commented out (the init template)
-    if not document.duplicates:
+    if not document.duplicates and next(_descriptors_seen) < QUICK_CHECKS:
         try:
             return _quick_check()(data), []
         except Unsure:
