@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from policylint.load import escape_pointer_token
 from policylint.mask import redact
@@ -26,6 +26,10 @@ class State(enum.Enum):
     FAIL = "fail"
     MISSING = "missing"
 
+    # Members are singletons compared by identity; Enum's own __hash__ runs Python code
+    # for every set and dict that holds one, tens of thousands of times a scan.
+    __hash__ = object.__hash__
+
 
 class PolicyError(Exception):
     """A policy could not be evaluated: an error, never a pass."""
@@ -35,15 +39,15 @@ class ConditionSyntaxError(Exception):
     """A condition in a policy file is malformed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
+# Named tuples, not dataclasses: made for every policy on every descriptor, and a
+# dataclass also costs a pre-commit run most of a millisecond to define.
+class Violation(NamedTuple):
     pointer: str
     declared: bool
     detail: Localized
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     state: State
     violations: tuple[Violation, ...] = ()
 
@@ -89,16 +93,18 @@ def resolve(root: Any, tokens: Tokens) -> Any:
 def _walk(root: Any, tokens: Tokens) -> tuple[Any, int]:
     """The value at ``tokens`` and how many tokens were found (_ABSENT at the first missing)."""
     value = root
-    for depth, token in enumerate(tokens):
-        if isinstance(value, dict):
+    depth = 0
+    for token in tokens:
+        if type(value) is dict:  # validated data holds plain dicts and lists only
             value = value.get(token)
-        elif isinstance(value, list) and isinstance(token, int) and token < len(value):
+        elif type(value) is list and type(token) is int and token < len(value):
             value = value[token]
         else:
             return _ABSENT, depth
         if value is None:
             return _ABSENT, depth
-    return value, len(tokens)
+        depth += 1
+    return value, depth
 
 
 @cache
@@ -147,9 +153,12 @@ def _place(phrase: str, expected: str) -> str:
 
 def _combine(outcomes: Sequence[Outcome]) -> Outcome:
     states = {outcome.state for outcome in outcomes}
-    if states <= {State.PASS}:
+    if State.FAIL in states:
+        state = State.FAIL
+    elif State.MISSING in states:
+        state = State.MISSING
+    else:
         return PASSED
-    state = State.FAIL if State.FAIL in states else State.MISSING
     # dict keeps the first of equal violations (the same missing fact reached twice)
     violations = tuple(dict.fromkeys(v for outcome in outcomes for v in outcome.violations))
     return Outcome(state, violations)

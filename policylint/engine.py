@@ -149,8 +149,10 @@ def evaluate(policy: Policy, data: dict[str, Any], as_of: date) -> tuple[str, Ou
             raise PolicyError(f"policy {policy.id} has no condition and no detector")
         return PASSED, Outcome(State.PASS)  # its detector reads the file's text
     outcome = policy.check.evaluate(data, (), as_of)
-    status = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARED}[outcome.state]
-    return status, outcome
+    return _STATUS_OF[outcome.state], outcome
+
+
+_STATUS_OF = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARED}
 
 
 def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> Iterator[Finding]:

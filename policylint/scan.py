@@ -12,7 +12,6 @@ import hmac
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from policylint.load import Document, Position, escape_pointer_token
@@ -87,22 +86,26 @@ def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
 
 def _structured_passwords(document: Document, root: Any, pointer: str, names: tuple[str, ...]) -> Iterator[Hit]:
     """Password-like keys anywhere in a document; a pointer is built only for a hit."""
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())] if type(root) in _CONTAINERS else []
     while stack:
         value, path = stack.pop()
-        items = enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
-        for key, item in items:
-            if isinstance(item, dict | list):
+        if type(value) is list:
+            stack.extend((item, (*path, index)) for index, item in enumerate(value) if type(item) in _CONTAINERS)
+            continue
+        for key, item in value.items():
+            kind = type(item)
+            if kind is dict or kind is list:
                 stack.append((item, (*path, key)))
-            elif isinstance(value, dict) and _holds_password(key, item):
+            elif (kind is str or kind is int) and type(key) is str and _is_password_key(key):
                 child = pointer + "".join(f"/{escape_pointer_token(part)}" for part in (*path, key))
                 hit = _judge(str(item), _account(value), names, document.position(child), child)
                 if hit is not None:
                     yield hit
 
 
-def _holds_password(key: Any, item: Any) -> bool:
-    return isinstance(item, str | int) and not isinstance(item, bool) and _is_password_key(str(key))
+# The loader makes plain dicts and lists, and only a string key can name a password (no
+# number or date prints as one): exact type tests keep this walk over every key cheap.
+_CONTAINERS = (dict, list)
 
 
 def _account(mapping: dict[Any, Any]) -> str | None:
@@ -121,12 +124,20 @@ def _line_passwords(scan: ScanInput) -> Iterator[Hit]:
                 yield hit
 
 
-@lru_cache(maxsize=4096)
 def _is_password_key(key: str) -> bool:
-    """Keys repeat across thousands of files: each is judged once."""
-    from policylint.detectors.passwords import is_password_key
+    """Keys repeat across thousands of files: each is judged once (a dict, not lru_cache,
+    for it is asked for every key of every file)."""
+    known = _PASSWORD_KEYS.get(key)
+    if known is None:
+        from policylint.detectors.passwords import is_password_key
 
-    return bool(is_password_key(key))
+        if len(_PASSWORD_KEYS) > 4096:
+            _PASSWORD_KEYS.clear()
+        known = _PASSWORD_KEYS[key] = is_password_key(key)
+    return known
+
+
+_PASSWORD_KEYS: dict[str, bool] = {}
 
 
 def _judge(value: str, account: str | None, names: tuple[str, ...], where: Position, pointer: str) -> Hit | None:
