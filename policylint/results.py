@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from policylint.waivers import Waiver
@@ -28,8 +28,9 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Localized:
+# Localized and Reference are named tuples: immutable values made for every finding, whose
+# hash runs in C (a dataclass's is Python code), and cheap to define at start-up.
+class Localized(NamedTuple):
     """A text in Traditional Chinese and English."""
 
     zh: str
@@ -42,8 +43,7 @@ class Localized:
         return {"zh-TW": self.zh, "en": self.en}
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     case: str
     reminder: int
 

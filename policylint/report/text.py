@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from itertools import groupby
 
 from policylint.catalog import Catalog
 from policylint.mask import one_line
-from policylint.results import SEVERITIES, Finding, Localized, RunReport
+from policylint.results import SEVERITIES, Finding, Localized, Reference, RunReport
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -53,23 +54,23 @@ def stream_end(run: RunReport, catalog: Catalog) -> str:
 def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
     """The findings of one file; how to fix each policy follows its first finding."""
     explained: set[str] = set()
+    path = shown_path(findings[0].file)
     lines = []
     for finding in findings:
-        lines.append(_finding(finding, lang, color))
+        lines.append(_finding(finding, path, lang, color))
         if finding.policy not in explained:
             explained.add(finding.policy)
             lines.append(f"    {_FIX(lang)}: {finding.remediation(lang)}\n")
     return "".join(lines)
 
 
-def _finding(finding: Finding, lang: str, color: bool) -> str:
+def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
     severity = finding.severity.upper()
     if color:
         severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
-    references = ", ".join(str(r) for r in finding.references)
     line = (
-        f"{shown_path(finding.file)}:{finding.line}:{finding.column}: {severity} {finding.policy} "
-        f"{finding.message(lang)} [{references}]{_marks(finding, lang)}\n"
+        f"{path}:{finding.line}:{finding.column}: {severity} {finding.policy} "
+        f"{finding.message(lang)} [{_references(finding.references)}]{_marks(finding, lang)}\n"
     )
     if finding.waiver is not None:
         waiver = finding.waiver
@@ -78,12 +79,20 @@ def _finding(finding: Finding, lang: str, color: bool) -> str:
     return line
 
 
+@cache
+def _references(references: tuple[Reference, ...]) -> str:
+    """A policy's references, written once: every finding of the policy repeats them."""
+    return ", ".join(str(reference) for reference in references)
+
+
 def shown_path(path: str) -> str:
     """``path`` on one line: a newline in a file name must not forge a finding line."""
     return one_line(path)
 
 
 def _marks(finding: Finding, lang: str) -> str:
+    if finding.waiver is None and not finding.baselined:
+        return ""
     marks = [_WAIVED(lang)] if finding.waiver is not None else []
     marks += [_BASELINED(lang)] if finding.baselined else []
     return f" ({', '.join(marks)})" if marks else ""
