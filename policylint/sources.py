@@ -111,16 +111,33 @@ def _read(path: str, max_bytes: int) -> bytes:
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as error:
         raise SourceError(_problem(error)) from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         # What was checked before opening may have been swapped since: check what was opened.
-        _require_regular(path, os.fstat(descriptor).st_mode)
-        try:
-            data = handle.read(max_bytes + 1)
-        except OSError as error:
-            raise SourceError(_problem(error)) from None
+        opened = os.fstat(descriptor)
+        _require_regular(path, opened.st_mode)
+        data = _read_up_to(descriptor, opened.st_size, max_bytes + 1)
+    finally:
+        os.close(descriptor)
     if len(data) > max_bytes:
         raise SourceError(f"file grew while being read, over the limit of {max_bytes} (setting max-file-size)")
     return data
+
+
+def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
+    """At most ``limit`` bytes, in reads of the file's size (one, unless it grows): a buffered
+    read of ``limit`` bytes first allocated all of them, for every file."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        try:
+            chunk = os.read(descriptor, min(left, max(size + 1, 1 << 16)))
+        except OSError as error:
+            raise SourceError(_problem(error)) from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def decode(data: bytes) -> str:
