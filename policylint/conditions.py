@@ -10,7 +10,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from policylint.load import escape_pointer_token
@@ -60,6 +60,7 @@ class Condition(Protocol):
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome: ...
 
 
+@lru_cache(maxsize=4096)  # the paths policies read recur in every descriptor
 def pointer_of(tokens: Tokens) -> str:
     return "".join(f"/{escape_pointer_token(token)}" for token in tokens)
 
@@ -76,6 +77,8 @@ def display_path(tokens: Tokens) -> str:
 def show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if type(value) is int:  # no identifier to mask in a number
+        return str(value)
     if isinstance(value, list):
         return ", ".join(show(item) for item in value) if value else "[]"
     if isinstance(value, float) and value.is_integer():
@@ -123,6 +126,8 @@ class Leaf:
     relative: bool
     operator: Operator
     expected: Any
+    # What is expected, in Chinese and English, then negated: the same on every descriptor.
+    phrases: tuple[tuple[str, str], tuple[str, str]]
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
         tokens = base + self.tokens if self.relative else self.tokens
@@ -138,11 +143,15 @@ class Leaf:
         return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, self.explain(tokens, actual)),))
 
     def explain(self, tokens: Tokens, actual: Any, negated: bool = False) -> Localized:
-        path, op = display_path(tokens), self.operator
-        expected = show(self.expected) if op.takes_value else ""
-        en = " ".join(part for part in ("not" if negated else "", _place(op.en, expected)) if part)
-        zh = ("不" if negated else "") + _place(op.zh, expected)
-        return Localized(f"{path} 為 {show(actual)}，應{zh}", f"{path} is {show(actual)}; expected {en}")
+        path, shown = display_path(tokens), show(actual)
+        zh, en = self.phrases[negated]
+        return Localized(f"{path} 為 {shown}，應{zh}", f"{path} is {shown}; expected {en}")
+
+
+def _phrases(operator: Operator, expected: Any) -> tuple[tuple[str, str], tuple[str, str]]:
+    shown = show(expected) if operator.takes_value else ""
+    zh, en = _place(operator.zh, shown), _place(operator.en, shown)
+    return (zh, en), (f"不{zh}", " ".join(part for part in ("not", en) if part))
 
 
 def _place(phrase: str, expected: str) -> str:
@@ -264,7 +273,8 @@ def _compile_leaf(spec: dict[str, Any], parameters: dict[str, Any]) -> Leaf:
     if operator is None:
         raise ConditionSyntaxError(f"unknown operator {spec.get('op')!r}")
     tokens, relative = parse_fact(spec["fact"])
-    return Leaf(tokens, relative, operator, _value(spec.get("value"), parameters))
+    expected = _value(spec.get("value"), parameters)
+    return Leaf(tokens, relative, operator, expected, _phrases(operator, expected))
 
 
 def _value(value: Any, parameters: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from policylint.catalog import Catalog, Policy
@@ -177,8 +178,19 @@ def _findings(display: str, system: str, document: Document, policy: Policy, out
 
 
 def _message(policy: Policy, violation: Violation) -> Localized:
-    headline = policy.message
-    return Localized(f"{headline.zh}：{violation.detail.zh}", f"{headline.en}: {violation.detail.en}")
+    if violation.declared:
+        return _joined(policy.message, violation.detail)
+    return _not_declared_message(policy.message, violation.detail)
+
+
+@lru_cache(maxsize=4096)
+def _not_declared_message(headline: Localized, detail: Localized) -> Localized:
+    """Most findings say that a policy's section is not declared: the same few texts."""
+    return _joined(headline, detail)
+
+
+def _joined(headline: Localized, detail: Localized) -> Localized:
+    return Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
 
 
 # --- detectors ------------------------------------------------------------------------
