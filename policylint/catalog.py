@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from policylint.conditions import Condition, ConditionSyntaxError, compile_condition, show
 from policylint.errors import LocatedError
@@ -51,16 +51,14 @@ class Policy:
     source: str = ""
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(NamedTuple):
     case: str
     number: int
     text: Localized
     policies: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     id: str
     title: Localized
     summary: Localized
@@ -68,8 +66,7 @@ class Case:
     reminders: tuple[Reminder, ...]
 
 
-@dataclass(frozen=True)
-class Guideline:
+class Guideline(NamedTuple):
     id: str
     title: Localized
     laws: dict[str, Localized]

@@ -7,10 +7,9 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog import Catalog, load_catalog
@@ -20,8 +19,7 @@ from policylint.results import FileError, FileReport, RunReport
 from policylint.waivers import Waiver
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     config: Config
     settings: Settings
     catalog: Catalog

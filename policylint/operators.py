@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class OperatorError(Exception):
     """A declared value cannot be compared the way the policy asks."""
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):
     """``en`` and ``zh`` phrase the expectation; ``{}`` marks where the expected value goes."""
 
     test: Callable[[Any, Any, date], bool]

@@ -11,8 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from policylint.load import Document, Position, escape_pointer_token
 from policylint.results import Localized
@@ -26,16 +25,14 @@ _REFERENCE = re.compile(r"^(\$\{.*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>|\*+|\
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[^\s=:#;\[]+)\s*[=:]\s*(?P<value>.*?)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     position: Position
     pointer: str
     detail: Localized
     digest: str
 
 
-@dataclass(frozen=True)
-class ScanInput:
+class ScanInput(NamedTuple):
     display: str
     text: str
     documents: tuple[Document, ...]

@@ -18,10 +18,10 @@ import codecs
 import errno
 import os
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRECTORIES = {
@@ -169,8 +169,7 @@ def display_name(path: str) -> str:
     return path
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(NamedTuple):
     files: list[str]
     missing: list[str]
 
@@ -225,6 +224,8 @@ def _not_ignored(files: list[str], top: str) -> list[str]:
     """Drop the files git ignores, when ``top`` lies inside a work tree."""
     if not files or not _in_work_tree(top):
         return files
+    import subprocess  # only a directory walk needs it: files named one by one (pre-commit) do not
+
     absolute = {os.path.abspath(f): f for f in files}
     try:
         result = subprocess.run(

@@ -14,9 +14,8 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from policylint.load import Document, Position, escape_pointer_token
 
@@ -27,8 +26,7 @@ QUICK_CHECKS = 300
 _descriptors_seen = itertools.count()
 
 
-@dataclass(frozen=True, slots=True)
-class DescriptorProblem:
+class DescriptorProblem(NamedTuple):
     message: str
     pointer: str
     position: Position

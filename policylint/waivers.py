@@ -18,6 +18,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NamedTuple
 
 from policylint.results import Finding, Localized, fingerprint
 
@@ -124,8 +125,7 @@ def _expiry(text: str | None, line: int) -> date:
         raise WaiverSyntaxError(f"waiver expiry is not a date (YYYY-MM-DD): {text!r}", line) from None
 
 
-@dataclass(frozen=True, slots=True)
-class WaiverOutcome:
+class WaiverOutcome(NamedTuple):
     findings: tuple[Finding, ...]
     used: frozenset[str]
 

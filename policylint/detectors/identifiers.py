@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The official letter codes (the county or city of first registration); I, O, W, Z were
 # added after the others, hence their codes out of alphabetical order.
@@ -48,8 +48,7 @@ _CANDIDATE = re.compile(r"[A-Z](?<![A-Za-z0-9_][A-Z])[1289A-D][0-9]{8}(?![A-Za-z
 _TOKEN = re.compile(r"[A-Z][1289A-D][0-9]{8}")
 
 
-@dataclass(frozen=True, slots=True)
-class IdentifierMatch:
+class IdentifierMatch(NamedTuple):
     kind: str  # "national-id" | "resident-id-old" | "resident-id-new"
     start: int
     end: int

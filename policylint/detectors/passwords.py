@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from policylint.detectors.identifiers import is_valid_identifier
 
@@ -39,8 +39,7 @@ PASSWORD_KEY_PATTERN: re.Pattern[str] = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WeakPassword:
+class WeakPassword(NamedTuple):
     # equals-account, date, roc-date, phone, national-id, name-plus-digits, keyboard-walk, common or too-short
     reason: str
     detail_en: str
