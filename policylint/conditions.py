@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -39,8 +38,9 @@ class ConditionSyntaxError(Exception):
     """A condition in a policy file is malformed."""
 
 
-# Named tuples, not dataclasses: made for every policy on every descriptor, and a
-# dataclass also costs a pre-commit run most of a millisecond to define.
+# Named tuples, not dataclasses: cheap to make for every policy on every descriptor, and a
+# dataclass costs a pre-commit run most of a millisecond to define. Conditions are never
+# compared with each other, so that All((a,)) == AnyOf((a,)), as tuples, does no harm.
 class Violation(NamedTuple):
     pointer: str
     declared: bool
@@ -120,8 +120,7 @@ def _not_declared(tokens: Tokens) -> Outcome:
     return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf:
+class Leaf(NamedTuple):
     tokens: Tokens
     relative: bool
     operator: Operator
@@ -173,16 +172,14 @@ def _combine(outcomes: Sequence[Outcome]) -> Outcome:
     return Outcome(state, violations)
 
 
-@dataclass(frozen=True, slots=True)
-class All:
+class All(NamedTuple):
     children: tuple[Condition, ...]
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
         return _combine([child.evaluate(root, base, as_of) for child in self.children])
 
 
-@dataclass(frozen=True, slots=True)
-class AnyOf:
+class AnyOf(NamedTuple):
     children: tuple[Condition, ...]
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
@@ -195,8 +192,7 @@ class AnyOf:
         return _combine(outcomes)
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+class Not(NamedTuple):
     child: Leaf
 
     def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
@@ -210,8 +206,7 @@ class Not:
         return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, detail),))
 
 
-@dataclass(frozen=True, slots=True)
-class If:
+class If(NamedTuple):
     condition: Condition
     then: Condition
 
@@ -222,8 +217,7 @@ class If:
         return PASSED if guard.state is State.FAIL else guard
 
 
-@dataclass(frozen=True, slots=True)
-class Each:
+class Each(NamedTuple):
     tokens: Tokens
     relative: bool
     condition: Condition
