@@ -33,8 +33,7 @@ class CatalogError(LocatedError):
     """A policy or guideline file that cannot be loaded."""
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     id: str
     severity: str
     title: Localized

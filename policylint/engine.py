@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
 from policylint.conditions import Outcome, PolicyError, State, Violation
@@ -35,8 +35,7 @@ from policylint.sources import SourceError, display_name, read_source
 from policylint.waivers import Waiver, WaiverSyntaxError, apply_waivers, inline_waivers
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     as_of: date
     max_bytes: int = 10 * 1024 * 1024
     waivers: tuple[Waiver, ...] = ()

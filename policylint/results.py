@@ -104,8 +104,7 @@ class FileError:
         return one_line(f"{self.file}{where}: error: {self.message}")
 
 
-@dataclass(frozen=True, slots=True)
-class SystemResult:
+class SystemResult(NamedTuple):
     """Every policy's status for one descriptor."""
 
     file: str
@@ -114,8 +113,7 @@ class SystemResult:
     statuses: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class FileReport:
+class FileReport(NamedTuple):
     file: str
     documents: int = 0
     systems: tuple[SystemResult, ...] = ()
@@ -125,8 +123,7 @@ class FileReport:
     inline_waivers: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class BaselineSummary:
+class BaselineSummary(NamedTuple):
     """Findings already recorded in a baseline, and recorded ones that are gone."""
 
     path: str
