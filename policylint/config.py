@@ -7,7 +7,6 @@ win over the file, which wins over the defaults; ``policylint config`` shows whi
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from collections.abc import Callable
@@ -232,6 +231,8 @@ def _message(detail: Any, location: tuple[Any, ...]) -> str:
     key = ".".join(str(part) for part in location)
     unknown = detail["type"] in ("extra_forbidden", "unexpected_keyword_argument")
     if unknown and len(location) == 1:
+        import difflib
+
         allowed = [_kebab(name) for name in Settings.__dataclass_fields__]
         hint = difflib.get_close_matches(str(location[0]), allowed, n=1)
         return f"unknown setting '{key}'" + (f"; did you mean '{hint[0]}'?" if hint else "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,8 @@ def write_atomic(path: Path, text: str) -> None:
 @contextmanager
 def atomic_stream(path: Path) -> Iterator[TextIO]:
     """A file written piece by piece that replaces ``path`` only once it is complete."""
+    import tempfile  # not for a report on standard output (nearly every pre-commit run)
+
     directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

@@ -7,10 +7,9 @@ every report is sorted anyway. Small runs (a pre-commit hook's few files) stay s
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, load_catalog
 from policylint.engine import Options, check_path
@@ -20,14 +19,13 @@ MIN_FILES_PER_WORKER = 16
 _worker_catalog: Catalog | None = None
 
 
-@dataclass(frozen=True)
-class CatalogSpec:
+class CatalogSpec(NamedTuple):
     """How to rebuild the run's catalog in a worker that did not inherit it."""
 
-    directories: tuple[Path, ...] = ()
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
+    directories: tuple[Path, ...]
+    overrides: dict[str, dict[str, Any]]
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
 
     def load(self) -> Catalog:
         return load_catalog(list(self.directories), self.overrides).select(self.select, self.ignore)
