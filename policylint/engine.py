@@ -124,7 +124,8 @@ def _check_policy(check: _FileCheck, document: Document, data: dict[str, Any], p
         where = document.start
         check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
         return "error"
-    check.findings.extend(_findings(check.display, system, document, policy, outcome))
+    if outcome.violations:
+        check.findings.extend(_findings(check.display, system, document, policy, outcome))
     return status
 
 
