@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint import load, sources
+from policylint import load, load_events, sources
 from policylint.cli import main
 from policylint.output import write_atomic
 from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
@@ -607,7 +607,7 @@ def test_ctrl_c_while_loading_exits_130_without_a_traceback(
     run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     good = write("good.yaml", DESCRIPTOR)
-    monkeypatch.setattr(load._Builder, "scalar", _interrupt)
+    monkeypatch.setattr(load_events._Builder, "scalar", _interrupt)
     result = run(*CHECK, str(good))
     assert (result.code, result.err) == (130, "policylint: interrupted\n")
     # the JSON report streams to standard output: a run cut short never claims a summary
