@@ -1,10 +1,15 @@
 """Load YAML and JSON documents safely, keeping the line and column of every key.
 
-YAML documents are built by ``load_events`` from parser events, never by PyYAML's composer
-or constructors: an unknown tag (``!Ref``, ``!vault``, ``!!python/object``) yields the plain
-scalar, list or mapping, and nesting depth and the size a document expands to through
-aliases are bounded while reading. What both share (documents, positions, bounds, the
-meaning of scalars) is in ``load_base``; the public names are all here.
+YAML documents are never built by PyYAML's constructors: an unknown tag (``!Ref``,
+``!vault``, ``!!python/object``) yields the plain scalar, list or mapping. Two builders make
+the same documents by the rules of ``load_base``:
+
+- ``load_nodes``, from libyaml's C composer: fast, and only for what it can build exactly as
+  the event builder does (no aliases, within the bounds, no error);
+- ``load_events``, from parser events: every other file, and every error. It bounds nesting
+  depth and the size a document expands to through aliases while reading.
+
+A file the node builder declines is read by the event builder. The public names are all here.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from policylint import load_events
+from policylint import load_events, load_nodes
 from policylint.load_base import (
     MAX_DEPTH,
     MAX_DOCUMENTS,
@@ -58,14 +63,23 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 def load_yaml(text: str) -> Iterator[Document]:
     """Yield each document of a YAML stream; raise LoadError where the stream breaks."""
-    _check_characters(text)
     try:
-        yield from load_events.documents(yaml.parse(text, Loader=_Loader))
+        yield from _documents(text)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, text) from None
     except yaml.YAMLError as error:
         problem = str(error).splitlines()[0] if str(error) else "unreadable stream"
         raise LoadError(f"invalid YAML: {problem}") from None
+
+
+def _documents(text: str) -> Iterator[Document]:
+    """The node builder's documents if it can build them all, else the event builder's."""
+    try:
+        return iter(load_nodes.documents(text))
+    except (load_nodes.Declined, yaml.YAMLError):
+        pass  # only the event builder says what is wrong, and where
+    _check_characters(text)
+    return load_events.documents(yaml.parse(text, Loader=_Loader))
 
 
 def _check_characters(text: str) -> None:
