@@ -22,6 +22,7 @@ its error with line and column, so that every error is worded in one place. Decl
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -119,11 +120,11 @@ def _new_position(mark: yaml.Mark) -> Position:
 class _Composer(CParser):
     """libyaml's composer, without PyYAML's path resolvers, resolving scalars to their values."""
 
-    def descend_resolver(self, parent: object, index: object) -> None:
-        pass  # no path resolvers: what a node means never depends on where it stands
-
-    def ascend_resolver(self) -> None:
-        pass
+    # The composer tells path resolvers of every node it enters and leaves; policylint has
+    # none (what a node means never depends on where it stands). Builtins that take the same
+    # arguments and ignore them cost a third of Python methods that do nothing: 6 % of composing.
+    descend_resolver = staticmethod(operator.is_)  # (parent, index)
+    ascend_resolver = staticmethod(tuple)  # ()
 
     def resolve(self, kind: object, value: str | None, implicit: Any) -> _Resolved | None:
         """Called for nodes without a tag (or with ``!``); ``implicit[0]``: a plain scalar."""
@@ -175,7 +176,13 @@ class _Walk:
             child = f"{pointer}/{index}"
             mark = item.start_mark
             positions.setdefault(child, _positions.get((mark.line, mark.column)) or _new_position(mark))
-            values.append(item.value if item.tag is _TEXT else self.value(item, child, depth + 1))
+            tag = item.tag
+            if tag is _TEXT:
+                values.append(item.value)
+            elif type(tag) is _Resolved:
+                values.append(tag.value)
+            else:
+                values.append(self.value(item, child, depth + 1))
         return values
 
     def mapping(self, pairs: list[tuple[_Node, _Node]], pointer: str | None, depth: int) -> dict[Any, Any]:
