@@ -53,10 +53,11 @@ except ImportError:  # pragma: no cover - libyaml missing: the event builder rea
 # A document is composed whole before its bounds are checked: this bounds what that can cost
 # (about 400 bytes a node, a node a character at worst). Descriptors are a few KB.
 MAX_COMPOSED_TEXT = 128 * 1024
-# An alias is a token of its own: it starts a line, or follows a space, an indicator or a
-# quote. A ``*`` after a letter, digit, ``.`` or ``/`` is inside a plain scalar, a tag or a
-# comment (``https://*.gov.tw``, ``a*b``), or the composer refuses it (``&a*b``).
-_MAY_BE_ALIAS = re.compile(r"(?<![0-9A-Za-z./])\*")
+# An alias is a node of its own: where it is valid, its ``*`` starts the text or follows a
+# space, a line break or one of ``[{,:?`` (``]}`` too, to be safe: it would follow a node).
+# Any other ``*`` is inside a scalar, a tag or a comment (``'*.gov.tw'``, ``https://*``),
+# or the composer refuses the file (``"a"*b``, ``&a*b``).
+_MAY_BE_ALIAS = re.compile(r"(?<![^\s\[\]{},:?\ufeff])\*")
 
 
 class _Node(Protocol):

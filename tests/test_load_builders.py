@@ -103,6 +103,26 @@ def yaml_streams(draw: st.DrawFn) -> str:
     return "---\n".join(documents)
 
 
+STAR_PIECES = (
+    "*a", "*a", "&a ", "a", "1", " ", "\t", "\n", "\r\n", "\x85", "\u2028", "\ufeff", "'", '"', "[", "]", "{",
+    "}", ",", ":", ": ", "?", "? ", "-", "- ", "!", "!!str ", "|", ">", "#", "%", "@", "---\n", "...\n", "\\",
+)  # fmt: skip
+ALIAS_PLACES = (
+    "[&a x,{}*a]", "{{b: &a x,{}*a}}", "{{&a b: x,{}*a: 1}}", '{{"b": &a x, "c"{}*a}}', "b: &a x\nc:{}*a\n",
+    "- &a x\n-{}*a\n", "&a b: x\n?{}*a\n: 1\n", "b: &a [x]\nc: [y{}*a]\n", "b: &a x\nc: {{d{}*a}}\n",
+    "&a x\n--- {}*a\n",
+)  # fmt: skip
+star_texts = st.lists(st.sampled_from(STAR_PIECES), max_size=24).map("".join)
+
+
+def alias_events(text: str) -> list[yaml.AliasEvent]:
+    """The aliases of ``text``, if libyaml parses it whole (else the composer refuses it)."""
+    try:
+        return [event for event in yaml.parse(text, Loader=yaml.CSafeLoader) if isinstance(event, yaml.AliasEvent)]
+    except yaml.YAMLError:
+        return []
+
+
 @contextlib.contextmanager
 def events_only() -> Iterator[None]:
     composer = load_nodes.COMPOSER
@@ -159,6 +179,23 @@ def test_generated_yaml_loads_the_same(text: str) -> None:
 @given(properties.yaml_texts)
 def test_fuzzed_text_loads_the_same(text: str) -> None:
     assert_same(text)
+
+
+def assert_no_alias_missed(text: str) -> None:
+    if load._NOT_PRINTABLE.search(text) is None and alias_events(text):
+        assert load_nodes._MAY_BE_ALIAS.search(text), f"the node builder would lose an alias's position: {text!r}"
+
+
+def test_the_cheap_test_for_aliases_misses_none_after_any_character() -> None:
+    for place in ALIAS_PLACES:
+        for before in ("", *STAR_PIECES, *(chr(code) for code in range(0x20, 0x7F))):
+            assert_no_alias_missed(place.format(before))
+
+
+@QUICK
+@given(star_texts | properties.yaml_texts | yaml_streams())
+def test_the_cheap_test_for_aliases_misses_none(text: str) -> None:
+    assert_no_alias_missed(text)
 
 
 @pytest.mark.parametrize(
@@ -218,7 +255,7 @@ def test_what_the_node_builder_declines() -> None:
     assert not built_by_nodes("a: [1\n")
     assert not built_by_nodes("a: " + "x" * load_nodes.MAX_COMPOSED_TEXT + "\n")
     assert not built_by_nodes("a: 1  # *x would be an alias\n")  # to the cheap test, a ``*`` may start one
-    assert built_by_nodes("url: https://*.gov.tw\nglob: a*b\ncron: 0/5*\n")
+    assert built_by_nodes("url: https://*.gov.tw\nglob: a*b\ncron: 0/5*\nhosts: ['*.gov.tw', \"*\"]\n")
     assert built_by_nodes("a: &x 1\n")
 
 
