@@ -113,9 +113,15 @@ def _read(path: str, max_bytes: int) -> bytes:
         raise SourceError(_problem(error)) from None
     with os.fdopen(descriptor, "rb") as handle:
         # What was checked before opening may have been swapped since: check what was opened.
-        _require_regular(path, os.fstat(descriptor).st_mode)
+        opened = os.fstat(descriptor)
+        _require_regular(path, opened.st_mode)
+        # read(max_bytes + 1) would allocate that much (10 MiB) for every file, which costs more
+        # than reading a descriptor: read what the file holds, and on only if it holds more.
+        expected = min(opened.st_size, max_bytes) + 1
         try:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(expected)
+            if len(data) == expected:  # it grew while being read, or is a file of /proc
+                data += handle.read(max_bytes + 1 - len(data))
         except OSError as error:
             raise SourceError(_problem(error)) from None
     if len(data) > max_bytes:

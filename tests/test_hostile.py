@@ -252,6 +252,12 @@ def test_file_that_grows_past_the_limit_while_read(run: Run, write: Write) -> No
     assert report["errors"] == [_error("/proc/self/status", message)]
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_file_that_holds_more_than_its_size_says_is_read_whole() -> None:
+    text = sources.read_source("/proc/self/status", 1024 * 1024)  # its size says 0 bytes
+    assert text.startswith("Name:") and "\nPid:" in text and text.endswith("\n")
+
+
 def test_five_megabyte_line_is_checked_quickly(run: Run, write: Write) -> None:
     value = write("value.yaml", 'blob: "' + "x" * 5_000_000 + '"\n')
     comment = write("descriptor.yaml", DESCRIPTOR + "# " + "y" * 5_000_000 + "\n")
