@@ -90,7 +90,7 @@ _TEXT = _Resolved(None)  # the scalar's value is its text: a quoted scalar, most
 _RESOLVED_CACHE_SIZE = 8192
 _RESOLVED_TEXT_LENGTH = 80
 _resolved_plain: dict[str, _Resolved] = {}
-_POSITION_CACHE_SIZE = 65_536
+_POSITION_CACHE_SIZE = 16_384  # a few hundred serve a corpus of descriptors
 _positions: dict[tuple[int, int], Position] = {}
 
 
