@@ -294,7 +294,10 @@ def documents(text: str) -> list[Document]:
         root = composer.get_node()
         assert root is not None  # check_node found one
         walk = _Walk()
-        data = walk.root(root)
+        try:
+            data = walk.root(root)
+        except RecursionError:  # up to four frames a level: the caller left too little stack
+            raise Declined from None
         nodes += walk.nodes
         if nodes > MAX_EXPANDED_NODES:
             raise Declined

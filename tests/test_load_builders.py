@@ -11,6 +11,7 @@ descriptors by itself, or it is no faster.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,18 @@ def test_libyaml_refuses_the_characters_the_event_builder_refuses() -> None:
         except yaml.YAMLError:
             refused = False
         assert refused == (load._NOT_PRINTABLE.search(chr(code)) is not None), hex(code)
+
+
+def test_a_caller_deep_in_its_stack_still_gets_its_documents() -> None:
+    """The walk recurses (up to four frames a level), the event builder does not."""
+    text = "? " * (MAX_DEPTH - 1) + "x\n"  # keys inside keys, as deep as allowed
+
+    def from_deep_in_the_stack(frames: int) -> tuple[str, tuple[str, int | None, int | None] | None]:
+        return from_deep_in_the_stack(frames - 1) if frames else outcome(text)
+
+    expected = outcome(text)
+    assert built_by_nodes(text)
+    assert from_deep_in_the_stack(sys.getrecursionlimit() - 250) == expected
 
 
 def test_what_the_node_builder_declines() -> None:
