@@ -52,8 +52,9 @@ __all__ = [
     "load_yaml",
 ]
 
-# The characters YAML allows in a stream (libyaml and PyYAML refuse the others); checked up
-# front so that the error has a line and column, and lone surrogates never reach the parser.
+# The characters YAML allows in a stream (libyaml and PyYAML refuse the others); checked before
+# the event builder reads, so that the error has a line and column and lone surrogates never
+# reach the parser. The node builder leaves the check to libyaml and declines what it refuses.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
