@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint import load, sources
+from policylint import load, load_events, load_nodes, sources
 from policylint.cli import main
 from policylint.output import write_atomic
 from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
@@ -156,6 +156,7 @@ def test_100000_levels_of_nesting_end_in_a_clear_error(
 
 def test_nesting_is_bounded_without_libyaml_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(load, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(load_nodes, "COMPOSER", None)  # as without libyaml: no node builder
     for text in ("[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x\n", "{a: " * 100_000 + "}" * 100_000):
         with pytest.raises(load.LoadError) as raised:
             list(load.load_yaml(text))
@@ -249,6 +250,12 @@ def test_file_that_grows_past_the_limit_while_read(run: Run, write: Write) -> No
     assert result.code == 2
     message = "file grew while being read, over the limit of 64 (setting max-file-size)"
     assert report["errors"] == [_error("/proc/self/status", message)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_file_that_holds_more_than_its_size_says_is_read_whole() -> None:
+    text = sources.read_source("/proc/self/status", 1024 * 1024)  # its size says 0 bytes
+    assert text.startswith("Name:") and "\nPid:" in text and text.endswith("\n")
 
 
 def test_five_megabyte_line_is_checked_quickly(run: Run, write: Write) -> None:
@@ -603,11 +610,16 @@ def _interrupt(*args: Any, **kwargs: Any) -> None:
     raise KeyboardInterrupt
 
 
+@pytest.mark.parametrize("builder", ["nodes", "events"])
 def test_ctrl_c_while_loading_exits_130_without_a_traceback(
-    run: Run, write: Write, monkeypatch: pytest.MonkeyPatch
+    run: Run, write: Write, monkeypatch: pytest.MonkeyPatch, builder: str
 ) -> None:
     good = write("good.yaml", DESCRIPTOR)
-    monkeypatch.setattr(load._Builder, "scalar", _interrupt)
+    if builder == "nodes":  # Ctrl-C in a call back from libyaml's composer
+        monkeypatch.setattr(load_nodes._Composer, "resolve", _interrupt)
+    else:
+        monkeypatch.setattr(load_nodes, "COMPOSER", None)
+        monkeypatch.setattr(load_events._Builder, "scalar", _interrupt)
     result = run(*CHECK, str(good))
     assert (result.code, result.err) == (130, "policylint: interrupted\n")
     # the JSON report streams to standard output: a run cut short never claims a summary
