@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from policylint import load_events, load_nodes
+from policylint import load_nodes
 from policylint.load_base import (
     MAX_DEPTH,
     MAX_DOCUMENTS,
@@ -79,6 +79,8 @@ def _documents(text: str) -> Iterator[Document]:
         return iter(load_nodes.documents(text))
     except (load_nodes.Declined, yaml.YAMLError):
         pass  # only the event builder says what is wrong, and where
+    from policylint import load_events  # not imported by a run whose files all build from nodes
+
     _check_characters(text)
     return load_events.documents(yaml.parse(text, Loader=_Loader))
 
