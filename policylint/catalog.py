@@ -13,12 +13,21 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from policylint.conditions import Condition, ConditionSyntaxError, compile_condition, show
+from policylint.conditions import (
+    NOTHING_DECLARED,
+    Condition,
+    ConditionSyntaxError,
+    Outcome,
+    compile_condition,
+    sections_read,
+    show,
+)
 from policylint.errors import LocatedError
 from policylint.load import Document, LoadError, load_yaml
 from policylint.results import Localized, Reference
@@ -48,6 +57,10 @@ class Policy(NamedTuple):
     rationale: Localized | None = None
     example: str | None = None
     source: str = ""
+    # A descriptor that declares none of these sections of spec gets these outcomes of
+    # ``applies`` and ``check`` without evaluating them (see conditions.sections_read).
+    sections: tuple[str, ...] = ()
+    undeclared: tuple[Outcome | None, Outcome | None] = (None, None)
 
 
 class Reminder(NamedTuple):
@@ -229,6 +242,7 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         texts = {key: _localized(data[key], parameters) for key in _TEXTS if key in data}
     except ConditionSyntaxError as error:
         raise CatalogError(str(path), f"invalid policy: {error}") from None
+    sections = sections_read(applies, check) if check is not None else ()
     return Policy(
         id=data["id"],
         severity=data["severity"],
@@ -244,7 +258,14 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         detector=data.get("detector"),
         example=data.get("example"),
         source=str(path),
+        sections=sections,
+        undeclared=_undeclared(applies, check) if sections else (None, None),
     )
+
+
+def _undeclared(*conditions: Condition | None) -> tuple[Outcome | None, Outcome | None]:
+    applies, check = (None if c is None else c.evaluate(NOTHING_DECLARED, (), date.min) for c in conditions)
+    return applies, check
 
 
 def _guideline(data: dict[str, Any]) -> Guideline:

@@ -7,7 +7,7 @@ violations that explain a FAIL or MISSING: where, and why, in both languages.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -230,6 +230,37 @@ class Each(NamedTuple):
         if not isinstance(items, list):
             raise PolicyError(f"{pointer_of(tokens)}: expected a list")
         return _combine([self.condition.evaluate(root, (*tokens, i), as_of) for i in range(len(items))])
+
+
+# --- what decides a condition when its sections are not declared ----------------------
+
+
+def sections_read(*conditions: Condition | None) -> tuple[str, ...]:
+    """The sections of ``spec`` under which every fact of ``conditions`` lies, or () when a
+    fact lies elsewhere. When a descriptor declares none of them, each condition's outcome
+    is the one it has on an empty spec: every fact is missing at its section."""
+    paths = [path for condition in conditions if condition is not None for path in _paths(condition)]
+    if not paths or any(len(path) < 2 or path[0] != "spec" or type(path[1]) is not str for path in paths):
+        return ()
+    return tuple(sorted({str(path[1]) for path in paths}))
+
+
+def _paths(condition: Condition) -> Iterator[Tokens]:
+    """The paths a condition reads from the root; an ``each`` reads its items only when its
+    list is there, and at the top level a relative fact starts at the root."""
+    if isinstance(condition, Leaf | Each):
+        yield condition.tokens
+    elif isinstance(condition, All | AnyOf):
+        for child in condition.children:
+            yield from _paths(child)
+    elif isinstance(condition, Not):
+        yield condition.child.tokens
+    elif isinstance(condition, If):
+        yield from _paths(condition.condition)
+        yield from _paths(condition.then)
+
+
+NOTHING_DECLARED: dict[str, Any] = {"spec": {}}
 
 
 # --- compiling conditions from policy data --------------------------------------------

@@ -139,8 +139,10 @@ def _metadata_span(document: Document) -> tuple[int, int]:
 
 def evaluate(policy: Policy, data: dict[str, Any], as_of: date) -> tuple[str, Outcome]:
     """The status of one policy on one descriptor, with the outcome behind it."""
+    undeclared = _declares_none_of(data, policy.sections)
     if policy.applies is not None:
-        applies = policy.applies.evaluate(data, (), as_of)
+        applies = policy.undeclared[0] if undeclared else policy.applies.evaluate(data, (), as_of)
+        assert applies is not None
         if applies.state is State.FAIL:
             return NOT_APPLICABLE, Outcome(State.PASS)
         if applies.state is State.MISSING:
@@ -149,8 +151,18 @@ def evaluate(policy: Policy, data: dict[str, Any], as_of: date) -> tuple[str, Ou
         if policy.detector is None:
             raise PolicyError(f"policy {policy.id} has no condition and no detector")
         return PASSED, Outcome(State.PASS)  # its detector reads the file's text
-    outcome = policy.check.evaluate(data, (), as_of)
+    outcome = policy.undeclared[1] if undeclared else policy.check.evaluate(data, (), as_of)
+    assert outcome is not None
     return _STATUS_OF[outcome.state], outcome
+
+
+def _declares_none_of(data: dict[str, Any], sections: tuple[str, ...]) -> bool:
+    """Whether the descriptor declares none of ``sections``: then the policy's outcome is the
+    one computed with its catalog (18 of 41 policies a descriptor, on the benchmark corpus)."""
+    if not sections:
+        return False
+    spec = data.get("spec")
+    return type(spec) is dict and all(spec.get(section) is None for section in sections)
 
 
 _STATUS_OF = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARED}

@@ -8,12 +8,18 @@ line:column, JSON pointer, references).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from policylint.catalog import Catalog
+from policylint.engine import _declares_none_of, evaluate
+from policylint.load import Document, load_yaml
+from policylint.validate import is_descriptor, validate_descriptor
 from policylint.verify import example_files, verify_example
 from tests.conftest import AS_OF_DATE
+from tests.conftest import EXAMPLES as ROOT_EXAMPLES
 
 EXAMPLES_DIR = Path(__file__).parent / "policies"
 EXAMPLES = example_files(EXAMPLES_DIR)
@@ -43,3 +49,28 @@ def test_verify_reports_a_wrong_expectation(tmp_path: Path, catalog: Catalog) ->
     assert not result.ok
     assert any(problem.startswith("missing finding: bulk-download-cap failed 13:5") for problem in result.problems)
     assert any(problem.startswith("unexpected finding: bulk-download-cap failed 12:5") for problem in result.problems)
+
+
+def _descriptors() -> list[dict[str, Any]]:
+    """Every bundled descriptor, and the reference system without each section of its spec."""
+    paths = sorted([*ROOT_EXAMPLES.glob("*.yaml"), *EXAMPLES_DIR.glob("*/*/*.yaml")])
+    documents = [document for path in paths for document in load_yaml(path.read_text(encoding="utf-8"))]
+    reference = yaml.safe_load((ROOT_EXAMPLES / "reference-system.yaml").read_text(encoding="utf-8"))
+    for section in reference["spec"]:
+        spec = {key: value for key, value in reference["spec"].items() if key != section}
+        documents.append(Document({**reference, "spec": spec}, {}))
+    validated = [validate_descriptor(document)[0] for document in documents if is_descriptor(document.data)]
+    return [data for data in validated if data is not None]
+
+
+def test_policies_with_nothing_declared_skip_evaluation_with_the_same_outcome(catalog: Catalog) -> None:
+    """A descriptor that declares none of a policy's sections gets its precomputed outcome;
+    evaluating the conditions must give the very same status and violations."""
+    descriptors = _descriptors()
+    shortcuts = 0
+    for policy in catalog.policies.values():
+        evaluated = policy._replace(sections=())
+        for data in descriptors:
+            assert evaluate(policy, data, AS_OF_DATE) == evaluate(evaluated, data, AS_OF_DATE), policy.id
+            shortcuts += _declares_none_of(data, policy.sections)
+    assert shortcuts > 100  # the shortcut is taken, not only declined
