@@ -150,7 +150,7 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
     import importlib
 
     from policylint.output import atomic_stream
-    from policylint.results import Finding
+    from policylint.results import FINDING_ORDER
 
     reporter = importlib.import_module("policylint.report." + ("text" if args.format == "text" else "json_report"))
     run = _new_run(args, session, streaming=True, keep_systems=args.format == "json")
@@ -160,7 +160,7 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
         out.write(reporter.stream_begin(run, session.catalog))
 
         def write_file(report: FileReport) -> None:
-            findings = sorted(report.findings, key=Finding.sort_key)
+            findings = sorted(report.findings, key=FINDING_ORDER)
             out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
 
         _scan(args, session, run, write_file).finish()

@@ -270,7 +270,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
     inline = frozenset(w.source for w in waivers if w.file == check.display)
     systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
-    if any(finding.waiver is not None for finding in outcome.findings):
+    if waivers and any(finding.waiver is not None for finding in outcome.findings):
         by_pair = _by_pair(outcome.findings)
         systems = tuple(_waived_statuses(system, by_pair) for system in systems)
     return FileReport(
