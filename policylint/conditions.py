@@ -160,6 +160,8 @@ def _place(phrase: str, expected: str) -> str:
 
 
 def _combine(outcomes: Sequence[Outcome]) -> Outcome:
+    if len(outcomes) == 1:  # an ``each`` over one item, an ``any`` whose one choice failed
+        return outcomes[0]
     states = {outcome.state for outcome in outcomes}
     if State.FAIL in states:
         state = State.FAIL
