@@ -141,6 +141,28 @@ def as_key(value: Any, start: Position) -> Any:
     return value if isinstance(value, str | int | float | bool | date) or value is None else str(value)
 
 
+def merge_keys(
+    mapping: dict[Any, Any],
+    merged: set[Any],
+    value: Any,
+    pointer: str | None,
+    start: Position,
+    positions: dict[str, Position],
+) -> None:
+    """``<<: value``: the keys of a mapping (or of each mapping in a list) that ``mapping``
+    lacks join it, noted in ``merged``; each gets the position of ``<<`` unless it has one."""
+    for source in value if isinstance(value, list) else [value]:
+        if not isinstance(source, dict):
+            continue
+        for key, item in source.items():
+            if key in mapping:
+                continue
+            mapping[key] = item
+            merged.add(key)
+            if pointer is not None:
+                positions.setdefault(f"{pointer}/{escape_pointer_token(key)}", start)
+
+
 def refuse_surrogates(text: str, problem: str, start: Position | None = None) -> None:
     found = SURROGATE.search(text)
     if found is not None:

@@ -25,6 +25,7 @@ from policylint.load_base import (
     Position,
     as_key,
     escape_pointer_token,
+    merge_keys,
     refuse_surrogates,
     scalar_value,
 )
@@ -185,16 +186,7 @@ class _Builder:
 
     def _merge(self, frame: _Frame, mapping: dict[Any, Any], value: Any, start: Position) -> None:
         frame.has_key, frame.merging = False, None
-        for source in value if isinstance(value, list) else [value]:
-            if not isinstance(source, dict):
-                continue
-            for key, item in source.items():
-                if key in mapping:
-                    continue
-                mapping[key] = item
-                frame.merged.add(key)
-                if frame.pointer is not None:
-                    self.positions.setdefault(f"{frame.pointer}/{escape_pointer_token(key)}", start)
+        merge_keys(mapping, frame.merged, value, frame.pointer, start, self.positions)
 
 
 def _pair(position: Position) -> tuple[int, int]:

@@ -38,6 +38,7 @@ from policylint.load_base import (
     Position,
     as_key,
     escape_pointer_token,
+    merge_keys,
     scalar_value,
 )
 
@@ -225,7 +226,7 @@ class _Walk:
         """Add any key and its value to ``mapping``, recording where the key stands."""
         key, merge = self._key(key_node, depth)
         if merge:
-            self._merge(mapping, merged, self.value(value_node, None, depth + 1), pointer, start)
+            merge_keys(mapping, merged, self.value(value_node, None, depth + 1), pointer, start, self.positions)
             return
         key = as_key(key, start)
         child = None if pointer is None else f"{pointer}/{escape_pointer_token(key)}"
@@ -247,20 +248,6 @@ class _Walk:
         if isinstance(node, yaml.ScalarNode):
             return _tagged(node)
         return self.value(node, None, depth + 1), False
-
-    def _merge(
-        self, mapping: dict[Any, Any], merged: set[Any], value: Any, pointer: str | None, start: Position
-    ) -> None:
-        for source in value if isinstance(value, list) else [value]:
-            if not isinstance(source, dict):
-                continue
-            for key, item in source.items():
-                if key in mapping:
-                    continue
-                mapping[key] = item
-                merged.add(key)
-                if pointer is not None:
-                    self.positions.setdefault(f"{pointer}/{escape_pointer_token(key)}", start)
 
     def _enter(self, depth: int, children: int) -> None:
         """Count a collection's children; decline nesting deeper than MAX_DEPTH."""
