@@ -29,7 +29,7 @@ from policylint.conditions import (
     show,
 )
 from policylint.errors import LocatedError
-from policylint.load import Document, LoadError, load_yaml
+from policylint.load import Document, load_yaml_file
 from policylint.results import Localized, Reference
 
 GUIDELINE_FILE = "guideline.yaml"
@@ -198,12 +198,7 @@ def _catalog_files(directories: Sequence[Path]) -> list[Path]:
 
 
 def _load_one(path: Path) -> Document:
-    try:
-        documents = list(load_yaml(path.read_text(encoding="utf-8")))
-    except LoadError as error:
-        raise CatalogError(str(path), error.message, error.line, error.column) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CatalogError(str(path), f"cannot read: {error}") from None
+    documents = load_yaml_file(path, CatalogError)
     if len(documents) != 1:
         raise CatalogError(str(path), "a catalog file holds exactly one YAML document")
     return documents[0]

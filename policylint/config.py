@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from policylint.errors import LocatedError
-from policylint.load import Document, LoadError, Position, escape_pointer_token, load_yaml
+from policylint.load import Document, Position, escape_pointer_token, load_yaml_file
 
 CONFIG_FILE = ".policylint.yaml"
 PYPROJECT = "pyproject.toml"
@@ -135,12 +135,7 @@ def load_config(path: Path | None) -> Config:
 
 
 def _yaml_document(path: Path) -> Document:
-    try:
-        documents = list(load_yaml(path.read_text(encoding="utf-8")))
-    except LoadError as error:
-        raise ConfigError(str(path), error.message, error.line, error.column) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(str(path), f"cannot read: {error}") from None
+    documents = load_yaml_file(path, ConfigError)
     if len(documents) > 1:
         raise ConfigError(str(path), "the configuration is one YAML document")
     if documents and documents[0].duplicates:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,6 +34,9 @@ from policylint.load_base import (
     escape_pointer_token,
     refuse_surrogates,
 )
+
+if TYPE_CHECKING:
+    from policylint.errors import LocatedError
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -172,6 +176,17 @@ def _check_json_values(data: Any, *, strings: bool) -> int:
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
     return nodes
+
+
+def load_yaml_file(path: Path, error: type[LocatedError]) -> list[Document]:
+    """Every document of the YAML file at ``path``; a file that cannot be read or parsed
+    raises ``error``, naming the file, and the line and column where known."""
+    try:
+        return list(load_yaml(path.read_text(encoding="utf-8")))
+    except LoadError as problem:
+        raise error(str(path), problem.message, problem.line, problem.column) from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(str(path), f"cannot read: {problem}") from None
 
 
 def load_text(text: str, *, is_json: bool) -> Iterator[Document]:
