@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from policylint.catalog import Catalog, Policy
-from policylint.results import Localized
+from policylint.results import Localized, references_text
 
 _LABELS = {
     "severity": Localized("嚴重度", "Severity"),
@@ -22,7 +22,7 @@ _LABELS = {
 def rules_text(catalog: Catalog, lang: str) -> str:
     width = max((len(pid) for pid in catalog.policies), default=0)
     lines = [
-        f"{p.id:<{width}}  {p.severity:<8}  {', '.join(str(r) for r in p.references):<22}  {p.title(lang)}"
+        f"{p.id:<{width}}  {p.severity:<8}  {references_text(p.references):<22}  {p.title(lang)}"
         for p in catalog.policies.values()
     ]
     return "\n".join(lines) + "\n"

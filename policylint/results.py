@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -50,6 +51,11 @@ class Reference(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.case}-{self.reminder}"
+
+
+def references_text(references: Sequence[Reference], separator: str = ", ") -> str:
+    """``20170101-1, 20170102-2``: case and reminder numbers."""
+    return separator.join(str(reference) for reference in references)
 
 
 # Not frozen, but never changed (``dataclasses.replace`` makes the waived or baselined

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from policylint.catalog import Catalog
 from policylint.engine import Options, check_path
-from policylint.results import FileReport
+from policylint.results import FileReport, references_text
 
 KINDS = {"pass": ("passed",), "not-applicable": ("not_applicable",), "fail": ("failed", "not_declared")}
 EXPECT = "# expect:"
@@ -77,7 +77,7 @@ def expected_findings(text: str) -> set[Expectation]:
 
 def actual_findings(report: FileReport) -> set[Expectation]:
     return {
-        (f.policy, f.status, f"{f.line}:{f.column}", f.pointer, ",".join(str(r) for r in f.references))
+        (f.policy, f.status, f"{f.line}:{f.column}", f.pointer, references_text(f.references, ","))
         for f in report.findings
     }
 

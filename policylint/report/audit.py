@@ -145,11 +145,6 @@ def worst(statuses: Iterable[str]) -> str | None:
     return next((status for status in WORST_FIRST if status in present), None)
 
 
-def references_text(references: Sequence[Reference], separator: str = ", ") -> str:
-    """``20170101-1, 20170102-2``: case and reminder numbers."""
-    return separator.join(str(reference) for reference in references)
-
-
 def law_name(catalog: Catalog, law: str, lang: str) -> str:
     """``PDPA-12: 個人資料保護法第 12 條（…）``, or the bare id when the catalog does not name it."""
     name = catalog.law_names.get(law)

@@ -11,8 +11,8 @@ import csv
 import io
 
 from policylint.catalog import Catalog
-from policylint.report.audit import finding_status, references_text, safe
-from policylint.results import Finding, RunReport
+from policylint.report.audit import finding_status, safe
+from policylint.results import Finding, RunReport, references_text
 
 COLUMNS = (
     "policy",

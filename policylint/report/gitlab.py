@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from policylint.catalog import Catalog
-from policylint.report.audit import label, references_text, safe
-from policylint.results import FileError, Finding, RunReport
+from policylint.report.audit import label, safe
+from policylint.results import FileError, Finding, RunReport, references_text
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
 ERROR_CHECK = "policylint-error"

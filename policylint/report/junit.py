@@ -14,12 +14,20 @@ from policylint.report.audit import (
     SystemRow,
     finding_status,
     label,
-    references_text,
     safe,
     system_rows,
     xml_safe,
 )
-from policylint.results import FAILED, NOT_APPLICABLE, NOT_DECLARED, WAIVED, FileError, Finding, RunReport
+from policylint.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_DECLARED,
+    WAIVED,
+    FileError,
+    Finding,
+    RunReport,
+    references_text,
+)
 
 ERRORS_SUITE = "policylint errors"
 _COUNTS = ("tests", "failures", "errors", "skipped")

@@ -8,7 +8,7 @@ from itertools import groupby
 
 from policylint.catalog import Catalog
 from policylint.mask import one_line
-from policylint.results import SEVERITIES, Finding, Localized, Reference, RunReport
+from policylint.results import SEVERITIES, Finding, Localized, RunReport, references_text
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -79,10 +79,8 @@ def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
     return line
 
 
-@cache
-def _references(references: tuple[Reference, ...]) -> str:
-    """A policy's references, written once: every finding of the policy repeats them."""
-    return ", ".join(str(reference) for reference in references)
+# A policy's references, written once: every finding of the policy repeats them.
+_references = cache(references_text)
 
 
 def shown_path(path: str) -> str:
