@@ -16,6 +16,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from policylint.validate import resolve_ref
+
 Schema = dict[str, Any]
 Check = Callable[[Any], Any]
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -33,10 +35,9 @@ class Unsure(Exception):
 
 def compile_check(node: Any, root: Schema) -> Check:
     """A check for a JSON Schema node: the validated value, or ``Unsure``."""
-    while isinstance(node, dict) and "$ref" in node:
-        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
     if not isinstance(node, dict):  # ``additionalProperties: true``
         return _same
+    node = resolve_ref(node, root)
     if "anyOf" in node:
         return _nullable(node["anyOf"], root)
     if "const" in node or "enum" in node:

@@ -145,7 +145,8 @@ def _validator() -> Any:
     return SchemaValidator(core_schema(schema, schema))
 
 
-def _resolve(node: Schema, root: Schema) -> Schema:
+def resolve_ref(node: Schema, root: Schema) -> Schema:
+    """The definition a ``$ref`` names (through chains of them), or ``node`` itself."""
     while "$ref" in node:
         node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
     return node
@@ -163,9 +164,9 @@ def keys_at(root: Schema, location: tuple[Any, ...]) -> list[str]:
 
 def _unwrap(node: Schema, root: Schema) -> Schema:
     """Through $ref, Optional (anyOf with null) and list items, to the mapping inside."""
-    node = _resolve(node, root)
+    node = resolve_ref(node, root)
     if "anyOf" in node:
-        node = _resolve(next((n for n in node["anyOf"] if n.get("type") != "null"), {}), root)
+        node = resolve_ref(next((n for n in node["anyOf"] if n.get("type") != "null"), {}), root)
     return _unwrap(node["items"], root) if node.get("type") == "array" else node
 
 
@@ -173,7 +174,7 @@ def core_schema(node: Schema, root: Schema) -> Schema:
     """A pydantic-core schema for a JSON Schema node of the kinds the model produces."""
     if not isinstance(node, dict):  # ``additionalProperties: true``: anything
         return {"type": "any"}
-    node = _resolve(node, root)
+    node = resolve_ref(node, root)
     if "anyOf" in node:
         options = [n for n in node["anyOf"] if n.get("type") != "null"]
         inner = core_schema(options[0], root) if len(options) == 1 else _union(options, root)
