@@ -394,7 +394,9 @@ def timed(stage, function):
     return wrapper
 def timed_generator(stage, function):
     def wrapper(*args, **kwargs):
-        iterator, spent = function(*args, **kwargs), 0.0
+        start = time.perf_counter()
+        iterator = iter(function(*args, **kwargs))  # a list, or a generator that works lazily
+        spent = time.perf_counter() - start
         try:
             while True:
                 start = time.perf_counter()
@@ -451,7 +453,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.validate|policylint.model", "is_descriptor", "is_descriptor", False),
     ("policylint.validate", "validate_descriptor", "validate: descriptor schema (pydantic-core)", False),
     ("policylint.engine", "evaluate", "evaluate: policy conditions", False),
-    ("policylint.engine", "_findings", "findings: Finding objects, messages", True),
+    ("policylint.engine", "_findings", "findings: Finding objects, messages", False),
     ("policylint.engine", "_detect", "detectors: identifiers, passwords", False),
     ("policylint.engine", "_waive", "waivers: inline + apply", False),
     ("policylint.results", "RunReport.add", "run bookkeeping: RunReport.add/finish", False),

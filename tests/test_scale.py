@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,3 +81,29 @@ def test_bad_shard_is_a_usage_error(run: Run, corpus: Path, shard: str) -> None:
     with pytest.raises(SystemExit) as raised:
         run("check", str(corpus), "--shard", shard)
     assert raised.value.code == 2
+
+
+def test_the_benchmark_profile_times_functions_that_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``benchmarks/run.py --profile`` wraps stage functions by name; a renamed function would
+    silently drop its stage, and a generator timed as a plain call would show as free."""
+    import importlib
+    import importlib.util
+    import inspect
+
+    spec = importlib.util.spec_from_file_location("benchmark_run", Path(__file__).parents[1] / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    benchmark = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, benchmark)  # its dataclasses look their module up
+    spec.loader.exec_module(benchmark)
+    for modules, attribute, stage, generator in benchmark.PATCHES:
+        found = [_attribute(importlib.import_module(m), attribute) for m in modules.split("|")]
+        function = next((f for f in found if f is not None), None)
+        assert function is not None, f"{stage}: no {attribute} in {modules}"
+        if not generator:  # a generator's work happens after the call returns: timed as zero
+            assert not inspect.isgeneratorfunction(function), f"{stage}: {attribute} is a generator"
+
+
+def _attribute(owner: object, dotted: str) -> object:
+    for name in dotted.split("."):
+        owner = getattr(owner, name, None)
+    return owner
