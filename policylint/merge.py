@@ -80,7 +80,7 @@ def _finding(item: dict[str, Any]) -> Finding:
         message=_localized(item["messages"]),
         references=tuple(Reference(r["case"], r["reminder"]) for r in item["references"]),
         laws=tuple(item["laws"]),
-        fingerprint=item["fingerprint"],
+        identity=item["fingerprint"],
         remediation=_localized(item["remediation"]),
         waiver=_waiver(item["policy"], waiver) if waiver else None,
         baselined=item.get("baselined", False),

@@ -25,7 +25,7 @@ WAIVED = "waived"
 STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
 
 
-def fingerprint(*parts: str) -> str:
+def fingerprint_of(*parts: str) -> str:
     """Stable across runs and line moves: built from identities, never from positions."""
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
@@ -62,6 +62,10 @@ def references_text(references: Sequence[Reference], separator: str = ", ") -> s
 # copy): a frozen dataclass's __init__ took five times as long, for tens of findings a file.
 @dataclass(slots=True, unsafe_hash=True)
 class Finding:
+    """One violation. ``identity`` holds the parts its fingerprint is digested from, or the
+    fingerprint itself (a finding read back from a JSON result): the digest is made only
+    for the outputs that show it, not for the tens of findings of every file a text run writes."""
+
     policy: str
     severity: str
     status: str
@@ -73,10 +77,15 @@ class Finding:
     message: Localized
     references: tuple[Reference, ...]
     laws: tuple[str, ...]
-    fingerprint: str
+    identity: str | tuple[str, ...]
     remediation: Localized
     waiver: Waiver | None = None
     baselined: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        identity = self.identity
+        return identity if type(identity) is str else fingerprint_of(*identity)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return FINDING_ORDER(self)

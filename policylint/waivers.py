@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
-from policylint.results import Finding, Localized, fingerprint
+from policylint.results import Finding, Localized
 
 DIRECTIVE = re.compile(r"(?:^|\s)#\s*policylint:\s*waive\b(?P<arguments>.*)$")
 EXPIRED_WAIVER = "expired-waiver"
@@ -169,6 +169,6 @@ def _expired_finding(waiver: Waiver, finding: Finding) -> Finding:
         remediation=Localized(
             "修正原發現，或經核准後延長豁免期限。", "Fix the finding, or renew the waiver once approved."
         ),
-        fingerprint=fingerprint(EXPIRED_WAIVER, waiver.source, finding.fingerprint),
+        identity=(EXPIRED_WAIVER, waiver.source, finding.fingerprint),
         waiver=None,
     )

@@ -93,7 +93,7 @@ def _finding(**changes: Any) -> Finding:
         message=Localized("稽核紀錄不足：x", "Audit logging is insufficient: x"),
         references=(Reference("20170101", 5),),
         laws=("PDPA-12",),
-        fingerprint="0" * 32,
+        identity="0" * 32,
         remediation=Localized("修正", "fix it"),
     )
     return replace(base, **changes)
@@ -218,7 +218,7 @@ def test_sarif_reports_file_errors_and_keeps_an_empty_results_array(catalog: Cat
 @needs_shared
 def test_sarif_gives_rules_to_policies_outside_the_catalog_and_suppresses_waived(catalog: Catalog) -> None:
     waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2", file="svc/a.yaml")
-    findings = [_finding(waiver=waiver), _finding(policy="expired-waiver", severity="medium", fingerprint="1" * 32)]
+    findings = [_finding(waiver=waiver), _finding(policy="expired-waiver", severity="medium", identity="1" * 32)]
     log = json.loads(reporter("sarif")(_run(findings), catalog))
     _validate_sarif(log)
     run = log["runs"][0]
