@@ -1,6 +1,7 @@
-"""A small on-disk cache for work that only changes when files change (the validated catalog).
+"""A small on-disk cache for work that only changes when files change (the validated catalog,
+the compiled conditions).
 
-Entries are JSON, keyed by a digest of what they were computed from (paths, sizes and
+Entries are JSON (compiled code: marshal data), keyed by a digest of what they were computed from (paths, sizes and
 modification times of the inputs, and the package's own version and schema files), and
 written atomically. Any problem reading or writing the cache just means computing afresh.
 Set POLICYLINT_NO_CACHE=1 to turn it off, or POLICYLINT_CACHE_DIR to move it.
@@ -13,6 +14,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from policylint import __version__
@@ -64,3 +66,48 @@ def write(name: str, key: str, value: Any) -> None:
         write_atomic(directory / f"{name}-{_INSTALLATION}.json", entry)
     except (OSError, TypeError, ValueError):
         pass  # a read-only home, a full disk or an unserialisable value only costs the next run some time
+
+
+def code_for(source: str, filename: str) -> CodeType:
+    """``compile(source)``, kept by the digest of the source and of Python's version (as
+    marshal data, like a .pyc): compiling the catalog's conditions takes longer than a
+    pre-commit run may spend."""
+    import marshal
+    import sys
+
+    key = hashlib.sha256(f"{sys.version}\0{source}".encode()).hexdigest().encode("ascii")
+    cached = _read_binary("code", key)
+    if cached is not None:
+        try:
+            code = marshal.loads(cached)
+        except (ValueError, EOFError, TypeError):
+            code = None
+        if isinstance(code, CodeType):
+            return code
+    code = compile(source, filename, "exec")
+    _write_binary("code", key, marshal.dumps(code))
+    return code
+
+
+def _read_binary(name: str, key: bytes) -> bytes | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        entry = (directory / f"{name}-{_INSTALLATION}.bin").read_bytes()
+    except OSError:
+        return None
+    return entry[len(key) + 1 :] if entry.startswith(key + b"\n") else None
+
+
+def _write_binary(name: str, key: bytes, value: bytes) -> None:
+    directory = cache_dir()
+    if directory is None:
+        return
+    from policylint.output import write_atomic
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{name}-{_INSTALLATION}.bin", key + b"\n" + value)
+    except OSError:
+        pass  # as for JSON entries: only the next run pays

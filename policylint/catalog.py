@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policylint.conditions import (
     NOTHING_DECLARED,
@@ -31,6 +31,9 @@ from policylint.conditions import (
 from policylint.errors import LocatedError
 from policylint.load import Document, load_yaml_file
 from policylint.results import Localized, Reference
+
+if TYPE_CHECKING:
+    from policylint.codegen import Evaluator
 
 GUIDELINE_FILE = "guideline.yaml"
 ENTRY_POINT_GROUP = "policylint.policies"
@@ -61,6 +64,9 @@ class Policy(NamedTuple):
     # ``applies`` and ``check`` without evaluating them (see conditions.sections_read).
     sections: tuple[str, ...] = ()
     undeclared: tuple[Outcome | None, Outcome | None] = (None, None)
+    # ``applies`` and ``check`` compiled (codegen.py): what the engine calls.
+    evaluate_applies: Evaluator | None = None
+    evaluate_check: Evaluator | None = None
 
 
 class Reminder(NamedTuple):
@@ -163,7 +169,7 @@ def load_catalog(
     files = _catalog_files([builtin_policy_dir(), *packs, *directories])
     validated, digest = _validated(files)
     guidelines = [_guideline(data) for path, data in validated if path.name == GUIDELINE_FILE]
-    policies = [_policy(p, data, overrides or {}) for p, data in validated if p.name != GUIDELINE_FILE]
+    policies = _compiled([_policy(p, data, overrides or {}) for p, data in validated if p.name != GUIDELINE_FILE])
     by_id = _unique(policies)
     _check_overrides(by_id, overrides or {})
     law_names = {law: name for g in guidelines for law, name in g.laws.items()}
@@ -254,13 +260,32 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         example=data.get("example"),
         source=str(path),
         sections=sections,
-        undeclared=_undeclared(applies, check) if sections else (None, None),
     )
 
 
-def _undeclared(*conditions: Condition | None) -> tuple[Outcome | None, Outcome | None]:
-    applies, check = (None if c is None else c.evaluate(NOTHING_DECLARED, (), date.min) for c in conditions)
-    return applies, check
+def _compiled(policies: list[Policy]) -> list[Policy]:
+    """Every policy with its conditions compiled, in one module for the whole catalog."""
+    from policylint.codegen import evaluators
+
+    named = [(policy.source, c) for policy in policies for c in (policy.applies, policy.check) if c is not None]
+    try:
+        functions = iter(evaluators(named))
+    except ConditionSyntaxError as error:
+        raise CatalogError(str(error.args[0]), f"invalid policy: {error.args[1]}") from None
+    compiled = []
+    for policy in policies:
+        applies, check = (None if c is None else next(functions) for c in (policy.applies, policy.check))
+        compiled.append(_with_undeclared(policy._replace(evaluate_applies=applies, evaluate_check=check)))
+    return compiled
+
+
+def _with_undeclared(policy: Policy) -> Policy:
+    """The outcomes a descriptor gets that declares none of the policy's sections."""
+    if not policy.sections:
+        return policy
+    functions = (policy.evaluate_applies, policy.evaluate_check)
+    applies, check = (None if f is None else f(NOTHING_DECLARED, date.min) for f in functions)
+    return policy._replace(undeclared=(applies, check))
 
 
 def _guideline(data: dict[str, Any]) -> Guideline:

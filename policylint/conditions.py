@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache, lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, NoReturn
 
 from policylint.load import escape_pointer_token
 from policylint.mask import redact
@@ -52,12 +52,8 @@ class Outcome(NamedTuple):
     violations: tuple[Violation, ...] = ()
 
 
+# The one PASS outcome: compiled conditions test it by identity.
 PASSED = Outcome(State.PASS)
-_ABSENT = object()
-
-
-class Condition(Protocol):
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome: ...
 
 
 @lru_cache(maxsize=4096)  # the paths policies read recur in every descriptor
@@ -89,35 +85,18 @@ def show(value: Any) -> str:
     return shown
 
 
-def resolve(root: Any, tokens: Tokens) -> Any:
-    return _walk(root, tokens)[0]
-
-
-def _walk(root: Any, tokens: Tokens) -> tuple[Any, int]:
-    """The value at ``tokens`` and how many tokens were found (_ABSENT at the first missing)."""
-    value = root
-    depth = 0
-    for token in tokens:
-        if type(value) is dict:  # validated data holds plain dicts and lists only
-            value = value.get(token)
-        elif type(value) is list and type(token) is int and token < len(value):
-            value = value[token]
-        else:
-            return _ABSENT, depth
-        if value is None:
-            return _ABSENT, depth
-        depth += 1
-    return value, depth
-
-
-@cache
-def _not_declared(tokens: Tokens) -> Outcome:
-    """The first missing part of a path is what is not declared: one finding for a whole
-    missing section, however many of its facts a policy reads. The same few outcomes
-    recur across descriptors, so they are made once."""
-    path = display_path(tokens)
-    detail = Localized(f"未宣告 {path}", f"{path} is not declared")
-    return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
+# --- the nodes, and what they mean (codegen.py compiles them) -------------------------
+#
+# A leaf reads the value at its fact's path: MISSING when a part of the path is null or
+# absent, or its parent is neither a mapping nor (for a number) a list that holds it, with
+# one violation at the first missing part; else PASS or FAIL as its operator says. ``not``
+# turns a leaf's PASS into FAIL and its FAIL into PASS. ``all`` fails if a child fails,
+# else is MISSING if a child is, with the violations of every child that did not pass;
+# ``any`` passes at its first passing child (the later ones are not evaluated), else
+# combines its children like ``all``. ``if`` passes when its guard fails, is the guard's
+# outcome when that is MISSING, else is the outcome of ``then``. ``each`` combines its
+# condition over every item of a list (MISSING if the list is, an error if it is not a
+# list); inside it, facts without a leading slash read from the item, elsewhere from the root.
 
 
 class Leaf(NamedTuple):
@@ -128,23 +107,84 @@ class Leaf(NamedTuple):
     # What is expected, in Chinese and English, then negated: the same on every descriptor.
     phrases: tuple[tuple[str, str], tuple[str, str]]
 
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        tokens = base + self.tokens if self.relative else self.tokens
-        actual, found = _walk(root, tokens)
-        if actual is _ABSENT:
-            return _not_declared(tokens[: found + 1])
-        try:
-            holds = self.operator.test(actual, self.expected, as_of)
-        except OperatorError as error:
-            raise PolicyError(f"{pointer_of(tokens)}: {error}") from None
-        if holds:
-            return PASSED
-        return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, self.explain(tokens, actual)),))
-
     def explain(self, tokens: Tokens, actual: Any, negated: bool = False) -> Localized:
         path, shown = display_path(tokens), show(actual)
         zh, en = self.phrases[negated]
         return Localized(f"{path} 為 {shown}，應{zh}", f"{path} is {shown}; expected {en}")
+
+
+class All(NamedTuple):
+    children: tuple[Condition, ...]
+
+
+class AnyOf(NamedTuple):
+    children: tuple[Condition, ...]
+
+
+class Not(NamedTuple):
+    child: Leaf
+
+
+class If(NamedTuple):
+    condition: Condition
+    then: Condition
+
+
+class Each(NamedTuple):
+    tokens: Tokens
+    relative: bool
+    condition: Condition
+
+
+Condition = Leaf | All | AnyOf | Not | If | Each
+
+
+# --- the outcomes compiled conditions make --------------------------------------------
+
+
+@cache
+def not_declared(tokens: Tokens) -> Outcome:
+    """The first missing part of a path is what is not declared: one finding for a whole
+    missing section, however many of its facts a policy reads. The same few outcomes
+    recur across descriptors, so they are made once."""
+    path = display_path(tokens)
+    detail = Localized(f"未宣告 {path}", f"{path} is not declared")
+    return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
+
+
+def failed(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
+    return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual)),))
+
+
+def negated(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
+    """The outcome of a ``not`` whose leaf holds."""
+    return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual, negated=True)),))
+
+
+def operator_failed(tokens: Tokens, error: OperatorError) -> NoReturn:
+    raise PolicyError(f"{pointer_of(tokens)}: {error}") from None
+
+
+def not_a_list(tokens: Tokens) -> NoReturn:
+    raise PolicyError(f"{pointer_of(tokens)}: expected a list")
+
+
+def combine(outcomes: Sequence[Outcome]) -> Outcome:
+    """FAIL over MISSING over PASS, with the violations of the outcomes that did not pass,
+    each once (the same missing fact may be reached twice)."""
+    if len(outcomes) == 1:  # an ``each`` over one item, an ``any`` whose one choice failed
+        return outcomes[0]
+    violations: list[Violation] = []
+    state = State.PASS
+    for outcome in outcomes:  # a loop, not sets and generators: run for most policies of every descriptor
+        if outcome.state is State.FAIL:
+            state = State.FAIL
+        elif outcome.state is State.MISSING and state is State.PASS:
+            state = State.MISSING
+        violations += outcome.violations
+    if state is State.PASS:
+        return PASSED
+    return Outcome(state, tuple(dict.fromkeys(violations)) if len(violations) > 1 else tuple(violations))
 
 
 def _phrases(operator: Operator, expected: Any) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -157,81 +197,6 @@ def _place(phrase: str, expected: str) -> str:
     if "{}" in phrase:
         return phrase.replace("{}", expected)
     return " ".join(part for part in (phrase, expected) if part)
-
-
-def _combine(outcomes: Sequence[Outcome]) -> Outcome:
-    if len(outcomes) == 1:  # an ``each`` over one item, an ``any`` whose one choice failed
-        return outcomes[0]
-    states = {outcome.state for outcome in outcomes}
-    if State.FAIL in states:
-        state = State.FAIL
-    elif State.MISSING in states:
-        state = State.MISSING
-    else:
-        return PASSED
-    # dict keeps the first of equal violations (the same missing fact reached twice)
-    violations = tuple(dict.fromkeys(v for outcome in outcomes for v in outcome.violations))
-    return Outcome(state, violations)
-
-
-class All(NamedTuple):
-    children: tuple[Condition, ...]
-
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        return _combine([child.evaluate(root, base, as_of) for child in self.children])
-
-
-class AnyOf(NamedTuple):
-    children: tuple[Condition, ...]
-
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        outcomes = []
-        for child in self.children:
-            outcome = child.evaluate(root, base, as_of)
-            if outcome.state is State.PASS:
-                return PASSED
-            outcomes.append(outcome)
-        return _combine(outcomes)
-
-
-class Not(NamedTuple):
-    child: Leaf
-
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        outcome = self.child.evaluate(root, base, as_of)
-        if outcome.state is State.FAIL:
-            return PASSED
-        if outcome.state is State.MISSING:
-            return outcome
-        tokens = base + self.child.tokens if self.child.relative else self.child.tokens
-        detail = self.child.explain(tokens, resolve(root, tokens), negated=True)
-        return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, detail),))
-
-
-class If(NamedTuple):
-    condition: Condition
-    then: Condition
-
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        guard = self.condition.evaluate(root, base, as_of)
-        if guard.state is State.PASS:
-            return self.then.evaluate(root, base, as_of)
-        return PASSED if guard.state is State.FAIL else guard
-
-
-class Each(NamedTuple):
-    tokens: Tokens
-    relative: bool
-    condition: Condition
-
-    def evaluate(self, root: Any, base: Tokens, as_of: date) -> Outcome:
-        tokens = base + self.tokens if self.relative else self.tokens
-        items, found = _walk(root, tokens)
-        if items is _ABSENT:
-            return _not_declared(tokens[: found + 1])
-        if not isinstance(items, list):
-            raise PolicyError(f"{pointer_of(tokens)}: expected a list")
-        return _combine([self.condition.evaluate(root, (*tokens, i), as_of) for i in range(len(items))])
 
 
 # --- what decides a condition when its sections are not declared ----------------------

@@ -38,6 +38,14 @@ def _items(value: Any) -> list[Any]:
     return value
 
 
+def _found(actual: Any, expected: Any) -> list[bool]:
+    """Whether each expected item is in ``actual``: by list membership, not sets, because an
+    item may be a list or a mapping."""
+    wanted = _items(expected)
+    items = _items(actual)
+    return [item in items for item in wanted]
+
+
 def _within_days(actual: Any, days: Any, as_of: date) -> bool:
     if not isinstance(actual, date):
         raise OperatorError(f"expected a date, got {actual!r}")
@@ -58,9 +66,9 @@ OPERATORS: dict[str, Operator] = {
     "le": Operator(lambda a, e, d: _number(a) <= _number(e), "at most", "不大於"),
     "gt": Operator(lambda a, e, d: _number(a) > _number(e), "more than", "大於"),
     "ge": Operator(lambda a, e, d: _number(a) >= _number(e), "at least", "不小於"),
-    "contains_all": Operator(lambda a, e, d: set(_items(e)) <= set(_items(a)), "to include all of", "包含全部"),
-    "contains_any": Operator(lambda a, e, d: bool(set(_items(e)) & set(_items(a))), "to include one of", "包含其一"),
-    "excludes": Operator(lambda a, e, d: not set(_items(e)) & set(_items(a)), "to include none of", "不包含"),
+    "contains_all": Operator(lambda a, e, d: all(_found(a, e)), "to include all of", "包含全部"),
+    "contains_any": Operator(lambda a, e, d: any(_found(a, e)), "to include one of", "包含其一"),
+    "excludes": Operator(lambda a, e, d: not any(_found(a, e)), "to include none of", "不包含"),
     "non_empty": Operator(lambda a, e, d: len(_items(a)) > 0, "non-empty", "非空", takes_value=False),
     "matches": Operator(_matches, "to match", "符合"),
     "within_days": Operator(_within_days, "no older than {} days before the as-of date", "距檢查基準日不超過 {} 天"),

@@ -5,25 +5,30 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
-def write_atomic(path: Path, text: str) -> None:
-    with atomic_stream(path) as stream:
-        stream.write(text)
+def write_atomic(path: Path, data: str | bytes) -> None:
+    with _atomic_file(path, "wb" if isinstance(data, bytes) else "w") as stream:
+        stream.write(data)
+
+
+def atomic_stream(path: Path) -> AbstractContextManager[TextIO]:
+    """A text file written piece by piece that replaces ``path`` only once it is complete."""
+    return _atomic_file(path, "w")
 
 
 @contextmanager
-def atomic_stream(path: Path) -> Iterator[TextIO]:
-    """A file written piece by piece that replaces ``path`` only once it is complete."""
+def _atomic_file(path: Path, mode: str) -> Iterator[Any]:
     import tempfile  # not for a report on standard output (nearly every pre-commit run)
 
     directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    encoding, newline = (None, None) if "b" in mode else ("utf-8", "")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with os.fdopen(handle, mode, encoding=encoding, newline=newline) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())  # on disk before it replaces the old report

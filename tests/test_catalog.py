@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +71,22 @@ def test_unknown_operator_is_refused(write: Write) -> None:
     with pytest.raises(CatalogError) as raised:
         _load(write, POLICY.replace("op: equals", "op: roughly"))
     assert raised.value.line == 11
+
+
+@pytest.mark.parametrize("indentation_bound", [80, 10_000])
+def test_a_condition_too_deep_to_compile_is_refused(
+    write: Write, monkeypatch: pytest.MonkeyPatch, indentation_bound: int
+) -> None:
+    """Refused by policylint's own bound on indentation or, past it, by Python's compiler
+    (at most 20 nested loops): either way, an error naming the policy file."""
+    monkeypatch.setattr("policylint.codegen._MAX_DEPTH", indentation_bound)
+    nested: dict[str, Any] = {"fact": "/spec/a", "op": "declared"}
+    for _ in range(30):
+        nested = {"each": "/spec/list", "assert": nested}
+    deep = POLICY.split("assert:")[0] + "assert: " + json.dumps(nested) + "\n"
+    with pytest.raises(CatalogError, match="invalid policy: a condition nests too deeply to compile") as raised:
+        _load(write, deep)
+    assert raised.value.file.endswith("agency-mfa.yaml")
 
 
 def test_unknown_parameter_is_refused(write: Write) -> None:
