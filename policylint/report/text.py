@@ -55,28 +55,38 @@ def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
     """The findings of one file; how to fix each policy follows its first finding."""
     explained: set[str] = set()
     path = shown_path(findings[0].file)
+    fix = _FIX(lang)
     lines = []
     for finding in findings:
         lines.append(_finding(finding, path, lang, color))
         if finding.policy not in explained:
             explained.add(finding.policy)
-            lines.append(f"    {_FIX(lang)}: {finding.remediation(lang)}\n")
+            lines.append(f"    {fix}: {finding.remediation(lang)}\n")
     return "".join(lines)
 
 
 def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
-    severity = finding.severity.upper()
-    if color:
-        severity = f"{_COLORS[finding.severity]}{severity}{_RESET}"
     line = (
-        f"{path}:{finding.line}:{finding.column}: {severity} {finding.policy} "
-        f"{finding.message(lang)} [{_references(finding.references)}]{_marks(finding, lang)}\n"
+        f"{path}:{finding.line}:{finding.column}: {_label(finding.severity, finding.policy, color)} "
+        f"{finding.message(lang)} [{_references(finding.references)}]"
     )
+    if finding.waiver is None and not finding.baselined:  # nearly every finding
+        return line + "\n"
+    line += _marks(finding, lang) + "\n"
     if finding.waiver is not None:
         waiver = finding.waiver
         source = shown_path(waiver.source)
         line += f"    {_WAIVED(lang)}: {waiver.reason} ({waiver.owner or '-'}, {waiver.expires}, {source})\n"
     return line
+
+
+@cache
+def _label(severity: str, policy: str, color: bool) -> str:
+    """``HIGH policy-id``: the same few labels on most lines."""
+    shown = severity.upper()
+    if color:
+        shown = f"{_COLORS[severity]}{shown}{_RESET}"
+    return f"{shown} {policy}"
 
 
 # A policy's references, written once: every finding of the policy repeats them.
@@ -89,8 +99,6 @@ def shown_path(path: str) -> str:
 
 
 def _marks(finding: Finding, lang: str) -> str:
-    if finding.waiver is None and not finding.baselined:
-        return ""
     marks = [_WAIVED(lang)] if finding.waiver is not None else []
     marks += [_BASELINED(lang)] if finding.baselined else []
     return f" ({', '.join(marks)})" if marks else ""
