@@ -34,7 +34,7 @@ from policylint.conditions import (
     State,
     Tokens,
     combine,
-    failed,
+    failed_once,
     negated,
     not_a_list,
     not_declared,
@@ -51,7 +51,7 @@ _RUNTIME: dict[str, Any] = {
     "FAIL": State.FAIL,
     "OperatorError": OperatorError,
     "combine": combine,
-    "failed": failed,
+    "failed_once": failed_once,
     "negated": negated,
     "not_a_list": not_a_list,
     "not_declared": not_declared,
@@ -152,16 +152,18 @@ def _emit(writer: _Writer, condition: Condition, place: _Place, out: str, depth:
 
 
 def _emit_leaf(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int) -> None:
-    _emit_test(writer, leaf, place, out, depth, "PASSED if {holds} else failed({leaf}, {tokens}, {value})")
+    outcome = "PASSED if {holds} else failed_once({leaf}, {tokens}, {value}, {phrased})"
+    _emit_test(writer, leaf, place, out, depth, outcome, phrased=writer.constant({}))
 
 
 def _emit_not(writer: _Writer, condition: Not, place: _Place, out: str, depth: int) -> None:
     _emit_test(writer, condition.child, place, out, depth, "negated({leaf}, {tokens}, {value}) if {holds} else PASSED")
 
 
-def _emit_test(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int, outcome: str) -> None:
+def _emit_test(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int, outcome: str, **names: str) -> None:
     """A leaf's operator on the value at its path; ``outcome`` is the expression of the
-    outcome, with the names of the leaf, its path, the value and whether the test holds."""
+    outcome, with the names of the leaf, its path, the value, whether the test holds, and
+    ``names``."""
     value = writer.local("v")
 
     def found(depth: int) -> None:
@@ -172,7 +174,7 @@ def _emit_test(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int,
         writer.line(depth + 1, f"{holds} = {test}({value}, {expected}, as_of)")
         writer.line(depth, "except OperatorError as error:")
         writer.line(depth + 1, f"operator_failed({tokens}, error)")
-        names = {"leaf": writer.constant(leaf), "tokens": tokens, "value": value, "holds": holds}
+        names.update(leaf=writer.constant(leaf), tokens=tokens, value=value, holds=holds)
         writer.line(depth, f"{out} = {outcome.format(**names)}")
 
     _walk(writer, leaf.tokens, leaf.relative, place, value, out, depth, found)

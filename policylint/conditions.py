@@ -156,6 +156,25 @@ def failed(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
     return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual)),))
 
 
+_PHRASED_FAILURES = 256  # a leaf's; past that, it starts afresh
+
+
+def failed_once(leaf: Leaf, tokens: Tokens, actual: Any, phrased: dict[Any, Outcome]) -> Outcome:
+    """``failed``, kept in ``phrased`` (one dict a compiled leaf): most failing values recur
+    (a boolean, a common setting) across descriptors, and phrasing the explanation costs
+    more than the rest of the leaf."""
+    try:
+        key = (tokens, type(actual), actual)  # the type: 1, 1.0 and true are shown differently
+        outcome = phrased.get(key)
+    except TypeError:  # a list or a mapping
+        return failed(leaf, tokens, actual)
+    if outcome is None:
+        if len(phrased) >= _PHRASED_FAILURES:
+            phrased.clear()
+        outcome = phrased[key] = failed(leaf, tokens, actual)
+    return outcome
+
+
 def negated(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
     """The outcome of a ``not`` whose leaf holds."""
     return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual, negated=True)),))

@@ -32,6 +32,7 @@ from policylint.conditions import (
     combine,
     compile_condition,
     failed,
+    failed_once,
     negated,
     not_declared,
     pointer_of,
@@ -251,3 +252,16 @@ def test_list_operators_take_items_that_are_lists_or_mappings(
     from policylint.operators import OPERATORS
 
     assert OPERATORS[operator].test(actual, expected, AS_OF_DATE) is holds
+
+
+def test_a_leaf_phrases_each_failing_value_once_and_tells_types_apart() -> None:
+    leaf = compile_condition(_fact("/spec/a", "equals", 2), {})
+    assert isinstance(leaf, Leaf)
+    phrased: dict[Any, Outcome] = {}
+    tokens = ("spec", "a")
+    for value in (1, True, 1, [1], 1.5, "x", 1.5):
+        assert failed_once(leaf, tokens, value, phrased) == failed(leaf, tokens, value), value
+    assert len(phrased) == 4  # 1, true, 1.5, "x"; a list is phrased each time
+    for value in range(1000):
+        failed_once(leaf, tokens, value, phrased)
+    assert len(phrased) <= 256
