@@ -191,8 +191,8 @@ def _findings(display: str, system: str, document: Document, policy: Policy, out
 def _finding(display: str, system: str, document: Document, policy: Policy, violation: Violation) -> Finding:
     status = FAILED if violation.declared else NOT_DECLARED
     where, pointer = document.position(violation.pointer), violation.pointer
-    identity = (policy.id, display, system, pointer, status)
-    return _new_finding(policy, status, display, where, pointer, system, _message(policy, violation), identity)
+    message, identity = _message(policy.message, violation.detail), (policy.id, display, system, pointer, status)
+    return _new_finding(policy, status, display, where, pointer, system, message, identity)
 
 
 def _new_finding(
@@ -225,19 +225,10 @@ def _new_finding(
     )
 
 
-def _message(policy: Policy, violation: Violation) -> Localized:
-    if violation.declared:
-        return _joined(policy.message, violation.detail)
-    return _not_declared_message(policy.message, violation.detail)
-
-
 @lru_cache(maxsize=4096)
-def _not_declared_message(headline: Localized, detail: Localized) -> Localized:
-    """Most findings say that a policy's section is not declared: the same few texts."""
-    return _joined(headline, detail)
-
-
-def _joined(headline: Localized, detail: Localized) -> Localized:
+def _message(headline: Localized, detail: Localized) -> Localized:
+    """Most findings say that a policy's section is not declared, and a failing leaf phrases
+    each value once (conditions.failed_once): the same few texts recur in every file."""
     return Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
 
 
@@ -270,7 +261,7 @@ def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
         occurrence = seen[hit.digest] = seen.get(hit.digest, 0) + 1
         name = system.name if system else ""
         pointer = hit.pointer or _pointer_at(check.documents, hit.position)
-        message = _message(policy, Violation(pointer, True, hit.detail))
+        message = _message(policy.message, hit.detail)
         identity = (policy.id, check.display, hit.digest, str(occurrence))
         finding = _new_finding(policy, FAILED, check.display, hit.position, pointer, name, message, identity)
         check.findings.append(finding)

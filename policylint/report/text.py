@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from itertools import groupby
 
 from policylint.catalog import Catalog
 from policylint.mask import one_line
-from policylint.results import SEVERITIES, Finding, Localized, RunReport, references_text
+from policylint.results import SEVERITIES, Finding, Localized, Reference, RunReport, references_text
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -66,10 +65,11 @@ def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
 
 
 def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
-    line = (
-        f"{path}:{finding.line}:{finding.column}: {_label(finding.severity, finding.policy, color)} "
-        f"{finding.message(lang)} [{_references(finding.references)}]"
-    )
+    key = (finding.severity, finding.policy, finding.message, finding.references, lang, color)
+    text = _TEXTS.get(key)
+    if text is None:
+        text = _text(key)
+    line = f"{path}:{finding.line}:{finding.column}: {text}"
     if finding.waiver is None and not finding.baselined:  # nearly every finding
         return line + "\n"
     line += _marks(finding, lang) + "\n"
@@ -80,17 +80,21 @@ def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
     return line
 
 
-@cache
-def _label(severity: str, policy: str, color: bool) -> str:
-    """``HIGH policy-id``: the same few labels on most lines."""
+_Key = tuple[str, str, Localized, tuple[Reference, ...], str, bool]
+# A line's text after its position: the same few recur in every file of a scan (most
+# messages say a section is not declared, and a failing leaf phrases a value once).
+_TEXTS: dict[_Key, str] = {}
+
+
+def _text(key: _Key) -> str:
+    severity, policy, message, references, lang, color = key
     shown = severity.upper()
     if color:
         shown = f"{_COLORS[severity]}{shown}{_RESET}"
-    return f"{shown} {policy}"
-
-
-# A policy's references, written once: every finding of the policy repeats them.
-_references = cache(references_text)
+    if len(_TEXTS) >= 4096:
+        _TEXTS.clear()
+    text = _TEXTS[key] = f"{shown} {policy} {message(lang)} [{references_text(references)}]"
+    return text
 
 
 def shown_path(path: str) -> str:
