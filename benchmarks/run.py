@@ -452,7 +452,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.engine", "load_text", "parse: libyaml events + values, positions", True),
     ("policylint.validate|policylint.model", "is_descriptor", "is_descriptor", False),
     ("policylint.validate", "validate_descriptor", "validate: descriptor schema (pydantic-core)", False),
-    ("policylint.engine", "evaluate", "evaluate: policy conditions", False),
+    ("policylint.engine", "evaluate_declared", "evaluate: policy conditions", False),
     ("policylint.engine", "_findings", "findings: Finding objects, messages", False),
     ("policylint.engine", "_detect", "detectors: identifiers, passwords", False),
     ("policylint.engine", "_waive", "waivers: inline + apply", False),
