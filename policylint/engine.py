@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
-from policylint.conditions import Outcome, PolicyError, State, Violation
+from policylint.conditions import Outcome, PolicyError, State
 from policylint.load import Document, LoadError, Position, load_text
 from policylint.results import (
     FAILED,
@@ -110,30 +110,26 @@ def _check_document(check: _FileCheck, document: Document) -> None:
         return
     system = str(data["metadata"]["name"])
     check.metadata_documents.append((document, system))
-    declared = declared_sections(data)
-    policies = check.catalog.policies.values()
-    statuses = {p.id: _check_policy(check, document, data, p, system, declared) for p in policies}
+    statuses = _check_policies(check, document, data, system)
     names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
     check.systems.append(_System(system, document.start.line, statuses, names))
 
 
-def _check_policy(
-    check: _FileCheck,
-    document: Document,
-    data: dict[str, Any],
-    policy: Policy,
-    system: str,
-    declared: frozenset[str] | None,
-) -> str:
-    try:
-        status, outcome = evaluate_declared(policy, data, check.options.as_of, declared)
-    except PolicyError as error:
-        where = document.start
-        check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
-        return "error"
-    if outcome.violations:
-        check.findings.extend(_findings(check.display, system, document, policy, outcome))
-    return status
+def _check_policies(check: _FileCheck, document: Document, data: dict[str, Any], system: str) -> dict[str, str]:
+    """Every policy's status on one descriptor; its violations become findings."""
+    declared, as_of = declared_sections(data), check.options.as_of
+    statuses = {}
+    for policy in check.catalog.policies.values():  # a loop, not calls: 41 policies, every descriptor
+        try:
+            status, outcome = evaluate_declared(policy, data, as_of, declared)
+        except PolicyError as error:
+            where = document.start
+            check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
+            status, outcome = "error", Outcome(State.PASS)
+        statuses[policy.id] = status
+        if outcome.violations:
+            check.findings += _findings(check.display, system, document, policy, outcome)
+    return statuses
 
 
 def _metadata_span(document: Document) -> tuple[int, int]:
@@ -185,14 +181,13 @@ _STATUS_OF = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARE
 
 
 def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
-    return [_finding(display, system, document, policy, violation) for violation in outcome.violations]
-
-
-def _finding(display: str, system: str, document: Document, policy: Policy, violation: Violation) -> Finding:
-    status = FAILED if violation.declared else NOT_DECLARED
-    where, pointer = document.position(violation.pointer), violation.pointer
-    message, identity = _message(policy.message, violation.detail), (policy.id, display, system, pointer, status)
-    return _new_finding(policy, status, display, where, pointer, system, message, identity)
+    found = []
+    for violation in outcome.violations:
+        status, pointer = FAILED if violation.declared else NOT_DECLARED, violation.pointer
+        message, identity = _message(policy.message, violation.detail), (policy.id, display, system, pointer, status)
+        where = document.position(pointer)
+        found.append(_new_finding(policy, status, display, where, pointer, system, message, identity))
+    return found
 
 
 def _new_finding(
