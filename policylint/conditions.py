@@ -156,7 +156,7 @@ def failed(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
     return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual)),))
 
 
-_PHRASED_FAILURES = 256  # a leaf's; past that, it starts afresh
+_PHRASED_FAILURES = 32  # a leaf's; past that, it starts afresh (memory must not grow with a scan)
 
 
 def failed_once(leaf: Leaf, tokens: Tokens, actual: Any, phrased: dict[Any, Outcome]) -> Outcome:

@@ -220,7 +220,7 @@ def _new_finding(
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # bounded: a scan's memory must not grow with its size
 def _message(headline: Localized, detail: Localized) -> Localized:
     """Most findings say that a policy's section is not declared, and a failing leaf phrases
     each value once (conditions.failed_once): the same few texts recur in every file."""

@@ -91,7 +91,7 @@ def _text(key: _Key) -> str:
     shown = severity.upper()
     if color:
         shown = f"{_COLORS[severity]}{shown}{_RESET}"
-    if len(_TEXTS) >= 4096:
+    if len(_TEXTS) >= 1024:  # bounded: a scan's memory must not grow with its size
         _TEXTS.clear()
     text = _TEXTS[key] = f"{shown} {policy} {message(lang)} [{references_text(references)}]"
     return text
