@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -71,11 +71,28 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
-    for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
-        run.add(report)
-        if sink is not None:
-            sink(report)
+    with _fewer_collections():
+        for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
+            run.add(report)
+            if sink is not None:
+                sink(report)
     return run
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Checking a file makes and drops thousands of containers (nodes, values, outcomes,
+    findings), nearly none of them in cycles. At Python's default of one young collection
+    every 700 allocations, a scan spent ~2 % of its work collecting, and promoted each file's
+    short-lived objects to older generations before they died."""
+    import gc
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(10_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def _suffixes(catalog: Catalog) -> tuple[str, ...]:

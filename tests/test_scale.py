@@ -107,3 +107,13 @@ def _attribute(owner: object, dotted: str) -> object:
     for name in dotted.split("."):
         owner = getattr(owner, name, None)
     return owner
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(run: Run, corpus: Path) -> None:
+    """A scan collects less often while it checks files; a program that embeds policylint
+    must get its own setting back."""
+    import gc
+
+    before = gc.get_threshold()
+    run("check", str(corpus), "--as-of", AS_OF, "--jobs", "1")
+    assert gc.get_threshold() == before
