@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import groupby
 
 from policylint.catalog import Catalog
@@ -54,30 +55,33 @@ def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
     """The findings of one file; how to fix each policy follows its first finding."""
     explained: set[str] = set()
     path = shown_path(findings[0].file)
-    fix = _FIX(lang)
     lines = []
-    for finding in findings:
-        lines.append(_finding(finding, path, lang, color))
+    for finding in findings:  # one loop, few calls: tens of lines for every file of a scan
+        key = (finding.severity, finding.policy, finding.message, finding.references, lang, color)
+        text = _TEXTS.get(key) or _text(key)
+        if finding.waiver is None and not finding.baselined:
+            lines.append(f"{path}:{finding.line}:{finding.column}: {text}\n")
+        else:
+            lines.append(_marked(finding, f"{path}:{finding.line}:{finding.column}: {text}", lang))
         if finding.policy not in explained:
             explained.add(finding.policy)
-            lines.append(f"    {fix}: {finding.remediation(lang)}\n")
+            lines.append(_fix(finding.remediation, lang))
     return "".join(lines)
 
 
-def _finding(finding: Finding, path: str, lang: str, color: bool) -> str:
-    key = (finding.severity, finding.policy, finding.message, finding.references, lang, color)
-    text = _TEXTS.get(key)
-    if text is None:
-        text = _text(key)
-    line = f"{path}:{finding.line}:{finding.column}: {text}"
-    if finding.waiver is None and not finding.baselined:  # nearly every finding
-        return line + "\n"
+def _marked(finding: Finding, line: str, lang: str) -> str:
+    """A waived or baselined finding's line, with its marks and its waiver."""
     line += _marks(finding, lang) + "\n"
     if finding.waiver is not None:
         waiver = finding.waiver
         source = shown_path(waiver.source)
         line += f"    {_WAIVED(lang)}: {waiver.reason} ({waiver.owner or '-'}, {waiver.expires}, {source})\n"
     return line
+
+
+@lru_cache(maxsize=256)
+def _fix(remediation: Localized, lang: str) -> str:
+    return f"    {_FIX(lang)}: {remediation(lang)}\n"
 
 
 _Key = tuple[str, str, Localized, tuple[Reference, ...], str, bool]
