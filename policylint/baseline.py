@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from policylint.errors import LocatedError
+from policylint.report.pretty import pretty
 from policylint.results import BaselineSummary, Finding, RunReport
 
 FORMAT_VERSION = 1
@@ -28,7 +29,7 @@ def baseline_json(run: RunReport) -> str:
     )
     unique = list({entry["fingerprint"]: entry for entry in entries}.values())
     document = {"policylint-baseline": FORMAT_VERSION, "tool-version": run.tool_version, "findings": unique}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return pretty(document) + "\n"
 
 
 def _entry(finding: Finding) -> dict[str, str]:

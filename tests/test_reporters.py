@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policylint.catalog import Catalog
 from policylint.report import REPORTERS, reporter
 from policylint.report.audit import audit, safe_source, worst, xml_safe
 from policylint.report.csv_report import COLUMNS, neutralise
 from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
+from policylint.report.pretty import pretty
 from policylint.report.sarif import artifact_location, pascal_case
 from policylint.results import (
     FAILED,
@@ -443,3 +446,36 @@ def test_evidence_hides_password_values_and_strips_illegal_xml() -> None:
     assert safe_source("  passwordSource: nationalId") == "  passwordSource: nationalId"
     assert safe_source(f"  owner: {NATIONAL_ID}") == f"  owner: {MASKED_ID}"
     assert xml_safe("a\x00b\x1bc\td\ne") == "abc\td\ne"
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and the infinities too, which json.dumps writes as NaN and Infinity
+    | st.text()  # control characters, quotes, backslashes, non-BMP and lone surrogates
+)
+_JSON_KEYS = st.text(max_size=6) | st.integers() | st.floats() | st.booleans() | st.none()
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.lists(children, max_size=3).map(tuple)
+    | st.dictionaries(_JSON_KEYS, children, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_pretty_writes_what_json_dumps_writes(value: Any) -> None:
+    assert pretty(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    indented = "    " + json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+    assert "    " + pretty(value, "\n    ") == indented
+
+
+def test_pretty_refuses_what_json_dumps_refuses() -> None:
+    for value in ({1j: 1}, {(1,): 2}, [object()], {"a": {1, 2}}):
+        with pytest.raises(TypeError):
+            json.dumps(value, ensure_ascii=False, indent=2)
+        with pytest.raises(TypeError):
+            pretty(value)

@@ -10,11 +10,11 @@ were never evaluated.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from policylint.catalog import Catalog
 from policylint.report.audit import label, safe
+from policylint.report.pretty import pretty
 from policylint.results import FileError, Finding, RunReport, references_text
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
@@ -24,7 +24,7 @@ ERROR_SEVERITY = "blocker"
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
     issues = [issue(finding, run) for finding in run.findings] + [error_issue(error) for error in run.errors]
-    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+    return pretty(issues) + "\n"
 
 
 def issue(finding: Finding, run: RunReport) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from policylint.catalog import Catalog
+from policylint.report.pretty import pretty
 from policylint.results import FileError, Finding, RunReport, SystemResult
 
 _PLACEHOLDER = "\u0000findings\u0000"
@@ -35,7 +35,7 @@ def stream_begin(run: RunReport, catalog: Catalog) -> str:
 def stream_file(findings: Sequence[Finding], run: RunReport, written: int, color: bool = False) -> str:
     """Array items for ``findings``; ``written`` is how many items came before them."""
     return "".join(
-        ("\n" if written + index == 0 else ",\n") + _indent(_dump(finding_data(f, run.lang, run.no_waivers)))
+        ("\n" if written + index == 0 else ",\n") + "    " + pretty(finding_data(f, run.lang, run.no_waivers), "\n    ")
         for index, f in enumerate(findings)
     )
 
@@ -60,11 +60,7 @@ def stream_end(run: RunReport, catalog: Catalog) -> str:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
-
-
-def _indent(text: str) -> str:
-    return "    " + text.replace("\n", "\n    ")
+    return pretty(value)
 
 
 def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[str, Any]:

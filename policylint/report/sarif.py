@@ -3,7 +3,6 @@ in the development tree): one run, every policy of the catalog a rule, every fin
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from urllib.parse import quote
 
 from policylint.catalog import Catalog, Policy
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
+from policylint.report.pretty import pretty
 from policylint.results import FileError, Finding, Localized, Reference, RunReport
 from policylint.waivers import EXPIRED_WAIVER
 
@@ -70,7 +70,7 @@ class RuleSource:
 
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    return json.dumps(as_sarif(run, catalog), ensure_ascii=False, indent=2) + "\n"
+    return pretty(as_sarif(run, catalog)) + "\n"
 
 
 def as_sarif(run: RunReport, catalog: Catalog) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""``json.dumps(value, ensure_ascii=False, indent=2)``, byte for byte, several times faster.
+
+Given ``indent``, the standard library gives up its C encoder for a generic pure-Python
+one: writing a scan's findings as JSON (or SARIF, or a GitLab report) took three times as
+long as checking them. This writer knows only JSON's own types, as json.dumps does, and
+escapes strings with json's C function; tests/test_reporters.py holds it to json.dumps.
+"""
+
+from __future__ import annotations
+
+from json.encoder import encode_basestring  # the C implementation where there is one
+from typing import Any
+
+_STEP = "  "
+
+
+def pretty(value: Any, newline: str = "\n") -> str:
+    """The JSON text of ``value``; every line after the first starts with ``newline``'s indentation."""
+    parts: list[str] = []
+    _write(value, parts, newline)
+    return "".join(parts)
+
+
+def _write(value: Any, parts: list[str], newline: str) -> None:
+    """json.encoder's order of type tests: a str or int subclass is written as its base."""
+    if isinstance(value, str):
+        parts.append(encode_basestring(value))
+    elif value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif isinstance(value, int):
+        parts.append(int.__repr__(value))
+    elif isinstance(value, float):
+        parts.append(_float(value))
+    elif isinstance(value, list | tuple):
+        _items(value, parts, newline)
+    elif isinstance(value, dict):
+        _members(value, parts, newline)
+    else:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _items(items: list[Any] | tuple[Any, ...], parts: list[str], newline: str) -> None:
+    if not items:
+        parts.append("[]")
+        return
+    inner = newline + _STEP
+    separator = "[" + inner
+    for item in items:
+        parts.append(separator)
+        _write(item, parts, inner)
+        separator = "," + inner
+    parts.append(newline + "]")
+
+
+def _members(members: dict[Any, Any], parts: list[str], newline: str) -> None:
+    if not members:
+        parts.append("{}")
+        return
+    inner = newline + _STEP
+    separator = "{" + inner
+    for key, item in members.items():
+        parts.append(f"{separator}{encode_basestring(_key(key))}: ")
+        _write(item, parts, inner)
+        separator = "," + inner
+    parts.append(newline + "}")
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float(key)
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
