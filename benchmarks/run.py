@@ -108,7 +108,7 @@ class Plan:
 def plan_for(quick: bool) -> Plan:
     if quick:
         return Plan(spec_for(1000), spec_for(100), latency_runs=10, scan_runs=2)
-    return Plan(spec_for(10_000), spec_for(100), latency_runs=15, scan_runs=2)
+    return Plan(spec_for(10_000), spec_for(100), latency_runs=15, scan_runs=3)
 
 
 # --- running commands -----------------------------------------------------------------

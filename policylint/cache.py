@@ -55,6 +55,14 @@ def read(name: str, key: str) -> Any | None:
 
 
 def write(name: str, key: str, value: Any) -> None:
+    try:
+        entry = json.dumps({"key": key, "value": value}, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return  # an unserialisable value only costs the next run some time
+    _store(f"{name}-{_INSTALLATION}.json", entry)
+
+
+def _store(filename: str, data: str | bytes) -> None:
     directory = cache_dir()
     if directory is None:
         return
@@ -62,10 +70,9 @@ def write(name: str, key: str, value: Any) -> None:
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        entry = json.dumps({"key": key, "value": value}, ensure_ascii=False)
-        write_atomic(directory / f"{name}-{_INSTALLATION}.json", entry)
-    except (OSError, TypeError, ValueError):
-        pass  # a read-only home, a full disk or an unserialisable value only costs the next run some time
+        write_atomic(directory / filename, data)
+    except OSError:
+        pass  # a read-only home or a full disk only costs the next run some time
 
 
 def code_for(source: str, filename: str) -> CodeType:
@@ -101,13 +108,4 @@ def _read_binary(name: str, key: bytes) -> bytes | None:
 
 
 def _write_binary(name: str, key: bytes, value: bytes) -> None:
-    directory = cache_dir()
-    if directory is None:
-        return
-    from policylint.output import write_atomic
-
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"{name}-{_INSTALLATION}.bin", key + b"\n" + value)
-    except OSError:
-        pass  # as for JSON entries: only the next run pays
+    _store(f"{name}-{_INSTALLATION}.bin", key + b"\n" + value)
