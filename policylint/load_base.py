@@ -63,6 +63,9 @@ class Document:
     positions: dict[str, Position]
     index: int = 0
     duplicates: list[tuple[str, Position]] = field(default_factory=list)
+    # Positions found for pointers that are not in ``positions`` (a missing fact: its nearest
+    # parent). Tens of findings a descriptor point at the same few missing sections.
+    _nearest: dict[str, Position] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def start(self) -> Position:
@@ -77,6 +80,12 @@ class Document:
 
     def position(self, pointer: str) -> Position:
         """The position of ``pointer``, or of its nearest ancestor that exists."""
+        found = self.positions.get(pointer) or self._nearest.get(pointer)
+        if found is None:
+            found = self._nearest[pointer] = self._ancestor_position(pointer)
+        return found
+
+    def _ancestor_position(self, pointer: str) -> Position:
         while pointer not in self.positions and pointer:
             pointer = pointer.rsplit("/", 1)[0]
         found = self.positions.get(pointer)
