@@ -1,7 +1,9 @@
 """Policy conditions: leaves from the operator table, combined with all / any / not / if / each.
 
 A condition evaluates to PASS, FAIL or MISSING (a fact it needs is not declared), with the
-violations that explain a FAIL or MISSING: where, and why, in both languages.
+violations that explain a FAIL or MISSING: where, and why, in both languages. This module
+holds the conditions as data and the outcomes they make; codegen.py compiles them into the
+functions that evaluate them.
 """
 
 from __future__ import annotations
