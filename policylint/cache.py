@@ -1,9 +1,10 @@
-"""A small on-disk cache for work that only changes when files change (the validated catalog,
-the compiled conditions).
+"""A small on-disk cache for work that only changes when files change: the validated catalog,
+and the compiled code of its conditions.
 
-Entries are JSON (compiled code: marshal data), keyed by a digest of what they were computed from (paths, sizes and
-modification times of the inputs, and the package's own version and schema files), and
-written atomically. Any problem reading or writing the cache just means computing afresh.
+JSON entries are keyed by a digest of what they were computed from (paths, sizes and
+modification times of the inputs, and the package's own version and schema files); compiled
+code (marshal data, as in a .pyc) by a digest of its source and of Python's version. Entries
+are written atomically. Any problem reading or writing the cache just means computing afresh.
 Set POLICYLINT_NO_CACHE=1 to turn it off, or POLICYLINT_CACHE_DIR to move it.
 """
 
