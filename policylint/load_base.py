@@ -63,6 +63,10 @@ class Document:
     positions: dict[str, Position]
     index: int = 0
     duplicates: list[tuple[str, Position]] = field(default_factory=list)
+    # Every text key of every mapping the document's value holds (merged ones and keys of keys
+    # too), or None when the builder did not say. A detector looking for keys of some kind
+    # can pass over a document that holds none without walking it.
+    keys: frozenset[str] | None = None
     # Positions found for pointers that are not in ``positions`` (a missing fact: its nearest
     # parent). Tens of findings a descriptor point at the same few missing sections.
     _nearest: dict[str, Position] = field(default_factory=dict, compare=False, repr=False)

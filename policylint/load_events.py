@@ -73,6 +73,7 @@ class _Builder:
     def __init__(self, budget: _Budget) -> None:
         self.positions: dict[str, Position] = {}
         self.duplicates: list[tuple[str, Position]] = []
+        self.keys: set[str] = set()
         self.root: Any = None
         self._stack: list[_Frame] = []
         self._anchors: dict[str, _Anchor] = {}
@@ -173,6 +174,8 @@ class _Builder:
             frame.merging, frame.value_pointer = start, None
             return
         key = as_key(value, start)
+        if type(key) is str:
+            self.keys.add(key)
         mapping = frame.value
         assert isinstance(mapping, dict)
         frame.key, frame.merging = key, None
@@ -213,4 +216,4 @@ def documents(events: Iterable[yaml.Event]) -> Iterator[Document]:
             if index >= MAX_DOCUMENTS:
                 raise LoadError(f"file has more than {MAX_DOCUMENTS} documents", *_pair(_mark(event)))
         elif isinstance(event, yaml.DocumentEndEvent):
-            yield Document(builder.root, builder.positions, index, builder.duplicates)
+            yield Document(builder.root, builder.positions, index, builder.duplicates, frozenset(builder.keys))

@@ -150,6 +150,7 @@ class _Walk:
     def __init__(self) -> None:
         self.positions: dict[str, Position] = {}
         self.duplicates: list[tuple[str, Position]] = []
+        self.keys: set[str] = set()
         self.nodes = 1  # the root
 
     def root(self, node: _Node) -> Any:
@@ -192,6 +193,7 @@ class _Walk:
         self._enter(depth, 2 * len(pairs))
         mapping: dict[Any, Any] = {}
         merged: set[Any] = set()  # keys merged in (``<<``), which an explicit key overrides
+        keys = self.keys
         for key_node, value_node in pairs:
             mark = key_node.start_mark
             start = _positions.get((mark.line, mark.column)) or _new_position(mark)
@@ -200,6 +202,7 @@ class _Walk:
                 self._entry(mapping, merged, key_node, value_node, pointer, start, depth)
                 continue
             # Nearly every key: text, needing no escape, in a mapping that merges nothing.
+            keys.add(key)
             child = f"{pointer}/{key}"
             if key in mapping:
                 self.duplicates.append((child, start))
@@ -229,6 +232,8 @@ class _Walk:
             merge_keys(mapping, merged, self.value(value_node, None, depth + 1), pointer, start, self.positions)
             return
         key = as_key(key, start)
+        if type(key) is str:
+            self.keys.add(key)
         child = None if pointer is None else f"{pointer}/{escape_pointer_token(key)}"
         if key in merged:
             merged.discard(key)  # an explicit key overrides a merged one: that is what merging is for
@@ -289,7 +294,7 @@ def documents(text: str) -> list[Document]:
         nodes += walk.nodes
         if nodes > MAX_EXPANDED_NODES:
             raise Declined
-        built.append(Document(data, walk.positions, len(built), walk.duplicates))
+        built.append(Document(data, walk.positions, len(built), walk.duplicates, frozenset(walk.keys)))
     return built
 
 

@@ -76,9 +76,25 @@ def national_ids(scan: ScanInput) -> Iterator[Hit]:
 def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
     if scan.display.lower().endswith(STRUCTURED_SUFFIXES):
         for document in scan.documents:
-            yield from _structured_passwords(document, document.data, "", scan.names)
+            if document.keys is None or _may_name_a_password(document.keys):
+                yield from _structured_passwords(document, document.data, "", scan.names)
     else:
         yield from _line_passwords(scan)
+
+
+def _may_name_a_password(keys: frozenset[str]) -> bool:
+    """Whether one of a document's keys names a password. Most documents hold none, and
+    walking one costs more than this: keys known not to name one are subtracted in C."""
+    for key in keys - _NOT_PASSWORD_KEYS:
+        if _is_password_key(key):
+            return True
+        if len(_NOT_PASSWORD_KEYS) > 4096:
+            _NOT_PASSWORD_KEYS.clear()
+        _NOT_PASSWORD_KEYS.add(key)
+    return False
+
+
+_NOT_PASSWORD_KEYS: set[str] = set()
 
 
 def _structured_passwords(document: Document, root: Any, pointer: str, names: tuple[str, ...]) -> Iterator[Hit]:

@@ -29,6 +29,10 @@ TREE = {
     "deploy/configmap.yaml": (
         f"kind: ConfigMap\ndata:\n  seed.sql: |\n    -- owner\n    INSERT INTO users VALUES ('{PLANTED}');\n"
     ),
+    # A password key inside a merged mapping, and one spelled with an escape: keys the text
+    # does not show as they are, which the walk for password keys must still reach.
+    "deploy/merged.yaml": 'name: x\nbase:\n  <<: {db: {password: "20170101"}}\n',
+    "deploy/escaped.yaml": 'name: x\nsvc:\n  "p\\x61ssword": "20170101"\n',
 }
 EXPECTED = {
     ("deploy/compose.yaml", 4, "national-id-in-config"),
@@ -39,6 +43,8 @@ EXPECTED = {
     ("conf/settings.ini", 2, "rule-derived-passwords"),
     ("data/seed.csv", 2, "national-id-in-config"),
     ("deploy/configmap.yaml", 5, "national-id-in-config"),
+    ("deploy/merged.yaml", 3, "rule-derived-passwords"),
+    ("deploy/escaped.yaml", 3, "rule-derived-passwords"),
 }
 
 
