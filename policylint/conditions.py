@@ -159,12 +159,15 @@ def failed(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
 
 
 _PHRASED_FAILURES = 32  # a leaf's; past that, it starts afresh (memory must not grow with a scan)
+SHORT_TEXT = 200  # longer values and texts are not kept: a hostile file's could be megabytes
 
 
 def failed_once(leaf: Leaf, tokens: Tokens, actual: Any, phrased: dict[Any, Outcome]) -> Outcome:
     """``failed``, kept in ``phrased`` (one dict a compiled leaf): most failing values recur
     (a boolean, a common setting) across descriptors, and phrasing the explanation costs
     more than the rest of the leaf."""
+    if type(actual) is str and len(actual) > SHORT_TEXT:
+        return failed(leaf, tokens, actual)
     try:
         key = (tokens, type(actual), actual)  # the type: 1, 1.0 and true are shown differently
         outcome = phrased.get(key)

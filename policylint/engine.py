@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
-from policylint.conditions import Outcome, PolicyError, State
+from policylint.conditions import SHORT_TEXT, Outcome, PolicyError, State
 from policylint.load import Document, LoadError, Position, load_text
 from policylint.results import (
     FAILED,
@@ -220,10 +220,20 @@ def _new_finding(
     )
 
 
-@lru_cache(maxsize=1024)  # bounded: a scan's memory must not grow with its size
 def _message(headline: Localized, detail: Localized) -> Localized:
+    if len(detail.en) > SHORT_TEXT:  # a long value's: not kept
+        return _joined(headline, detail)
+    return _joined_once(headline, detail)
+
+
+@lru_cache(maxsize=1024)  # bounded: a scan's memory must not grow with its size
+def _joined_once(headline: Localized, detail: Localized) -> Localized:
     """Most findings say that a policy's section is not declared, and a failing leaf phrases
     each value once (conditions.failed_once): the same few texts recur in every file."""
+    return _joined(headline, detail)
+
+
+def _joined(headline: Localized, detail: Localized) -> Localized:
     return Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
 
 

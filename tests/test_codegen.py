@@ -265,3 +265,7 @@ def test_a_leaf_phrases_each_failing_value_once_and_tells_types_apart() -> None:
     for value in range(1000):
         failed_once(leaf, tokens, value, phrased)
     assert len(phrased) <= 32  # bounded: a scan's memory must not grow with its size
+    phrased.clear()
+    long_value = "x" * 100_000  # a hostile file's value is phrased, never kept
+    assert failed_once(leaf, tokens, long_value, phrased) == failed(leaf, tokens, long_value)
+    assert phrased == {}

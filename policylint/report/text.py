@@ -95,10 +95,15 @@ def _text(key: _Key) -> str:
     shown = severity.upper()
     if color:
         shown = f"{_COLORS[severity]}{shown}{_RESET}"
-    if len(_TEXTS) >= 1024:  # bounded: a scan's memory must not grow with its size
-        _TEXTS.clear()
-    text = _TEXTS[key] = f"{shown} {policy} {message(lang)} [{references_text(references)}]"
+    text = f"{shown} {policy} {message(lang)} [{references_text(references)}]"
+    if len(text) <= _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
+        if len(_TEXTS) >= 1024:  # bounded: a scan's memory must not grow with its size
+            _TEXTS.clear()
+        _TEXTS[key] = text
     return text
+
+
+_LONGEST_KEPT = 1000
 
 
 def shown_path(path: str) -> str:
