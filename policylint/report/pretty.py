@@ -50,8 +50,11 @@ def _items(items: list[Any] | tuple[Any, ...], parts: list[str], newline: str) -
     inner = newline + _STEP
     separator = "[" + inner
     for item in items:
-        parts.append(separator)
-        _write(item, parts, inner)
+        if type(item) is str:  # most values: written here, without a call
+            parts.append(separator + encode_basestring(item))
+        else:
+            parts.append(separator)
+            _write(item, parts, inner)
         separator = "," + inner
     parts.append(newline + "]")
 
@@ -63,8 +66,14 @@ def _members(members: dict[Any, Any], parts: list[str], newline: str) -> None:
     inner = newline + _STEP
     separator = "{" + inner
     for key, item in members.items():
-        parts.append(f"{separator}{encode_basestring(_key(key))}: ")
-        _write(item, parts, inner)
+        name = encode_basestring(key if type(key) is str else _key(key))
+        if type(item) is str:  # most values: written here, without a call
+            parts.append(f"{separator}{name}: {encode_basestring(item)}")
+        elif type(item) is int:
+            parts.append(f"{separator}{name}: {int.__repr__(item)}")
+        else:
+            parts.append(f"{separator}{name}: ")
+            _write(item, parts, inner)
         separator = "," + inner
     parts.append(newline + "}")
 
