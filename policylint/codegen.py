@@ -34,8 +34,8 @@ from policylint.conditions import (
     State,
     Tokens,
     combine,
+    failed,
     failed_once,
-    negated,
     not_a_list,
     not_declared,
     operator_failed,
@@ -51,8 +51,8 @@ _RUNTIME: dict[str, Any] = {
     "FAIL": State.FAIL,
     "OperatorError": OperatorError,
     "combine": combine,
+    "failed": failed,
     "failed_once": failed_once,
-    "negated": negated,
     "not_a_list": not_a_list,
     "not_declared": not_declared,
     "operator_failed": operator_failed,
@@ -157,7 +157,8 @@ def _emit_leaf(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int)
 
 
 def _emit_not(writer: _Writer, condition: Not, place: _Place, out: str, depth: int) -> None:
-    _emit_test(writer, condition.child, place, out, depth, "negated({leaf}, {tokens}, {value}) if {holds} else PASSED")
+    outcome = "failed({leaf}, {tokens}, {value}, negated=True) if {holds} else PASSED"
+    _emit_test(writer, condition.child, place, out, depth, outcome)
 
 
 def _emit_test(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int, outcome: str, **names: str) -> None:

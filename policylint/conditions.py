@@ -154,8 +154,9 @@ def not_declared(tokens: Tokens) -> Outcome:
     return Outcome(State.MISSING, (Violation(pointer_of(tokens), False, detail),))
 
 
-def failed(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
-    return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual)),))
+def failed(leaf: Leaf, tokens: Tokens, actual: Any, negated: bool = False) -> Outcome:
+    """A leaf that fails, or (``negated``) a ``not`` whose leaf holds."""
+    return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual, negated)),))
 
 
 _PHRASED_FAILURES = 32  # a leaf's; past that, it starts afresh (memory must not grow with a scan)
@@ -178,11 +179,6 @@ def failed_once(leaf: Leaf, tokens: Tokens, actual: Any, phrased: dict[Any, Outc
             phrased.clear()
         outcome = phrased[key] = failed(leaf, tokens, actual)
     return outcome
-
-
-def negated(leaf: Leaf, tokens: Tokens, actual: Any) -> Outcome:
-    """The outcome of a ``not`` whose leaf holds."""
-    return Outcome(State.FAIL, (Violation(pointer_of(tokens), True, leaf.explain(tokens, actual, negated=True)),))
 
 
 def operator_failed(tokens: Tokens, error: OperatorError) -> NoReturn:

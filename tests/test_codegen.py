@@ -33,7 +33,6 @@ from policylint.conditions import (
     compile_condition,
     failed,
     failed_once,
-    negated,
     not_declared,
     pointer_of,
 )
@@ -56,7 +55,8 @@ def meaning(condition: Condition, root: Any, base: Tokens = ()) -> Outcome:
         tokens, actual = _read(condition.child, root, base)
         if actual is _ABSENT:
             return tokens
-        return negated(condition.child, tokens, actual) if _holds(condition.child, tokens, actual) else PASSED
+        holds = _holds(condition.child, tokens, actual)
+        return failed(condition.child, tokens, actual, negated=True) if holds else PASSED
     if isinstance(condition, All):
         return combine([meaning(child, root, base) for child in condition.children])
     if isinstance(condition, AnyOf):
