@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
+from policylint.conditions import PASSED as PASSED_OUTCOME
 from policylint.conditions import SHORT_TEXT, Outcome, PolicyError, State
 from policylint.load import Document, LoadError, Position, load_text
 from policylint.results import (
@@ -125,7 +126,7 @@ def _check_policies(check: _FileCheck, document: Document, data: dict[str, Any],
         except PolicyError as error:
             where = document.start
             check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
-            status, outcome = "error", Outcome(State.PASS)
+            status, outcome = "error", PASSED_OUTCOME
         statuses[policy.id] = status
         if outcome.violations:
             check.findings += _findings(check.display, system, document, policy, outcome)
@@ -156,13 +157,13 @@ def evaluate_declared(
         applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)
         assert applies is not None
         if applies.state is State.FAIL:
-            return NOT_APPLICABLE, Outcome(State.PASS)
+            return NOT_APPLICABLE, PASSED_OUTCOME
         if applies.state is State.MISSING:
             return NOT_DECLARED, applies
     if policy.evaluate_check is None:
         if policy.detector is None:
             raise PolicyError(f"policy {policy.id} has no condition and no detector")
-        return PASSED, Outcome(State.PASS)  # its detector reads the file's text
+        return PASSED, PASSED_OUTCOME  # its detector reads the file's text
     outcome = policy.undeclared[1] if undeclared else policy.evaluate_check(data, as_of)
     assert outcome is not None
     return _STATUS_OF[outcome.state], outcome
