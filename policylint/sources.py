@@ -124,19 +124,21 @@ def _read(path: str, max_bytes: int) -> bytes:
 
 
 def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
-    """At most ``limit`` bytes, in reads of the file's size (one, unless it grows): a buffered
-    read of ``limit`` bytes first allocated all of them, for every file."""
+    """At most ``limit`` bytes: first the file's size and one byte more, then (if it grew)
+    64 KiB at a time. A buffered read of ``limit`` bytes first allocated all of them, for
+    every file."""
     chunks: list[bytes] = []
-    left = limit
+    left, request = limit, size + 1
     while left > 0:
         try:
-            chunk = os.read(descriptor, min(left, max(size + 1, 1 << 16)))
+            chunk = os.read(descriptor, min(left, request))
         except OSError as error:
             raise SourceError(_problem(error)) from None
         if not chunk:
             break
         chunks.append(chunk)
         left -= len(chunk)
+        request = 1 << 16
     return b"".join(chunks)
 
 
