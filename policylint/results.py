@@ -87,9 +87,6 @@ class Finding:
         identity = self.identity
         return identity if type(identity) is str else fingerprint_of(*identity)
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return FINDING_ORDER(self)
-
     @property
     def shown_status(self) -> str:
         return WAIVED if self.waiver is not None else self.status
