@@ -479,3 +479,24 @@ def test_pretty_refuses_what_json_dumps_refuses() -> None:
             json.dumps(value, ensure_ascii=False, indent=2)
         with pytest.raises(TypeError):
             pretty(value)
+
+
+def test_text_lines_keep_their_own_policy_severity_and_references_when_a_message_recurs(catalog: Catalog) -> None:
+    """The text report keeps a line's text by message: a merged result can pair one message
+    with another policy, severity or references, and each line must still say its own."""
+    message, other = Localized("同一訊息", "one message"), (Reference("20170102", 1),)
+    findings = [  # each differs from the one before in one of the three only
+        _finding(message=message, line=1),
+        _finding(message=message, line=2, severity="low"),
+        _finding(message=message, line=3, severity="low", policy="other-policy"),
+        _finding(message=message, line=4, severity="low", policy="other-policy", references=other),
+        _finding(message=message, line=5, severity="low", policy="other-policy", references=(*other,)),
+    ]
+    lines = [line for line in reporter("text")(_run(findings), catalog).splitlines() if line.startswith("svc/")]
+    assert lines == [
+        "svc/a.yaml:1:5: HIGH audit-logging one message [20170101-5]",
+        "svc/a.yaml:2:5: LOW audit-logging one message [20170101-5]",
+        "svc/a.yaml:3:5: LOW other-policy one message [20170101-5]",
+        "svc/a.yaml:4:5: LOW other-policy one message [20170102-1]",
+        "svc/a.yaml:5:5: LOW other-policy one message [20170102-1]",  # equal references, not the same
+    ]

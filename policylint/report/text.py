@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
+from operator import attrgetter
 
 from policylint.catalog import Catalog
 from policylint.mask import one_line
@@ -30,9 +31,11 @@ def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
 def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
     """The blocks of sorted findings, one a file, each followed by a blank line. A streaming
     run prints this for each file as it is checked, and the same bytes come out."""
-    return "".join(
-        _file_block(list(group), lang, color) + "\n" for _, group in groupby(findings, key=lambda f: f.file)
-    )
+    pieces: list[str] = []
+    for _, group in groupby(findings, key=attrgetter("file")):
+        _file_block(list(group), lang, color, pieces)
+        pieces.append("\n")
+    return "".join(pieces)  # joined once: a scan writes ten times the text it reads
 
 
 def summary_text(run: RunReport) -> str:
@@ -51,22 +54,31 @@ def stream_end(run: RunReport, catalog: Catalog) -> str:
     return summary_text(run)
 
 
-def _file_block(findings: list[Finding], lang: str, color: bool) -> str:
+def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[str]) -> None:
     """The findings of one file; how to fix each policy follows its first finding."""
     explained: set[str] = set()
     path = shown_path(findings[0].file)
-    lines = []
+    texts = _texts_for(lang, color)
+    where, line, column = "", 0, 0
     for finding in findings:  # one loop, few calls: tens of lines for every file of a scan
-        key = (finding.severity, finding.policy, finding.message, finding.references, lang, color)
-        text = _TEXTS.get(key) or _text(key)
+        if finding.line != line or finding.column != column:  # most of a descriptor's share one
+            line, column = finding.line, finding.column
+            where = f"{path}:{line}:{column}: "
+        known = texts.get(finding.message)
+        if (  # inline, not a call: tens of thousands of times a scan
+            known is None
+            or known[0] != finding.policy
+            or known[1] != finding.severity
+            or (known[2] is not finding.references and known[2] != finding.references)
+        ):
+            known = _text(texts, finding, lang, color)
         if finding.waiver is None and not finding.baselined:
-            lines.append(f"{path}:{finding.line}:{finding.column}: {text}\n")
+            pieces += (where, known[3])
         else:
-            lines.append(_marked(finding, f"{path}:{finding.line}:{finding.column}: {text}", lang))
+            pieces.append(_marked(finding, where + known[3][:-1], lang))
         if finding.policy not in explained:
             explained.add(finding.policy)
-            lines.append(_fix(finding.remediation, lang))
-    return "".join(lines)
+            pieces.append(_fix(finding.remediation, lang))
 
 
 def _marked(finding: Finding, line: str, lang: str) -> str:
@@ -84,23 +96,30 @@ def _fix(remediation: Localized, lang: str) -> str:
     return f"    {_FIX(lang)}: {remediation(lang)}\n"
 
 
-_Key = tuple[str, str, Localized, tuple[Reference, ...], str, bool]
-# A line's text after its position: the same few recur in every file of a scan (most
-# messages say a section is not declared, and a failing leaf phrases a value once).
-_TEXTS: dict[_Key, str] = {}
+# A line's text after its position, by message, for each language and colouring: the same
+# few recur in every file of a scan (most messages say a section is not declared, and a
+# failing leaf phrases a value once). The policy, severity and references are kept beside
+# the text (with its line break) and compared on use: a merged result may pair a message
+# with others.
+_Known = tuple[str, str, tuple[Reference, ...], str]
+_TEXTS: dict[tuple[str, bool], dict[Localized, _Known]] = {}
 
 
-def _text(key: _Key) -> str:
-    severity, policy, message, references, lang, color = key
-    shown = severity.upper()
+def _texts_for(lang: str, color: bool) -> dict[Localized, _Known]:
+    return _TEXTS.get((lang, color)) or _TEXTS.setdefault((lang, color), {})
+
+
+def _text(texts: dict[Localized, _Known], finding: Finding, lang: str, color: bool) -> _Known:
+    shown = finding.severity.upper()
     if color:
-        shown = f"{_COLORS[severity]}{shown}{_RESET}"
-    text = f"{shown} {policy} {message(lang)} [{references_text(references)}]"
+        shown = f"{_COLORS[finding.severity]}{shown}{_RESET}"
+    text = f"{shown} {finding.policy} {finding.message(lang)} [{references_text(finding.references)}]\n"
+    known = (finding.policy, finding.severity, finding.references, text)
     if len(text) <= _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
-        if len(_TEXTS) >= 1024:  # bounded: a scan's memory must not grow with its size
-            _TEXTS.clear()
-        _TEXTS[key] = text
-    return text
+        if len(texts) >= 1024:  # bounded: a scan's memory must not grow with its size
+            texts.clear()
+        texts[finding.message] = known
+    return known
 
 
 _LONGEST_KEPT = 1000
