@@ -21,6 +21,8 @@ from datetime import date
 from typing import Any
 
 from policylint.conditions import (
+    FAIL,
+    PASS,
     PASSED,
     All,
     AnyOf,
@@ -31,7 +33,6 @@ from policylint.conditions import (
     Leaf,
     Not,
     Outcome,
-    State,
     Tokens,
     combine,
     failed,
@@ -47,8 +48,8 @@ Evaluator = Callable[[Any, date], Outcome]
 # What generated code reaches by name; the rest comes in its tuple of constants.
 _RUNTIME: dict[str, Any] = {
     "PASSED": PASSED,
-    "PASS": State.PASS,
-    "FAIL": State.FAIL,
+    "PASS": PASS,
+    "FAIL": FAIL,
     "OperatorError": OperatorError,
     "combine": combine,
     "failed": failed,

@@ -56,6 +56,9 @@ class Outcome(NamedTuple):
 
 # The one PASS outcome: compiled conditions test it by identity.
 PASSED = Outcome(State.PASS)
+# The states as plain names for code run on every descriptor: ``State.FAIL`` goes through
+# the enum's metaclass, ten times the cost of reading a global.
+PASS, FAIL, MISSING = State.PASS, State.FAIL, State.MISSING
 
 
 @lru_cache(maxsize=4096)  # the paths policies read recur in every descriptor
@@ -192,17 +195,25 @@ def not_a_list(tokens: Tokens) -> NoReturn:
 def combine(outcomes: Sequence[Outcome]) -> Outcome:
     """FAIL over MISSING over PASS, with the violations of the outcomes that did not pass,
     each once (the same missing fact may be reached twice)."""
-    if len(outcomes) == 1:  # an ``each`` over one item, an ``any`` whose one choice failed
-        return outcomes[0]
+    only = PASSED
+    for outcome in outcomes:  # most often one outcome did not pass, or one missing section twice
+        if outcome is not PASSED and outcome is not only:
+            if only is not PASSED:
+                return _combined(outcomes)
+            only = outcome
+    return only
+
+
+def _combined(outcomes: Sequence[Outcome]) -> Outcome:
     violations: list[Violation] = []
-    state = State.PASS
+    state = PASS
     for outcome in outcomes:  # a loop, not sets and generators: run for most policies of every descriptor
-        if outcome.state is State.FAIL:
-            state = State.FAIL
-        elif outcome.state is State.MISSING and state is State.PASS:
-            state = State.MISSING
+        if outcome.state is FAIL:
+            state = FAIL
+        elif outcome.state is MISSING and state is PASS:
+            state = MISSING
         violations += outcome.violations
-    if state is State.PASS:
+    if state is PASS:
         return PASSED
     return Outcome(state, tuple(dict.fromkeys(violations)) if len(violations) > 1 else tuple(violations))
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
+from policylint.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
 from policylint.conditions import PASSED as PASSED_OUTCOME
-from policylint.conditions import SHORT_TEXT, Outcome, PolicyError, State
 from policylint.load import Document, LoadError, Position, load_text
 from policylint.results import (
     FAILED,
@@ -156,9 +156,9 @@ def evaluate_declared(
     if policy.evaluate_applies is not None:
         applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)
         assert applies is not None
-        if applies.state is State.FAIL:
+        if applies.state is FAIL:
             return NOT_APPLICABLE, PASSED_OUTCOME
-        if applies.state is State.MISSING:
+        if applies.state is MISSING:
             return NOT_DECLARED, applies
     if policy.evaluate_check is None:
         if policy.detector is None:
@@ -178,7 +178,7 @@ def declared_sections(data: dict[str, Any]) -> frozenset[str] | None:
     return frozenset([section for section, value in spec.items() if value is not None])
 
 
-_STATUS_OF = {State.PASS: PASSED, State.FAIL: FAILED, State.MISSING: NOT_DECLARED}
+_STATUS_OF = {PASS: PASSED, FAIL: FAILED, MISSING: NOT_DECLARED}
 
 
 def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
