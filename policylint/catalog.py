@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -30,7 +30,7 @@ from policylint.conditions import (
 )
 from policylint.errors import LocatedError
 from policylint.load import Document, load_yaml_file
-from policylint.results import Localized, Reference
+from policylint.results import Finding, Localized, Reference
 
 if TYPE_CHECKING:
     from policylint.codegen import Evaluator
@@ -67,6 +67,11 @@ class Policy(NamedTuple):
     # ``applies`` and ``check`` compiled (codegen.py): what the engine calls.
     evaluate_applies: Evaluator | None = None
     evaluate_check: Evaluator | None = None
+    # ``Finding`` with this policy's part filled in: new_finding(status, file, line, column,
+    # pointer, system, message, identity), every finding of a policy or a detector. The
+    # identity, the parts of its fingerprint, tells a finding from the others without its
+    # position, so that the fingerprint survives line moves.
+    new_finding: Callable[..., Finding] | None = None
 
 
 class Reminder(NamedTuple):
@@ -275,8 +280,13 @@ def _compiled(policies: list[Policy]) -> list[Policy]:
     compiled = []
     for policy in policies:
         applies, check = (None if c is None else next(functions) for c in (policy.applies, policy.check))
-        compiled.append(_with_undeclared(policy._replace(evaluate_applies=applies, evaluate_check=check)))
+        policy = policy._replace(evaluate_applies=applies, evaluate_check=check, new_finding=_finding_maker(policy))
+        compiled.append(_with_undeclared(policy))
     return compiled
+
+
+def _finding_maker(policy: Policy) -> Callable[..., Finding]:
+    return partial(Finding, policy.id, policy.severity, policy.references, policy.laws, policy.remediation)
 
 
 def _with_undeclared(policy: Policy) -> Policy:

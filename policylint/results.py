@@ -66,8 +66,13 @@ class Finding:
     fingerprint itself (a finding read back from a JSON result): the digest is made only
     for the outputs that show it, not for the tens of findings of every file a text run writes."""
 
+    # What the policy decides first, so that one ``partial`` a policy fills it in
+    # (catalog.Policy.new_finding): findings are made positionally, tens for every file.
     policy: str
     severity: str
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+    remediation: Localized
     status: str
     file: str
     line: int
@@ -75,10 +80,7 @@ class Finding:
     pointer: str
     system: str
     message: Localized
-    references: tuple[Reference, ...]
-    laws: tuple[str, ...]
     identity: str | tuple[str, ...]
-    remediation: Localized
     waiver: Waiver | None = None
     baselined: bool = False
 
