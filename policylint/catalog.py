@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -102,6 +102,11 @@ class Catalog:
     guidelines: tuple[Guideline, ...] = ()
     digest: str = ""
     law_names: dict[str, Localized] = field(default_factory=dict)
+
+    @cached_property
+    def detector_policies(self) -> tuple[Policy, ...]:
+        """The policies whose detector reads a file's text: asked for every file of a scan."""
+        return tuple(policy for policy in self.policies.values() if policy.detector)
 
     def case(self, case_id: str) -> Case | None:
         return next((c for g in self.guidelines for c in g.cases if c.id == case_id), None)

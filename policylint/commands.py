@@ -99,7 +99,7 @@ def _suffixes(catalog: Catalog) -> tuple[str, ...]:
     """Descriptors only, or every configuration file when a detector reads file text."""
     from policylint.scan import CONFIG_SUFFIXES, STRUCTURED_SUFFIXES
 
-    return CONFIG_SUFFIXES if any(p.detector for p in catalog.policies.values()) else STRUCTURED_SUFFIXES
+    return CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES
 
 
 def _config_waivers(config: Config) -> tuple[Waiver, ...]:

@@ -215,7 +215,7 @@ def _joined(headline: Localized, detail: Localized) -> Localized:
 def _detect(check: _FileCheck, text: str) -> None:
     from policylint.scan import DETECTORS, ScanInput
 
-    policies = [policy for policy in check.catalog.policies.values() if policy.detector]
+    policies = check.catalog.detector_policies
     if not policies:
         return
     names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
