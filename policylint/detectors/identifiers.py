@@ -55,12 +55,27 @@ class IdentifierMatch(NamedTuple):
     value: str
 
 
+# Every candidate has this shape: an ASCII capital, a digit or capital, eight digits. Most
+# files hold none, and translating their bytes to shapes and searching those runs in C at
+# a fifth of the cost of the regex, whose scan for a capital tests each character in turn.
+_SHAPES = bytes(ord("A") if 65 <= b <= 90 else ord("0") if 48 <= b <= 57 else ord("x") for b in range(256))
+_SHAPE_TEST_UP_TO = 64 * 1024  # a longer text nearly always holds a candidate somewhere
+
+
 def find_identifiers(text: str) -> Iterator[IdentifierMatch]:
     """Every valid identifier in ``text`` that stands as a whole token, in order of offset."""
+    if len(text) <= _SHAPE_TEST_UP_TO and not _may_hold_candidate(text):
+        return
     for candidate in _CANDIDATE.finditer(text):
         value = candidate.group()
         if _checksum_holds(value):
             yield IdentifierMatch(_KIND_BY_SECOND[value[1]], candidate.start(), candidate.end(), value)
+
+
+def _may_hold_candidate(text: str) -> bool:
+    """False only when no candidate can match (non-ASCII characters become bytes of ``x``)."""
+    shapes = text.encode("utf-8", "surrogatepass").translate(_SHAPES)
+    return b"A000000000" in shapes or b"AA00000000" in shapes
 
 
 def is_valid_identifier(token: str) -> str | None:

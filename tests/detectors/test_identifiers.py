@@ -9,7 +9,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from policylint.detectors.identifiers import (
+    _CANDIDATE,
     IdentifierMatch,
+    _may_hold_candidate,
     find_identifiers,
     is_valid_identifier,
     line_col,
@@ -190,6 +192,20 @@ def test_phone_numbers_dates_and_plain_numbers_never_match(text: str) -> None:
 @given(st.text(string.digits, min_size=10, max_size=10))
 def test_ten_digit_numbers_never_match(digits: str) -> None:
     assert found(f"n: {digits}") == []
+
+
+# Pieces that look like a candidate in part, or to a careless test of shape: capitals,
+# digits, full-width and accented capitals, CJK, a lone surrogate, word characters.
+_PIECES = st.sampled_from([*"AZCDxa_1289040 -:\n\r", "Ａ", "１", "É", "身分證", "\ud800", "A12345678", "AC0123456"])
+
+
+@given(st.lists(st.one_of(_PIECES, valid_identifiers()), max_size=30).map("".join))
+def test_the_shape_test_passes_every_text_the_regex_finds_a_candidate_in(text: str) -> None:
+    """Texts are skipped by the shape of their bytes before the regex runs: never one
+    that holds a candidate, valid or not."""
+    if _CANDIDATE.search(text):
+        assert _may_hold_candidate(text)
+    assert found(text) == [m for m in found(f"{text}{' ' * 70_000}") if m.end <= len(text)]
 
 
 def test_matches_come_in_order_with_their_kinds() -> None:
