@@ -68,9 +68,9 @@ class Policy(NamedTuple):
     evaluate_applies: Evaluator | None = None
     evaluate_check: Evaluator | None = None
     # ``Finding`` with this policy's part filled in: new_finding(status, file, line, column,
-    # pointer, system, message, identity), every finding of a policy or a detector. The
+    # pointer, system, message[, identity]), every finding of a policy or a detector. The
     # identity, the parts of its fingerprint, tells a finding from the others without its
-    # position, so that the fingerprint survives line moves.
+    # position, so that the fingerprint survives line moves; a policy's findings need none.
     new_finding: Callable[..., Finding] | None = None
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from policylint.catalog import Catalog, Policy
@@ -182,31 +181,45 @@ _STATUS_OF = {PASS: PASSED, FAIL: FAILED, MISSING: NOT_DECLARED}
 
 
 def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
-    found, headline, new_finding = [], policy.message, policy.new_finding
+    found, new_finding, headline = [], policy.new_finding, policy.message
     assert new_finding is not None  # the catalog made it
-    for pointer, declared, detail in outcome.violations:  # tens a descriptor: locals, one call
+    joined = _MESSAGES.get(headline) or _messages_of(headline)
+    for pointer, declared, detail in outcome.violations:  # tens a descriptor: locals, few calls
         status = FAILED if declared else NOT_DECLARED
         line, column = document.positions.get(pointer) or document.position(pointer)
-        message, identity = _message(headline, detail), (policy.id, display, system, pointer, status)
-        found.append(new_finding(status, display, line, column, pointer, system, message, identity))
+        message = joined.get(detail) or _joined(joined, headline, detail)
+        found.append(new_finding(status, display, line, column, pointer, system, message))
     return found
 
 
+# A finding's message is its policy's headline and the violation's detail, joined. Most
+# findings say that a section is not declared, and a failing leaf phrases each value once
+# (conditions.failed_once): the same few messages recur in every file. They are kept by
+# headline, then by detail (one lookup a finding). At most _KEPT_MESSAGES in all, and no
+# long detail, so that a scan's memory does not grow with its size.
+_MESSAGES: dict[Localized, dict[Localized, Localized]] = {}
+_KEPT_MESSAGES = 4096
+_kept = [0]  # how many _MESSAGES holds
+
+
+def _messages_of(headline: Localized) -> dict[Localized, Localized]:
+    return _MESSAGES.setdefault(headline, {})
+
+
 def _message(headline: Localized, detail: Localized) -> Localized:
-    if len(detail.en) > SHORT_TEXT:  # a long value's: not kept
-        return _joined(headline, detail)
-    return _joined_once(headline, detail)
+    kept = _MESSAGES.get(headline) or _messages_of(headline)
+    return kept.get(detail) or _joined(kept, headline, detail)
 
 
-@lru_cache(maxsize=1024)  # bounded: a scan's memory must not grow with its size
-def _joined_once(headline: Localized, detail: Localized) -> Localized:
-    """Most findings say that a policy's section is not declared, and a failing leaf phrases
-    each value once (conditions.failed_once): the same few texts recur in every file."""
-    return _joined(headline, detail)
-
-
-def _joined(headline: Localized, detail: Localized) -> Localized:
-    return Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+def _joined(kept: dict[Localized, Localized], headline: Localized, detail: Localized) -> Localized:
+    message = Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+    if len(detail.en) <= SHORT_TEXT and len(detail.zh) <= SHORT_TEXT:  # a long value's: not kept
+        if _kept[0] >= _KEPT_MESSAGES:
+            _MESSAGES.clear()
+            _kept[0] = 0
+        kept[detail] = message  # into a dict just dropped, at worst: kept one finding longer
+        _kept[0] += 1
+    return message
 
 
 # --- detectors ------------------------------------------------------------------------

@@ -64,8 +64,9 @@ def references_text(references: Sequence[Reference], separator: str = ", ") -> s
 @dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """One violation. ``identity`` holds the parts its fingerprint is digested from, or the
-    fingerprint itself (a finding read back from a JSON result): the digest is made only
-    for the outputs that show it, not for the tens of findings of every file a text run writes."""
+    fingerprint itself (a finding read back from a JSON result), or None for a policy's
+    finding, whose parts are its own fields: the digest is made only for the outputs that
+    show it, not for the tens of findings of every file a text run writes."""
 
     # What the policy decides first, so that one ``partial`` a policy fills it in
     # (catalog.Policy.new_finding): findings are made positionally, tens for every file.
@@ -81,13 +82,15 @@ class Finding:
     pointer: str
     system: str
     message: Localized
-    identity: str | tuple[str, ...]
+    identity: str | tuple[str, ...] | None = None  # None: a policy's (see fingerprint)
     waiver: Waiver | None = None
     baselined: bool = False
 
     @property
     def fingerprint(self) -> str:
         identity = self.identity
+        if identity is None:  # a policy's finding: which policy, where, and whether declared
+            return fingerprint_of(self.policy, self.file, self.system, self.pointer, self.status)
         return identity if type(identity) is str else fingerprint_of(*identity)
 
     @property
