@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog import Catalog, load_catalog
@@ -175,10 +175,14 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
     with contextlib.ExitStack() as stack:
         out = sys.stdout if args.output is None else stack.enter_context(atomic_stream(Path(args.output)))
         out.write(reporter.stream_begin(run, session.catalog))
+        binary = _utf8_bytes_under(out) if args.format == "text" else None
 
         def write_file(report: FileReport) -> None:
             findings = sorted(report.findings, key=FINDING_ORDER)
-            out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
+            if binary is not None:
+                binary.write(reporter.stream_file_utf8(findings, run, color, out.errors))
+            else:
+                out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
 
         _scan(args, session, run, write_file).finish()
         for line in [*map(str, run.errors), *run.warnings]:
@@ -186,6 +190,18 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
         out.write(reporter.stream_end(run, session.catalog))
         out.flush()
     return exit_status(run, exit_zero=args.exit_zero)
+
+
+def _utf8_bytes_under(out: TextIO) -> BinaryIO | None:
+    """The byte stream under ``out``, flushed, when writing UTF-8 to it gives the very bytes
+    ``out`` would write (a UTF-8 stream, and lines that end as written); else None."""
+    import codecs
+
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or os.linesep != "\n" or codecs.lookup(out.encoding or "ascii").name != "utf-8":
+        return None
+    out.flush()  # what ``out`` holds goes first; what it is given later follows the bytes
+    return buffer  # type: ignore[no-any-return]
 
 
 def exit_status(run: RunReport, *, exit_zero: bool = False) -> int:

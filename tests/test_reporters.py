@@ -500,3 +500,56 @@ def test_text_lines_keep_their_own_policy_severity_and_references_when_a_message
         "svc/a.yaml:4:5: LOW other-policy one message [20170102-1]",
         "svc/a.yaml:5:5: LOW other-policy one message [20170102-1]",  # equal references, not the same
     ]
+
+
+_TEXT_ERRORS = ("surrogateescape", "replace", "backslashreplace", "strict")
+# Lone surrogates, which the stream's error handler decides on: st.text never makes them.
+_WITH_SURROGATES = st.lists(st.one_of(st.characters(), st.sampled_from(["\ud800", "\udcff", "臺"])), max_size=30).map(
+    "".join
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_WITH_SURROGATES, st.booleans(), st.integers(1, 3)), min_size=1, max_size=6),
+    st.sampled_from(("en", "zh-TW")),
+    st.booleans(),
+    st.sampled_from(_TEXT_ERRORS),
+)
+def test_the_text_report_in_utf8_is_the_text_encoded(
+    parts: list[tuple[str, bool, int]], lang: str, color: bool, errors: str
+) -> None:
+    """A streamed text report is written as UTF-8 bytes from kept, encoded texts: they must
+    be the bytes the text itself encodes to, lone surrogates and waived lines included."""
+    from policylint.report.text import findings_text, findings_utf8
+
+    waiver = Waiver(("audit-logging",), "accepted", AS_OF_DATE, "cfg.yaml:3", owner="ops")
+    findings = [
+        _finding(message=Localized(f"訊息{text}", f"message {text}"), line=line, waiver=waiver if waived else None)
+        for text, waived, line in parts
+    ]
+    findings.sort(key=lambda finding: finding.line)
+    try:
+        expected: bytes | type[Exception] = findings_text(findings, lang, color).encode("utf-8", errors)
+    except UnicodeEncodeError:
+        expected = UnicodeEncodeError
+    if expected is UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            findings_utf8(findings, lang, color, errors)
+    else:
+        assert findings_utf8(findings, lang, color, errors) == expected
+
+
+def test_bytes_are_written_under_a_utf8_stream_only() -> None:
+    from policylint.commands import _utf8_bytes_under
+
+    assert _utf8_bytes_under(io.StringIO()) is None
+    assert _utf8_bytes_under(io.TextIOWrapper(io.BytesIO(), encoding="cp950")) is None
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="UTF8")
+    stream.write("先寫的 ")
+    buffer = _utf8_bytes_under(stream)
+    assert buffer is stream.buffer
+    buffer.write("再寫的".encode())
+    stream.write(" 最後")
+    stream.flush()
+    assert buffer.getvalue().decode() == "先寫的 再寫的 最後"  # type: ignore[attr-defined]
