@@ -198,7 +198,7 @@ def _findings(display: str, system: str, document: Document, policy: Policy, out
 # headline, then by detail (one lookup a finding). At most _KEPT_MESSAGES in all, and no
 # long detail, so that a scan's memory does not grow with its size.
 _MESSAGES: dict[Localized, dict[Localized, Localized]] = {}
-_KEPT_MESSAGES = 4096
+_KEPT_MESSAGES = 1024
 _kept = [0]  # how many _MESSAGES holds
 
 
