@@ -70,6 +70,10 @@ class _Writer:
         self.lines: list[str] = []
         self.constants: list[Any] = []
         self.names = 0
+        # The values at the paths from the root that facts go through, each found once at
+        # the top of the function (``head``): a policy's facts share their section.
+        self.head: list[str] = []
+        self.prefixes: dict[Tokens, str] = {}
 
     def line(self, depth: int, text: str) -> None:
         if depth > _MAX_DEPTH:
@@ -83,6 +87,18 @@ class _Writer:
     def local(self, prefix: str) -> str:
         self.names += 1
         return f"{prefix}{self.names}"
+
+    def prefix(self, tokens: Tokens) -> str:
+        """The local that holds the value at ``tokens`` from the root, or None where a part
+        of the path is missing (by ``_step``'s rule)."""
+        name = self.prefixes.get(tokens)
+        if name is None:
+            parent = "root" if len(tokens) == 1 else self.prefix(tokens[:-1])
+            name = self.prefixes[tokens] = self.local("p")
+            self.head.append(f"{_INDENT * 2}{name} = {parent}")
+            self.head.append(f"{_INDENT * 2}if {name} is not None and not ({_step(name, tokens[-1])}):")
+            self.head.append(f"{_INDENT * 3}{name} = None")
+        return name
 
 
 class _Place:
@@ -111,7 +127,7 @@ def source_of(named: Sequence[tuple[str, Condition]]) -> tuple[str, list[list[An
             raise ConditionSyntaxError(name, str(error)) from None
         unpack = f"{_INDENT}({', '.join(f'k{i}' for i in range(len(writer.constants)))},) = k\n"
         header = f"def make_{index}(k):\n" + (unpack if writer.constants else "")
-        body = f"{_INDENT}def evaluate(root, as_of):\n" + "\n".join(writer.lines) + "\n"
+        body = f"{_INDENT}def evaluate(root, as_of):\n" + "\n".join([*writer.head, *writer.lines]) + "\n"
         parts.append(header + body + f"{_INDENT * 2}return outcome\n{_INDENT}return evaluate\n")
         constants.append(writer.constants)
     return "\n".join(parts), constants
@@ -260,13 +276,21 @@ def _walk(
     A value counts as missing when it is null, or when its parent is not a mapping (a list,
     for a number token) that holds it: what validated data can hold."""
     start = place if relative else _ROOT
-    writer.line(depth, f"{value} = {start.value}")
     missing: list[tuple[int, str]] = []
+    first = 0  # the tokens before ``first`` are walked already
+    if start is _ROOT and len(tokens) > 1:  # from the value at the path to the last token
+        first = len(tokens) - 1
+        writer.line(depth, f"{value} = {writer.prefix(tokens[:first])}")
+        writer.line(depth, f"if {value} is not None:")
+        missing.append((depth, _first_missing(writer, tokens[:first])))
+        depth += 1
+    else:
+        writer.line(depth, f"{value} = {start.value}")
     if start.tokens is not None:  # an item of a list may itself be null
         writer.line(depth, f"if {value} is not None:")
         missing.append((depth, f"not_declared({start.tokens})"))
         depth += 1
-    for position, token in enumerate(tokens):
+    for position, token in enumerate(tokens[first:], start=first):
         writer.line(depth, f"if {_step(value, token)}:")
         missing.append((depth, _missing(writer, tokens[: position + 1], start)))
         depth += 1
@@ -281,6 +305,16 @@ def _step(value: str, token: str | int) -> str:
     if type(token) is int:
         step += f" or (type({value}) is list and {token} < len({value}) and ({value} := {value}[{token}]) is not None)"
     return step
+
+
+def _first_missing(writer: _Writer, tokens: Tokens) -> str:
+    """The outcome of the first part of ``tokens`` (from the root) that is missing, when the
+    value at the whole of it is: the first of its prefixes found None."""
+    chosen = writer.constant(not_declared(tokens))
+    for length in range(len(tokens) - 1, 0, -1):
+        outcome = writer.constant(not_declared(tokens[:length]))
+        chosen = f"{outcome} if {writer.prefix(tokens[:length])} is None else {chosen}"
+    return chosen
 
 
 def _missing(writer: _Writer, tokens: Tokens, start: _Place) -> str:
