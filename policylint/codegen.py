@@ -41,7 +41,7 @@ from policylint.conditions import (
     not_declared,
     operator_failed,
 )
-from policylint.operators import OperatorError
+from policylint.operators import OPERATORS, OperatorError
 
 Evaluator = Callable[[Any, date], Outcome]
 
@@ -57,6 +57,13 @@ _RUNTIME: dict[str, Any] = {
     "not_a_list": not_a_list,
     "not_declared": not_declared,
     "operator_failed": operator_failed,
+}
+# Operators that are one Python expression, written in place of a call: ``equals`` is most
+# of the leaves a descriptor's evaluation runs. Each is its operator's very expression.
+_INLINE: dict[Callable[..., bool], str] = {
+    OPERATORS["equals"].test: "{value} == {expected}",
+    OPERATORS["not_equals"].test: "{value} != {expected}",
+    OPERATORS["declared"].test: "True",
 }
 _INDENT = "    "
 _MAX_DEPTH = 80  # Python's parser stops at 100 levels of indentation
@@ -186,12 +193,15 @@ def _emit_test(writer: _Writer, leaf: Leaf, place: _Place, out: str, depth: int,
 
     def found(depth: int) -> None:
         tokens = _tokens(writer, leaf.tokens, leaf.relative, place)
-        test, expected = writer.constant(leaf.operator.test), writer.constant(leaf.expected)
-        holds = writer.local("h")
-        writer.line(depth, "try:")
-        writer.line(depth + 1, f"{holds} = {test}({value}, {expected}, as_of)")
-        writer.line(depth, "except OperatorError as error:")
-        writer.line(depth + 1, f"operator_failed({tokens}, error)")
+        expected, holds = writer.constant(leaf.expected), writer.local("h")
+        inline = _INLINE.get(leaf.operator.test)
+        if inline is not None:
+            writer.line(depth, f"{holds} = {inline.format(value=value, expected=expected)}")
+        else:
+            writer.line(depth, "try:")
+            writer.line(depth + 1, f"{holds} = {writer.constant(leaf.operator.test)}({value}, {expected}, as_of)")
+            writer.line(depth, "except OperatorError as error:")
+            writer.line(depth + 1, f"operator_failed({tokens}, error)")
         names.update(leaf=writer.constant(leaf), tokens=tokens, value=value, holds=holds)
         writer.line(depth, f"{out} = {outcome.format(**names)}")
 
