@@ -199,7 +199,7 @@ def _findings(display: str, system: str, document: Document, policy: Policy, out
 # long detail, so that a scan's memory does not grow with its size.
 _MESSAGES: dict[Localized, dict[Localized, Localized]] = {}
 _KEPT_MESSAGES = 1024
-_kept = [0]  # how many _MESSAGES holds
+_kept = [0]  # messages kept since _MESSAGES was last cleared
 
 
 def _messages_of(headline: Localized) -> dict[Localized, Localized]:
@@ -217,7 +217,7 @@ def _joined(kept: dict[Localized, Localized], headline: Localized, detail: Local
         if _kept[0] >= _KEPT_MESSAGES:
             _MESSAGES.clear()
             _kept[0] = 0
-        kept[detail] = message  # into a dict just dropped, at worst: kept one finding longer
+        kept[detail] = message  # if ``kept`` was just dropped, this one goes with it
         _kept[0] += 1
     return message
 

@@ -76,7 +76,7 @@ def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[An
     are strings, or with ``errors`` UTF-8 bytes, from the same kept texts."""
     explained: set[str] = set()
     path = shown_path(findings[0].file)
-    texts, encoded = _texts_for(lang, color), 3 if errors is None else 4
+    texts, text_at = _texts_for(lang, color), 3 if errors is None else 4  # a kept text, or its bytes
     fix = _fix if errors is None else _fix_utf8
     where, line, column = "", 0, 0
     prefix: str | bytes = ""
@@ -94,7 +94,7 @@ def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[An
         ):
             known = _text(texts, finding, lang, color)
         if finding.waiver is None and not finding.baselined:
-            pieces += (prefix, known[encoded] or known[3].encode("utf-8", errors or "strict"))
+            pieces += (prefix, known[text_at] or known[3].encode("utf-8", errors or "strict"))
         else:
             marked = _marked(finding, where + known[3][:-1], lang)
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
