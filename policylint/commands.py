@@ -180,7 +180,7 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
         def write_file(report: FileReport) -> None:
             findings = sorted(report.findings, key=FINDING_ORDER)
             if binary is not None:
-                binary.write(reporter.stream_file_utf8(findings, run, color, out.errors))
+                binary.write(reporter.stream_file_utf8(findings, run, color, out.errors or "strict"))
             else:
                 out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
 
