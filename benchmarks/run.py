@@ -462,6 +462,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.commands", "write_output", "report: render + write", False),
     ("policylint.report.text", "render", "report: render + write", False),
     ("policylint.report.text", "findings_text", "report: render + write", False),
+    ("policylint.report.text", "findings_utf8", "report: render + write", False),  # a streamed text run's
     ("policylint.report.text", "summary_text", "report: render + write", False),
 ]
 _PER_FILE = [stage for _, _, stage, _ in PATCHES[7:15]]  # read ... waivers, inside "per file, total"
