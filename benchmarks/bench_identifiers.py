@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Callable
 
-from policylint.detectors.identifiers import find_identifiers
+from policylint.load.identifiers import find_identifiers
 
 TARGET_MB_S = 50.0
 FULL_BYTES = 20_000_000

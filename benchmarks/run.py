@@ -65,8 +65,8 @@ print(count, file=sys.stderr)
 # policylint's own reader and loader on the same files, nothing else: the step above the parse floor.
 _LOADER = """\
 import os, sys
-from policylint.load import load_text
-from policylint.sources import read_source
+from policylint.load.documents import load_text
+from policylint.load.sources import read_source
 for directory, subdirectories, names in os.walk(sys.argv[1]):
     for name in names:
         if name.lower().endswith((".yaml", ".yml", ".json")):
@@ -366,8 +366,8 @@ def write_json(path: Path, measures: Sequence[Measure], settings: dict[str, Any]
 
 PROFILE_DIR = CORPUS_ROOT / "profile"
 _CHECK_MODULES = (
-    "import policylint.cli, policylint.commands, policylint.engine, policylint.parallel, policylint.scan, "
-    "policylint.validate, policylint.report.text"
+    "import policylint.cli.main, policylint.cli.commands, policylint.engine.evaluate, "
+    "policylint.engine.parallel, policylint.engine.detectors, policylint.model.validate, policylint.report.text"
 )
 
 # Runs a policylint command in-process with a wall-clock timer around each stage function (found
@@ -441,25 +441,25 @@ else:
 # counted twice. Per-file stages are disjoint; "per file, total"
 # wraps them all. Lazy imports count in the stage that triggers them (see -X importtime).
 PATCHES: list[tuple[str, str, str, bool]] = [
-    ("policylint.cli", "main", "main", False),
-    ("policylint.commands", "find_config", "configuration", False),
-    ("policylint.commands", "load_config", "configuration", False),
-    ("policylint.commands", "load_catalog", "catalog: load, validate, compile", False),
-    ("policylint.sources", "discover", "discover: walk + git check-ignore", False),
-    ("policylint.parallel", "check_path", "per file, total", False),
-    ("policylint.engine", "check_path", "per file, total", False),
-    ("policylint.engine", "read_source", "read: stat, open, decode", False),
-    ("policylint.engine", "load_text", "parse: libyaml events + values, positions", True),
-    ("policylint.validate|policylint.model", "is_descriptor", "is_descriptor", False),
-    ("policylint.validate", "validate_descriptor", "validate: descriptor schema (pydantic-core)", False),
-    ("policylint.engine", "evaluate_declared", "evaluate: policy conditions", False),
-    ("policylint.engine", "_findings", "findings: Finding objects, messages", False),
-    ("policylint.engine", "_detect", "detectors: identifiers, passwords", False),
-    ("policylint.engine", "_waive", "waivers: inline + apply", False),
-    ("policylint.results", "RunReport.add", "run bookkeeping: RunReport.add/finish", False),
-    ("policylint.results", "RunReport.finish", "run bookkeeping: RunReport.add/finish", False),
-    ("policylint.commands", "_emit", "report: render + write", False),
-    ("policylint.commands", "write_output", "report: render + write", False),
+    ("policylint.cli.main", "main", "main", False),
+    ("policylint.cli.commands", "find_config", "configuration", False),
+    ("policylint.cli.commands", "load_config", "configuration", False),
+    ("policylint.cli.commands", "load_catalog", "catalog: load, validate, compile", False),
+    ("policylint.load.sources", "discover", "discover: walk + git check-ignore", False),
+    ("policylint.engine.parallel", "check_path", "per file, total", False),
+    ("policylint.engine.evaluate", "check_path", "per file, total", False),
+    ("policylint.engine.evaluate", "read_source", "read: stat, open, decode", False),
+    ("policylint.engine.evaluate", "load_text", "parse: libyaml events + values, positions", True),
+    ("policylint.model.validate", "is_descriptor", "is_descriptor", False),
+    ("policylint.model.validate", "validate_descriptor", "validate: descriptor schema (pydantic-core)", False),
+    ("policylint.engine.evaluate", "evaluate_declared", "evaluate: policy conditions", False),
+    ("policylint.engine.evaluate", "_findings", "findings: Finding objects, messages", False),
+    ("policylint.engine.evaluate", "_detect", "detectors: identifiers, passwords", False),
+    ("policylint.engine.evaluate", "_waive", "waivers: inline + apply", False),
+    ("policylint.model.results", "RunReport.add", "run bookkeeping: RunReport.add/finish", False),
+    ("policylint.model.results", "RunReport.finish", "run bookkeeping: RunReport.add/finish", False),
+    ("policylint.cli.commands", "_emit", "report: render + write", False),
+    ("policylint.cli.commands", "write_output", "report: render + write", False),
     ("policylint.report.text", "render", "report: render + write", False),
     ("policylint.report.text", "findings_text", "report: render + write", False),
     ("policylint.report.text", "findings_utf8", "report: render + write", False),  # a streamed text run's
@@ -493,7 +493,10 @@ IMPORT_STEPS: list[tuple[str, str]] = [
     ("+ PyYAML with libyaml", "import yaml, yaml.cyaml"),
     ("+ pydantic-core", "import pydantic_core"),
     ("+ policylint modules of a check", _CHECK_MODULES),
-    ("+ pydantic + policylint.model (not on a warm check's path)", "import pydantic, policylint.model"),
+    (
+        "+ pydantic + policylint.model.descriptor (not on a warm check's path)",
+        "import pydantic, policylint.model.descriptor",
+    ),
     ("+ jsonschema (only when the catalog cache misses)", "import jsonschema"),
 ]
 

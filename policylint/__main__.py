@@ -1,3 +1,3 @@
-from policylint.cli import main
+from policylint.cli.main import main
 
 raise SystemExit(main())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.catalog import Catalog, load_catalog
-from policylint.cli import main
+from policylint.catalog.policies import Catalog, load_catalog
+from policylint.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tests never read or write the user's cache; each test session gets its own.

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from policylint.catalog import Catalog, CatalogError, load_catalog
+from policylint.catalog.policies import Catalog, CatalogError, load_catalog
 from tests.conftest import Result
 
 Write = Callable[[str, str], Path]
@@ -79,7 +79,7 @@ def test_a_condition_too_deep_to_compile_is_refused(
 ) -> None:
     """Refused by policylint's own bound on indentation or, past it, by Python's compiler
     (at most 20 nested loops): either way, an error naming the policy file."""
-    monkeypatch.setattr("policylint.codegen._MAX_DEPTH", indentation_bound)
+    monkeypatch.setattr("policylint.catalog.codegen._MAX_DEPTH", indentation_bound)
     nested: dict[str, Any] = {"fact": "/spec/a", "op": "declared"}
     for _ in range(30):
         nested = {"each": "/spec/list", "assert": nested}
@@ -147,7 +147,7 @@ def test_builtin_policies_cite_only_their_cases_laws(catalog: Catalog) -> None:
 def test_validated_catalog_is_cached_and_invalidated_when_a_file_changes(
     write: Write, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import policylint.catalog as catalog_module
+    import policylint.catalog.policies as catalog_module
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path / "cache"))
     policy_path = write("extra/agency-mfa.yaml", POLICY)

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from policylint.catalog import Catalog, load_catalog
-from policylint.codegen import evaluators, source_of
-from policylint.conditions import (
+from policylint.catalog.codegen import evaluators, source_of
+from policylint.catalog.conditions import (
     PASSED,
     All,
     AnyOf,
@@ -36,7 +35,8 @@ from policylint.conditions import (
     not_declared,
     pointer_of,
 )
-from policylint.operators import OperatorError
+from policylint.catalog.operators import OperatorError
+from policylint.catalog.policies import Catalog, load_catalog
 from tests.conftest import AS_OF_DATE
 from tests.fuzz.properties import PLAIN_EXAMPLES, descriptor_values
 from tests.test_policies import _descriptors
@@ -221,7 +221,7 @@ def test_the_generated_source_names_no_object() -> None:
 def test_compiled_code_is_cached_and_a_damaged_entry_is_compiled_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from policylint import cache
+    from policylint.catalog import cache
 
     monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("POLICYLINT_NO_CACHE", raising=False)
@@ -249,7 +249,7 @@ def test_list_operators_take_items_that_are_lists_or_mappings(
     operator: str, actual: list[Any], expected: list[Any], holds: bool
 ) -> None:
     """An unhashable item must not crash a policy (a TypeError is no policy outcome)."""
-    from policylint.operators import OPERATORS
+    from policylint.catalog.operators import OPERATORS
 
     assert OPERATORS[operator].test(actual, expected, AS_OF_DATE) is holds
 

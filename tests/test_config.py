@@ -181,7 +181,7 @@ def test_fast_settings_check_agrees_with_pydantic(data: object) -> None:
     accepts, pydantic must accept as the same settings, and what it refuses it must refuse."""
     from pydantic import TypeAdapter, ValidationError
 
-    from policylint.config import Settings, _valid_settings
+    from policylint.model.config import Settings, _valid_settings
 
     text = json.dumps(data, default=str)
     try:
@@ -197,7 +197,7 @@ def test_a_valid_configuration_does_not_import_pydantic(write: Write, in_dir: Pa
         ".policylint.yaml",
         "fail-on: high\nwaivers:\n  - {policy: p, reason: r, owner: o, expires: 2027-01-01, path: a}\n",
     )
-    code = "import sys; from policylint.commands import find_config, load_config; from pathlib import Path; "
+    code = "import sys; from policylint.cli.commands import find_config, load_config; from pathlib import Path; "
     code += "load_config(find_config(Path.cwd())); print('pydantic' in sys.modules)"
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in "12"]
     assert [done.stdout.strip() for done in runs][1] == "False"

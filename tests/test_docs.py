@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policylint.catalog import Catalog
-from policylint.docs import descriptor_fields
+from policylint.catalog.docs import descriptor_fields
+from policylint.catalog.policies import Catalog
 from tests.conftest import ROOT, Result
 
 Run = Callable[..., Result]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from policylint.catalog import Catalog
+from policylint.catalog.policies import Catalog
 from policylint.report import REPORTERS
 from tests.conftest import AS_OF, EXAMPLES, Result
 

@@ -23,9 +23,12 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint import load, load_events, load_nodes, sources
-from policylint.cli import main
-from policylint.output import write_atomic
+from policylint.cli.main import main
+from policylint.load import documents as load
+from policylint.load import events as load_events
+from policylint.load import nodes as load_nodes
+from policylint.load import sources
+from policylint.report.output import write_atomic
 from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
 
 Run = Callable[..., Result]
@@ -673,7 +676,7 @@ def test_output_is_byte_identical_across_runs_and_path_orders(
 def test_error_lines_cannot_be_forged_by_keys_or_values(run: Run, write: Write) -> None:
     """A key or value quoted in an error stays on its line, and a huge value is cut short."""
     text = (
-        'apiVersion: policylint/v1\nkind: InformationSystem\nmetadata: {name: x, agency: y}\n'
+        "apiVersion: policylint/v1\nkind: InformationSystem\nmetadata: {name: x, agency: y}\n"
         'spec:\n  "x\\nfake.yaml:1:1: error: forged": 1\n  classification: "' + "A" * 5000 + '"\n'
     )
     path = write("forge.yaml", text)

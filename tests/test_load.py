@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from policylint.load import LoadError, Position, load_json, load_yaml
+from policylint.load.documents import LoadError, Position, load_json, load_yaml
 
 
 def test_positions_of_keys_and_items_are_one_based() -> None:

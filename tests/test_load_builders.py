@@ -21,8 +21,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policylint import load, load_nodes
-from policylint.load import MAX_DEPTH, Document, LoadError, load_yaml
+from policylint.load import documents as load
+from policylint.load import nodes as load_nodes
+from policylint.load.documents import MAX_DEPTH, Document, LoadError, load_yaml
 from tests.fuzz import properties
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +226,7 @@ def test_the_cheap_test_for_aliases_misses_none(text: str) -> None:
         "a: 1\n" + "---\n" * 1001,  # too many documents
         "%YAML 1.1\n%TAG !e! tag:example.com,2000:\n---\na: !e!thing 1\n",
         "a: 1\n---\nb: \x1b[0m\n",  # a character YAML does not allow, after a good document
-        "a: 1\n---\nb: \"\ud800\"\n",
+        'a: 1\n---\nb: "\ud800"\n',
         "a: 'it''s'\nb: \"\\x41\\u00e9\\U0001F600\"\nc: |\n  lit\nd: >\n  folded\n  text\n",
     ],
 )

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from policylint.catalog import Catalog
-from policylint.engine import declared_sections, evaluate
-from policylint.load import Document, load_yaml
-from policylint.validate import is_descriptor, validate_descriptor
-from policylint.verify import example_files, verify_example
+from policylint.catalog.policies import Catalog
+from policylint.engine.evaluate import declared_sections, evaluate
+from policylint.engine.verify import example_files, verify_example
+from policylint.load.documents import Document, load_yaml
+from policylint.model.validate import is_descriptor, validate_descriptor
 from tests.conftest import AS_OF_DATE
 from tests.conftest import EXAMPLES as ROOT_EXAMPLES
 

@@ -18,14 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policylint.catalog import Catalog
-from policylint.report import REPORTERS, reporter
-from policylint.report.audit import audit, safe_source, worst, xml_safe
-from policylint.report.csv_report import COLUMNS, neutralise
-from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
-from policylint.report.pretty import pretty
-from policylint.report.sarif import artifact_location, pascal_case
-from policylint.results import (
+from policylint.catalog.policies import Catalog
+from policylint.engine.waivers import Waiver
+from policylint.model.pretty import pretty
+from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
     NOT_DECLARED,
@@ -38,7 +34,11 @@ from policylint.results import (
     RunReport,
     SystemResult,
 )
-from policylint.waivers import Waiver
+from policylint.report import REPORTERS, reporter
+from policylint.report.audit import audit, safe_source, worst, xml_safe
+from policylint.report.csv_report import COLUMNS, neutralise
+from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
+from policylint.report.sarif import artifact_location, pascal_case
 from tests.conftest import AS_OF, AS_OF_DATE, DESCRIPTOR_HEAD, ROOT, Result
 
 Run = Callable[..., Result]
@@ -458,9 +458,11 @@ _JSON_SCALARS = (
 _JSON_KEYS = st.text(max_size=6) | st.integers() | st.floats() | st.booleans() | st.none()
 _JSON_VALUES = st.recursive(
     _JSON_SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.lists(children, max_size=3).map(tuple)
-    | st.dictionaries(_JSON_KEYS, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(_JSON_KEYS, children, max_size=4)
+    ),
     max_leaves=30,
 )
 
@@ -541,7 +543,7 @@ def test_the_text_report_in_utf8_is_the_text_encoded(
 
 
 def test_bytes_are_written_under_a_utf8_stream_only() -> None:
-    from policylint.commands import _utf8_bytes_under
+    from policylint.cli.commands import _utf8_bytes_under
 
     assert _utf8_bytes_under(io.StringIO()) is None
     assert _utf8_bytes_under(io.TextIOWrapper(io.BytesIO(), encoding="cp950")) is None

@@ -122,8 +122,8 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(run: Run, corpus: Pat
 def test_finding_messages_are_joined_and_kept_bounded_never_long() -> None:
     """Messages recur across files, so they are kept: but a scan's memory must not grow
     with its size, nor hold a hostile file's long value."""
-    from policylint import engine
-    from policylint.results import Localized
+    from policylint.engine import evaluate as engine
+    from policylint.model.results import Localized
 
     headline = Localized("標題", "Headline")
     assert engine._message(headline, Localized("細節", "detail")) == Localized("標題：細節", "Headline: detail")

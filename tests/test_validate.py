@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from policylint.load import load_yaml
-from policylint.model import Descriptor
-from policylint.quickcheck import Unsure
-from policylint.validate import _quick_check, validate_descriptor
+from policylint.load.documents import load_yaml
+from policylint.model.descriptor import Descriptor
+from policylint.model.quickcheck import Unsure
+from policylint.model.validate import _quick_check, validate_descriptor
 from tests.conftest import EXAMPLES, ROOT
 
 DESCRIPTORS = sorted([*EXAMPLES.glob("*.yaml"), *(ROOT / "tests" / "policies").glob("*/*/*.yaml")])
@@ -66,7 +66,7 @@ def test_same_data_for_every_bundled_descriptor(path: Path) -> None:
 def test_a_check_of_a_valid_descriptor_does_not_load_pydantic_core() -> None:
     descriptor = str(EXAMPLES / "reference-system.yaml")
     code = (
-        "import contextlib, io, sys; from policylint.cli import main\n"
+        "import contextlib, io, sys; from policylint.cli.main import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {descriptor!r}])\n"
         "print('pydantic_core' in sys.modules)"
     )

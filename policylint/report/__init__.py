@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from policylint.catalog import Catalog
-    from policylint.results import RunReport
+    from policylint.catalog.policies import Catalog
+    from policylint.model.results import RunReport
 
 
 class Reporter(Protocol):

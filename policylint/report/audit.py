@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policylint.catalog import Case, Catalog, Reminder
-from policylint.docs import reminders
-from policylint.mask import redact, redact_source_line
-from policylint.results import (
+from policylint.catalog.docs import reminders
+from policylint.catalog.policies import Case, Catalog, Reminder
+from policylint.load.masking import redact, redact_source_line
+from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
     NOT_DECLARED,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 
-from policylint.catalog import Catalog
+from policylint.catalog.policies import Catalog
+from policylint.model.results import Finding, RunReport, references_text
 from policylint.report.audit import finding_status, safe
-from policylint.results import Finding, RunReport, references_text
 
 COLUMNS = (
     "policy",

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from policylint.catalog import Catalog
+from policylint.catalog.policies import Catalog
+from policylint.model.pretty import pretty
+from policylint.model.results import FileError, Finding, RunReport, references_text
 from policylint.report.audit import label, safe
-from policylint.report.pretty import pretty
-from policylint.results import FileError, Finding, RunReport, references_text
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
 ERROR_CHECK = "policylint-error"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from policylint.catalog import Catalog
+from policylint.catalog.policies import Catalog
+from policylint.model.results import SEVERITIES, Finding, RunReport
 from policylint.report import audit
 from policylint.report.audit import Audit, SourceLine, SourceReader, Table, label, safe, xml_safe
-from policylint.results import SEVERITIES, Finding, RunReport
 
 # No resource may load from anywhere, whatever a report contains.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from policylint.catalog import Catalog
-from policylint.report.pretty import pretty
-from policylint.results import FileError, Finding, RunReport, SystemResult
+from policylint.catalog.policies import Catalog
+from policylint.model.pretty import pretty
+from policylint.model.results import FileError, Finding, RunReport, SystemResult
 
 _PLACEHOLDER = "\u0000findings\u0000"
 

@@ -8,17 +8,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from policylint.catalog import Catalog
-from policylint.report.audit import (
-    ERROR,
-    SystemRow,
-    finding_status,
-    label,
-    safe,
-    system_rows,
-    xml_safe,
-)
-from policylint.results import (
+from policylint.catalog.policies import Catalog
+from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
     NOT_DECLARED,
@@ -27,6 +18,15 @@ from policylint.results import (
     Finding,
     RunReport,
     references_text,
+)
+from policylint.report.audit import (
+    ERROR,
+    SystemRow,
+    finding_status,
+    label,
+    safe,
+    system_rows,
+    xml_safe,
 )
 
 ERRORS_SUITE = "policylint errors"

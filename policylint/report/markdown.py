@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from policylint.catalog import Catalog
+from policylint.catalog.policies import Catalog
+from policylint.model.results import Finding, RunReport
 from policylint.report import audit
 from policylint.report.audit import Audit, SourceReader, Table, label, safe
 from policylint.report.audit import markdown_escape as escape
-from policylint.results import Finding, RunReport
 
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from policylint.catalog import Catalog, Policy
+from policylint.catalog.policies import Catalog, Policy
+from policylint.engine.waivers import EXPIRED_WAIVER
+from policylint.model.pretty import pretty
+from policylint.model.results import FileError, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
-from policylint.report.pretty import pretty
-from policylint.results import FileError, Finding, Localized, Reference, RunReport
-from policylint.waivers import EXPIRED_WAIVER
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/policylint/policylint"

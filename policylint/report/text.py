@@ -8,9 +8,9 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from policylint.catalog import Catalog
-from policylint.mask import one_line
-from policylint.results import SEVERITIES, Finding, Localized, Reference, RunReport, references_text
+from policylint.catalog.policies import Catalog
+from policylint.load.masking import one_line
+from policylint.model.results import SEVERITIES, Finding, Localized, Reference, RunReport, references_text
 
 _COLORS = {
     "critical": "\033[1;31m",

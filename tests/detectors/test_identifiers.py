@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from policylint.detectors.identifiers import (
+from policylint.load.identifiers import (
     _CANDIDATE,
     IdentifierMatch,
     _may_hold_candidate,

@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policylint.detectors.passwords import (
-    PASSWORD_KEY_PATTERN,
-    WeakPassword,
-    common_passwords,
-    is_password_key,
-    weakness,
-)
+from policylint.engine.detectors.passwords import WeakPassword, common_passwords, weakness
+from policylint.load.masking import PASSWORD_KEY_PATTERN, is_password_key
 
 NAMES = ("mofa", "BOCA", "外交部", "permit-system")
 

@@ -20,12 +20,12 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from policylint.catalog import Catalog, load_catalog
-from policylint.cli import main
-from policylint.conditions import PolicyError
-from policylint.engine import evaluate
-from policylint.load import MAX_DEPTH, Document, LoadError, Position, load_text
-from policylint.validate import validate_descriptor
+from policylint.catalog.conditions import PolicyError
+from policylint.catalog.policies import Catalog, load_catalog
+from policylint.cli.main import main
+from policylint.engine.evaluate import evaluate
+from policylint.load.documents import MAX_DEPTH, Document, LoadError, Position, load_text
+from policylint.model.validate import validate_descriptor
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 11, 29)

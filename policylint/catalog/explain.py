@@ -1,0 +1,82 @@
+"""Listing and explaining policies, from the catalog and the guideline data behind it."""
+
+from __future__ import annotations
+
+import json
+
+from policylint.catalog.policies import Catalog, Policy
+from policylint.model.results import Localized, references_text
+
+_LABELS = {
+    "severity": Localized("嚴重度", "Severity"),
+    "case": Localized("案例", "Case"),
+    "reminder": Localized("叮嚀事項", "Reminder"),
+    "laws": Localized("對應規範", "Laws"),
+    "why": Localized("理由", "Why it matters"),
+    "fix": Localized("修正方式", "How to fix"),
+    "parameters": Localized("參數", "Parameters"),
+    "example": Localized("通過的描述檔片段", "A descriptor snippet that passes"),
+}
+
+
+def rules_text(catalog: Catalog, lang: str) -> str:
+    width = max((len(pid) for pid in catalog.policies), default=0)
+    lines = [
+        f"{p.id:<{width}}  {p.severity:<8}  {references_text(p.references):<22}  {p.title(lang)}"
+        for p in catalog.policies.values()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def rules_json(catalog: Catalog, lang: str) -> str:
+    rules = [
+        {
+            "id": p.id,
+            "severity": p.severity,
+            "title": p.title.as_dict(),
+            "references": [{"case": r.case, "reminder": r.reminder} for r in p.references],
+            "laws": list(p.laws),
+            "parameters": p.parameters,
+        }
+        for p in catalog.policies.values()
+    ]
+    return json.dumps(rules, ensure_ascii=False, indent=2) + "\n"
+
+
+def explain_text(catalog: Catalog, policy: Policy, lang: str) -> str:
+    label = {key: text(lang) for key, text in _LABELS.items()}
+    out = [f"{policy.id}: {policy.title(lang)}", f"{label['severity']}: {policy.severity}", ""]
+    for reference in policy.references:
+        out.extend(_reference_lines(catalog, reference.case, reference.reminder, lang, label))
+    out.append(f"{label['laws']}:")
+    out.extend(f"  - {_law_name(catalog, law, lang)}" for law in policy.laws)
+    if policy.rationale is not None:
+        out += ["", f"{label['why']}:", f"  {policy.rationale(lang)}"]
+    out += ["", f"{label['fix']}:", f"  {policy.remediation(lang)}"]
+    if policy.parameters:
+        out += ["", f"{label['parameters']}:"]
+        out.extend(f"  {name} = {json.dumps(value, ensure_ascii=False)}" for name, value in policy.parameters.items())
+    if policy.example:
+        out += ["", f"{label['example']}:"]
+        out.extend(f"  {line}" for line in policy.example.rstrip().splitlines())
+    return "\n".join(out) + "\n"
+
+
+def _reference_lines(catalog: Catalog, case_id: str, number: int, lang: str, label: dict[str, str]) -> list[str]:
+    from policylint.model.results import Reference
+
+    case = catalog.case(case_id)
+    reminder = catalog.reminder(Reference(case_id, number))
+    if case is None or reminder is None:
+        return [f"{label['case']} {case_id}, {label['reminder']} {number}", ""]
+    return [
+        f"{label['case']} {case.id}: {case.title(lang)}",
+        f"  {case.summary(lang)}",
+        f"{label['reminder']} {number}: {reminder.text(lang)}",
+        "",
+    ]
+
+
+def _law_name(catalog: Catalog, law: str, lang: str) -> str:
+    name = catalog.law_names.get(law)
+    return f"{law} {name(lang)}" if name else law

@@ -1,1 +1,0 @@
-"""Detectors of Taiwanese personal identifiers and guessable passwords, as pure functions."""

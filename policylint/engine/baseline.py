@@ -1,0 +1,72 @@
+"""Baselines: record today's findings so a legacy repository fails only on new ones.
+
+A baseline stores fingerprints (derived from policy, file, system and JSON pointer, never
+from line numbers or detected values), so entries survive lines moving and unrelated edits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from policylint.load.errors import LocatedError
+from policylint.model.pretty import pretty
+from policylint.model.results import BaselineSummary, Finding, RunReport
+
+FORMAT_VERSION = 1
+
+
+class BaselineError(LocatedError):
+    """A baseline file that cannot be used."""
+
+
+def baseline_json(run: RunReport) -> str:
+    entries = sorted(
+        (_entry(finding) for finding in run.findings),
+        key=lambda entry: (entry["file"], entry["policy"], entry["fingerprint"]),
+    )
+    unique = list({entry["fingerprint"]: entry for entry in entries}.values())
+    document = {"policylint-baseline": FORMAT_VERSION, "tool-version": run.tool_version, "findings": unique}
+    return pretty(document) + "\n"
+
+
+def _entry(finding: Finding) -> dict[str, str]:
+    """What identifies a finding to a reader; never a detected value, never a line number."""
+    return {
+        "fingerprint": finding.fingerprint,
+        "policy": finding.policy,
+        "file": finding.file,
+        "system": finding.system,
+        "pointer": finding.pointer,
+        "status": finding.status,
+    }
+
+
+def read_baseline(path: str) -> list[dict[str, str]]:
+    try:
+        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise BaselineError(path, f"cannot read baseline: {error}") from None
+    except json.JSONDecodeError as error:
+        raise BaselineError(path, f"not a baseline (invalid JSON at line {error.lineno})") from None
+    if not isinstance(data, dict) or data.get("policylint-baseline") != FORMAT_VERSION:
+        raise BaselineError(path, "not a policylint baseline (written by 'policylint baseline')")
+    findings = data.get("findings")
+    if not isinstance(findings, list) or not all(isinstance(e, dict) and "fingerprint" in e for e in findings):
+        raise BaselineError(path, "baseline 'findings' must be a list of entries with a fingerprint")
+    return findings
+
+
+def apply_baseline(run: RunReport, path: str, entries: list[dict[str, str]]) -> None:
+    """Mark known findings; record how many remain and which entries are fixed."""
+    known = {entry["fingerprint"] for entry in entries}
+    run.findings = [_mark(f, known) for f in run.findings]
+    current = {f.fingerprint for f in run.findings}
+    fixed = tuple(entry for entry in entries if entry["fingerprint"] not in current)
+    run.baseline = BaselineSummary(path, sum(f.baselined for f in run.findings), fixed)
+
+
+def _mark(finding: Finding, known: set[str]) -> Finding:
+    return replace(finding, baselined=True) if finding.fingerprint in known else finding

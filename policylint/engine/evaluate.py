@@ -1,0 +1,319 @@
+"""Evaluate descriptors against the catalog, then apply waivers. Pure: no printing, no exiting.
+
+Every (descriptor, policy) pair gets one status: passed, failed, not declared or not
+applicable. A failed or not-declared pair yields one finding per violation. A policy that
+crashes on a descriptor is an error for that file, never a pass.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
+from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
+from policylint.catalog.policies import Catalog, Policy
+from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
+from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
+from policylint.load.documents import Document, LoadError, Position, load_text
+from policylint.load.sources import SourceError, display_name, read_source
+from policylint.model.results import (
+    FAILED,
+    NOT_APPLICABLE,
+    NOT_DECLARED,
+    PASSED,
+    WAIVED,
+    FileError,
+    FileReport,
+    Finding,
+    Localized,
+    SystemResult,
+)
+from policylint.model.waiver import Waiver
+
+
+class Options(NamedTuple):
+    as_of: date
+    max_bytes: int = 10 * 1024 * 1024
+    waivers: tuple[Waiver, ...] = ()
+
+
+def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
+    """Read, load and evaluate one file; every failure becomes an error record."""
+    display = display_name(path)  # a file name that is not UTF-8 must not break the reports
+    try:
+        text = read_source(path, options.max_bytes)
+    except SourceError as error:
+        return FileReport(display, errors=(FileError(display, error.message),))
+    return check_text(display, text, catalog, options)
+
+
+_LAST_LINE = 2**31
+
+
+@dataclass
+class _System:
+    name: str
+    first_line: int
+    statuses: dict[str, str]
+    names: tuple[str, ...]
+    last_line: int = 0
+
+
+@dataclass
+class _FileCheck:
+    display: str
+    catalog: Catalog
+    options: Options
+    documents: list[Document] = field(default_factory=list)
+    systems: list[_System] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
+
+    def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.errors.append(FileError(self.display, message, line, column))
+
+
+def check_text(display: str, text: str, catalog: Catalog, options: Options) -> FileReport:
+    check = _FileCheck(display, catalog, options)
+    if display.lower().endswith(STRUCTURED_SUFFIXES):
+        try:
+            for document in load_text(text, is_json=display.lower().endswith(".json")):
+                check.documents.append(document)
+                _check_document(check, document)
+        except LoadError as error:
+            check.error(error.message, error.line, error.column)
+    _close_spans(check)
+    _detect(check, text)
+    return _waive(check, text)
+
+
+def _close_spans(check: _FileCheck) -> None:
+    """Each descriptor owns the lines up to the next document."""
+    starts = sorted(document.start.line for document in check.documents)
+    for system in check.systems:
+        following = bisect.bisect_right(starts, system.first_line)
+        system.last_line = starts[following] - 1 if following < len(starts) else _LAST_LINE
+
+
+def _check_document(check: _FileCheck, document: Document) -> None:
+    from policylint.model.validate import is_descriptor, validate_descriptor
+
+    if not is_descriptor(document.data):
+        return
+    data, problems = validate_descriptor(document)
+    for problem in problems:
+        check.error(problem.message, problem.position.line, problem.position.column)
+    if data is None:
+        return
+    system = str(data["metadata"]["name"])
+    check.metadata_documents.append((document, system))
+    statuses = _check_policies(check, document, data, system)
+    names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
+    check.systems.append(_System(system, document.start.line, statuses, names))
+
+
+def _check_policies(check: _FileCheck, document: Document, data: dict[str, Any], system: str) -> dict[str, str]:
+    """Every policy's status on one descriptor; its violations become findings."""
+    declared, as_of = declared_sections(data), check.options.as_of
+    statuses = {}
+    for policy in check.catalog.policies.values():  # a loop, not calls: 41 policies, every descriptor
+        try:
+            status, outcome = evaluate_declared(policy, data, as_of, declared)
+        except PolicyError as error:
+            where = document.start
+            check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
+            status, outcome = "error", PASSED_OUTCOME
+        statuses[policy.id] = status
+        if outcome.violations:
+            check.findings += _findings(check.display, system, document, policy, outcome)
+    return statuses
+
+
+def _metadata_span(document: Document) -> tuple[int, int]:
+    """The lines of the ``metadata`` block, up to the next top-level key."""
+    first = document.position("/metadata").line
+    later = [p.line for pointer, p in document.positions.items() if pointer.count("/") == 1 and p.line > first]
+    inner = [p.line for pointer, p in document.positions.items() if pointer.startswith("/metadata/")]
+    return first, min(later) - 1 if later else max(inner, default=first)
+
+
+def evaluate(policy: Policy, data: dict[str, Any], as_of: date) -> tuple[str, Outcome]:
+    """The status of one policy on one descriptor, with the outcome behind it."""
+    return evaluate_declared(policy, data, as_of, declared_sections(data))
+
+
+def evaluate_declared(
+    policy: Policy, data: dict[str, Any], as_of: date, declared: frozenset[str] | None
+) -> tuple[str, Outcome]:
+    """``evaluate``, given the descriptor's declared_sections (found once for all policies)."""
+    # A descriptor that declares none of the policy's sections gets the outcomes computed with
+    # the catalog (18 of 41 policies a descriptor, on the benchmark corpus).
+    undeclared = declared is not None and bool(policy.sections) and declared.isdisjoint(policy.sections)
+    if policy.evaluate_applies is not None:
+        applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)
+        assert applies is not None
+        if applies.state is FAIL:
+            return NOT_APPLICABLE, PASSED_OUTCOME
+        if applies.state is MISSING:
+            return NOT_DECLARED, applies
+    if policy.evaluate_check is None:
+        if policy.detector is None:
+            raise PolicyError(f"policy {policy.id} has no condition and no detector")
+        return PASSED, PASSED_OUTCOME  # its detector reads the file's text
+    outcome = policy.undeclared[1] if undeclared else policy.evaluate_check(data, as_of)
+    assert outcome is not None
+    return _STATUS_OF[outcome.state], outcome
+
+
+def declared_sections(data: dict[str, Any]) -> frozenset[str] | None:
+    """The sections of ``spec`` that hold something; None when ``spec`` is not a mapping
+    (then every policy is evaluated)."""
+    spec = data.get("spec")
+    if type(spec) is not dict:
+        return None
+    return frozenset([section for section, value in spec.items() if value is not None])
+
+
+_STATUS_OF = {PASS: PASSED, FAIL: FAILED, MISSING: NOT_DECLARED}
+
+
+def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
+    found, new_finding, headline = [], policy.new_finding, policy.message
+    assert new_finding is not None  # the catalog made it
+    joined = _MESSAGES.get(headline) or _messages_of(headline)
+    for pointer, declared, detail in outcome.violations:  # tens a descriptor: locals, few calls
+        status = FAILED if declared else NOT_DECLARED
+        line, column = document.positions.get(pointer) or document.position(pointer)
+        message = joined.get(detail) or _joined(joined, headline, detail)
+        found.append(new_finding(status, display, line, column, pointer, system, message))
+    return found
+
+
+# A finding's message is its policy's headline and the violation's detail, joined. Most
+# findings say that a section is not declared, and a failing leaf phrases each value once
+# (conditions.failed_once): the same few messages recur in every file. They are kept by
+# headline, then by detail (one lookup a finding). At most _KEPT_MESSAGES in all, and no
+# long detail, so that a scan's memory does not grow with its size.
+_MESSAGES: dict[Localized, dict[Localized, Localized]] = {}
+_KEPT_MESSAGES = 1024
+_kept = [0]  # messages kept since _MESSAGES was last cleared
+
+
+def _messages_of(headline: Localized) -> dict[Localized, Localized]:
+    return _MESSAGES.setdefault(headline, {})
+
+
+def _message(headline: Localized, detail: Localized) -> Localized:
+    kept = _MESSAGES.get(headline) or _messages_of(headline)
+    return kept.get(detail) or _joined(kept, headline, detail)
+
+
+def _joined(kept: dict[Localized, Localized], headline: Localized, detail: Localized) -> Localized:
+    message = Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+    if len(detail.en) <= SHORT_TEXT and len(detail.zh) <= SHORT_TEXT:  # a long value's: not kept
+        if _kept[0] >= _KEPT_MESSAGES:
+            _MESSAGES.clear()
+            _kept[0] = 0
+        kept[detail] = message  # if ``kept`` was just dropped, this one goes with it
+        _kept[0] += 1
+    return message
+
+
+# --- detectors ------------------------------------------------------------------------
+
+
+def _detect(check: _FileCheck, text: str) -> None:
+    from policylint.engine.detectors import DETECTORS, ScanInput
+
+    policies = check.catalog.detector_policies
+    if not policies:
+        return
+    names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
+    scan = ScanInput(check.display, text, tuple(check.documents), names)
+    for policy in policies:
+        try:
+            hits = list(DETECTORS[str(policy.detector)](scan))
+        except Exception as error:  # a crashing detector is an error for this file, never a pass
+            check.error(f"policy {policy.id} failed: {type(error).__name__}: {error}")
+            continue
+        _record_hits(check, policy, hits)
+
+
+def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
+    seen: dict[str, int] = {}
+    for hit in hits:
+        system = next((s for s in check.systems if s.first_line <= hit.position.line <= s.last_line), None)
+        if system is not None:
+            system.statuses[policy.id] = FAILED
+        occurrence = seen[hit.digest] = seen.get(hit.digest, 0) + 1
+        name = system.name if system else ""
+        pointer = hit.pointer or _pointer_at(check.documents, hit.position)
+        message = _message(policy.message, hit.detail)
+        identity = (policy.id, check.display, hit.digest, str(occurrence))
+        line, column = hit.position
+        assert policy.new_finding is not None  # the catalog made it
+        check.findings.append(policy.new_finding(FAILED, check.display, line, column, pointer, name, message, identity))
+
+
+def _pointer_at(documents: list[Document], position: Position) -> str:
+    owner = next((d for d in reversed(documents) if d.start.line <= position.line), None)
+    return owner.pointer_at(position.line, position.column) if owner else ""
+
+
+# --- waivers --------------------------------------------------------------------------
+
+
+def _waive(check: _FileCheck, text: str) -> FileReport:
+    try:
+        waivers = [*_inline_waivers(check, text), *check.options.waivers]
+    except WaiverSyntaxError as error:
+        check.error(error.message, error.line, 1)
+        waivers = list(check.options.waivers)
+    outcome = apply_waivers(check.findings, waivers, check.options.as_of)
+    inline = frozenset(w.source for w in waivers if w.file == check.display)
+    systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
+    if waivers and any(finding.waiver is not None for finding in outcome.findings):
+        by_pair = _by_pair(outcome.findings)
+        systems = tuple(_waived_statuses(system, by_pair) for system in systems)
+    return FileReport(
+        check.display,
+        len(check.documents),
+        systems,
+        outcome.findings,
+        tuple(check.errors),
+        used_waivers=outcome.used,
+        inline_waivers=inline,
+    )
+
+
+def _inline_waivers(check: _FileCheck, text: str) -> list[Waiver]:
+    if "policylint:" not in text:  # nearly every file: no need to find metadata blocks
+        return []
+    spans = [(*_metadata_span(document), system) for document, system in check.metadata_documents]
+    return inline_waivers(check.display, text, spans)
+
+
+def _by_pair(findings: tuple[Finding, ...]) -> dict[tuple[str, str, str], list[Finding]]:
+    """Findings by file, system and policy, grouped once: searching them once a pair is
+    quadratic, minutes for a small file that repeats one system a thousand times."""
+    grouped: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.file, finding.system, finding.policy), []).append(finding)
+    return grouped
+
+
+def _waived_statuses(system: SystemResult, by_pair: dict[tuple[str, str, str], list[Finding]]) -> SystemResult:
+    """A pair whose every finding is waived shows as waived."""
+    statuses = tuple(
+        (policy, WAIVED if _all_waived(by_pair.get((system.file, system.system, policy), [])) else status)
+        for policy, status in system.statuses
+    )
+    return SystemResult(system.file, system.system, system.line, statuses)
+
+
+def _all_waived(findings: list[Finding]) -> bool:
+    return bool(findings) and all(f.waiver is not None for f in findings)

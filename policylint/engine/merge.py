@@ -1,0 +1,97 @@
+"""Combine JSON results of sharded runs (``--shard K/N``) into one report in any format."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from policylint.load.errors import LocatedError
+from policylint.model.results import FileError, Finding, Localized, Reference, RunReport, SystemResult
+from policylint.model.waiver import Waiver
+
+
+class MergeError(LocatedError):
+    """A result that cannot be merged."""
+
+
+def merge_results(paths: list[str], lang: str | None, fail_on: str | None) -> RunReport:
+    shards = [(path, _read(path)) for path in paths]
+    first = shards[0][1]
+    _check_compatible(shards)
+    run = RunReport(
+        first["tool"]["version"], date.fromisoformat(first["as_of"]), lang or first["lang"], fail_on or "low"
+    )
+    for _, data in shards:
+        _add_shard(run, data)
+    return run
+
+
+def _read(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MergeError(path, f"cannot read a JSON result: {error}") from None
+    if not isinstance(data, dict) or data.get("tool", {}).get("name") != "policylint" or "findings" not in data:
+        raise MergeError(path, "not a policylint JSON result (written by 'policylint check --format json')")
+    return data
+
+
+def _check_compatible(shards: list[tuple[str, dict[str, Any]]]) -> None:
+    path, first = shards[0]
+    for other_path, other in shards[1:]:
+        for key, label in (("as_of", "as-of date"), (("catalog", "digest"), "policy catalog")):
+            mine, theirs = _get(first, key), _get(other, key)
+            if mine != theirs:
+                raise MergeError(other_path, f"its {label} ({theirs}) differs from {path}'s ({mine})")
+
+
+def _get(data: dict[str, Any], key: str | tuple[str, str]) -> Any:
+    return data[key] if isinstance(key, str) else data[key[0]][key[1]]
+
+
+def _add_shard(run: RunReport, data: dict[str, Any]) -> None:
+    run.files += data["summary"]["files"]
+    run.scanned.extend(data.get("scanned", []))
+    run.findings.extend(_finding(item) for item in data["findings"])
+    run.errors.extend(FileError(e["file"], e["message"], e.get("line"), e.get("column")) for e in data["errors"])
+    run.systems.extend(
+        SystemResult(s["file"], s["system"], s["line"], tuple(s["results"].items())) for s in data["systems"]
+    )
+    run.warnings.extend(data.get("warnings", []))
+
+
+def _localized(data: dict[str, str]) -> Localized:
+    return Localized(data["zh-TW"], data["en"])
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    waiver = item.get("waiver")
+    return Finding(
+        policy=item["policy"],
+        severity=item["severity"],
+        status=waiver["status"] if waiver else item["status"],
+        file=item["file"],
+        line=item["line"],
+        column=item["column"],
+        pointer=item["pointer"],
+        system=item["system"],
+        message=_localized(item["messages"]),
+        references=tuple(Reference(r["case"], r["reminder"]) for r in item["references"]),
+        laws=tuple(item["laws"]),
+        identity=item["fingerprint"],
+        remediation=_localized(item["remediation"]),
+        waiver=_waiver(item["policy"], waiver) if waiver else None,
+        baselined=item.get("baselined", False),
+    )
+
+
+def _waiver(policy: str, data: dict[str, Any]) -> Waiver:
+    return Waiver(
+        policies=(policy,),
+        reason=data["reason"],
+        expires=date.fromisoformat(data["expires"]),
+        source=data["source"],
+        owner=data.get("owner"),
+    )

@@ -1,0 +1,243 @@
+"""What a run produces: findings, errors and per-system results. Reporters read only these."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import attrgetter
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from policylint.model.waiver import Waiver
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}
+LANGUAGES = ("zh-TW", "en")
+
+# Statuses of one (descriptor, policy) pair.
+PASSED = "passed"
+FAILED = "failed"
+NOT_DECLARED = "not_declared"
+NOT_APPLICABLE = "not_applicable"
+WAIVED = "waived"
+STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
+
+
+def fingerprint_of(*parts: str) -> str:
+    """Stable across runs and line moves: built from identities, never from positions."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+# Localized and Reference are named tuples: immutable values made for every finding, whose
+# hash runs in C (a dataclass's is Python code), and cheap to define at start-up.
+class Localized(NamedTuple):
+    """A text in Traditional Chinese and English."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh-TW" else self.en
+
+    def as_dict(self) -> dict[str, str]:
+        return {"zh-TW": self.zh, "en": self.en}
+
+
+class Reference(NamedTuple):
+    case: str
+    reminder: int
+
+    def __str__(self) -> str:
+        return f"{self.case}-{self.reminder}"
+
+
+def references_text(references: Sequence[Reference], separator: str = ", ") -> str:
+    """``20170101-1, 20170102-2``: case and reminder numbers."""
+    return separator.join(str(reference) for reference in references)
+
+
+# Not frozen, but never changed (``dataclasses.replace`` makes the waived or baselined
+# copy): a frozen dataclass's __init__ took five times as long, for tens of findings a file.
+@dataclass(slots=True, unsafe_hash=True)
+class Finding:
+    """One violation. ``identity`` holds the parts its fingerprint is digested from, or the
+    fingerprint itself (a finding read back from a JSON result), or None for a policy's
+    finding, whose parts are its own fields: the digest is made only for the outputs that
+    show it, not for the tens of findings of every file a text run writes."""
+
+    # What the policy decides first, so that one ``partial`` a policy fills it in
+    # (catalog.Policy.new_finding): findings are made positionally, tens for every file.
+    policy: str
+    severity: str
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+    remediation: Localized
+    status: str
+    file: str
+    line: int
+    column: int
+    pointer: str
+    system: str
+    message: Localized
+    identity: str | tuple[str, ...] | None = None  # None: a policy's (see fingerprint)
+    waiver: Waiver | None = None
+    baselined: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        identity = self.identity
+        if identity is None:  # a policy's finding: which policy, where, and whether declared
+            return fingerprint_of(self.policy, self.file, self.system, self.pointer, self.status)
+        return identity if type(identity) is str else fingerprint_of(*identity)
+
+    @property
+    def shown_status(self) -> str:
+        return WAIVED if self.waiver is not None else self.status
+
+
+# Findings in report order; attrgetter runs in C, for the tens of findings of every file.
+FINDING_ORDER = attrgetter("file", "line", "column", "policy", "pointer")
+_SEVERITY_OF = attrgetter("severity")
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __post_init__(self) -> None:
+        # An error may quote the offending value (an invalid enum, a bad waiver): an
+        # identifier in it is masked here, once, for every output.
+        from policylint.load.masking import redact
+
+        object.__setattr__(self, "message", redact(self.message))
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line or 0, self.column or 0, self.message)
+
+    def __str__(self) -> str:
+        """One line, whatever the file name or the quoted value holds."""
+        from policylint.load.masking import one_line
+
+        where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
+        return one_line(f"{self.file}{where}: error: {self.message}")
+
+
+class SystemResult(NamedTuple):
+    """Every policy's status for one descriptor."""
+
+    file: str
+    system: str
+    line: int
+    statuses: tuple[tuple[str, str], ...]
+
+
+class FileReport(NamedTuple):
+    file: str
+    documents: int = 0
+    systems: tuple[SystemResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    used_waivers: frozenset[str] = frozenset()
+    inline_waivers: frozenset[str] = frozenset()
+
+
+class BaselineSummary(NamedTuple):
+    """Findings already recorded in a baseline, and recorded ones that are gone."""
+
+    path: str
+    known: int
+    fixed: tuple[dict[str, str], ...]
+
+
+@dataclass
+class RunReport:
+    """Everything a reporter needs, sorted so that output is deterministic."""
+
+    tool_version: str
+    as_of: date
+    lang: str
+    fail_on: str
+    scanned: list[str] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    systems: list[SystemResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    no_waivers: bool = False
+    used_waivers: set[str] = field(default_factory=set)
+    declared_waivers: set[str] = field(default_factory=set)
+    baseline: BaselineSummary | None = None
+    # Streaming: findings and systems go to the output as each file is done, and only their
+    # counts stay, so memory does not grow with the size of the scan.
+    streaming: bool = False
+    keep_systems: bool = True  # a streamed JSON report lists every system at its end
+    _severity_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
+    _any_failing: bool = False
+    _system_count: int = 0
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        self.documents += report.documents
+        self.errors.extend(report.errors)
+        if self.streaming:
+            self._count(report)
+        else:
+            self.findings.extend(report.findings)
+        if self.keep_systems:
+            self.systems.extend(report.systems)
+        self.used_waivers |= report.used_waivers
+        self.declared_waivers |= report.inline_waivers
+
+    def finish(self) -> RunReport:
+        self.scanned = sorted(set(self.scanned))
+        self.systems.sort(key=lambda system: (system.file, system.line))
+        self.findings.sort(key=FINDING_ORDER)
+        self.errors.sort(key=FileError.sort_key)
+        unmatched = sorted(self.declared_waivers - self.used_waivers)
+        self.warnings = sorted(
+            {*self.warnings, *(f"{source}: warning: waiver matches no finding" for source in unmatched)}
+        )
+        return self
+
+    def _count(self, report: FileReport) -> None:
+        self._system_count += len(report.systems)
+        for severity, count in Counter(map(_SEVERITY_OF, report.findings)).items():  # counted in C
+            self._severity_counts[severity] += count
+        self._any_failing = self._any_failing or any(map(self._fails, report.findings))
+
+    @property
+    def descriptor_count(self) -> int:
+        return self._system_count if self.streaming else len(self.systems)
+
+    @property
+    def finding_count(self) -> int:
+        return sum(self._severity_counts.values()) if self.streaming else len(self.findings)
+
+    def by_severity(self) -> dict[str, int]:
+        if self.streaming:
+            return dict(self._severity_counts)
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    def _fails(self, finding: Finding) -> bool:
+        """At or above --fail-on, not waived (unless waivers are ignored), not in the baseline."""
+        return (
+            SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[self.fail_on]
+            and (finding.waiver is None or self.no_waivers)
+            and not finding.baselined
+        )
+
+    def fails(self) -> bool:
+        """Whether findings fail the run."""
+        if self.streaming:
+            return self._any_failing
+        return any(self._fails(finding) for finding in self.findings)

@@ -1,0 +1,27 @@
+"""A waiver as a value: which findings it covers, why, until when, and where it was declared.
+
+Reading waivers from comments and applying them to findings is the engine's work
+(``policylint.engine.waivers``); a finding only carries the waiver that covered it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    policies: tuple[str, ...]
+    reason: str
+    expires: date
+    source: str
+    owner: str | None = None
+    file: str | None = None
+    line: int | None = None
+    system: str | None = None
+    path: str | None = None
+    pointer: str | None = None
+
+    def active(self, as_of: date) -> bool:
+        return as_of <= self.expires
