@@ -451,7 +451,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.engine.evaluate", "read_source", "read: stat, open, decode", False),
     ("policylint.engine.evaluate", "load_text", "parse: libyaml events + values, positions", True),
     ("policylint.model.validate", "is_descriptor", "is_descriptor", False),
-    ("policylint.model.validate", "validate_descriptor", "validate: descriptor schema (pydantic-core)", False),
+    ("policylint.model.validate", "validate_descriptor", "validate: the compiled descriptor schema", False),
     ("policylint.engine.evaluate", "evaluate_declared", "evaluate: policy conditions", False),
     ("policylint.engine.evaluate", "_findings", "findings: Finding objects, messages", False),
     ("policylint.engine.evaluate", "_detect", "detectors: identifiers, passwords", False),
@@ -491,10 +491,9 @@ def timed_stages(policylint: list[str], target: Path, jobs: bool, runs: int = 1)
 IMPORT_STEPS: list[tuple[str, str]] = [
     ("interpreter (python -c pass)", "pass"),
     ("+ PyYAML with libyaml", "import yaml, yaml.cyaml"),
-    ("+ pydantic-core", "import pydantic_core"),
     ("+ policylint modules of a check", _CHECK_MODULES),
     (
-        "+ pydantic + policylint.model.descriptor (not on a warm check's path)",
+        "+ pydantic + policylint.model.descriptor (not on a check's path)",
         "import pydantic, policylint.model.descriptor",
     ),
     ("+ jsonschema (only when the catalog cache misses)", "import jsonschema"),

@@ -1,4 +1,5 @@
-"""The compiled validator and the pydantic model are one definition: same answers, same data."""
+"""The one validator (the shipped schema compiled into closures) and the pydantic model are one
+definition: same answers, same data, and the shipped schemas are the models' own."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from policylint.load.documents import load_yaml
+from policylint.model.checker import Invalid
 from policylint.model.descriptor import Descriptor
-from policylint.model.quickcheck import Unsure
-from policylint.model.validate import _quick_check, validate_descriptor
+from policylint.model.schema import schemas_from_models
+from policylint.model.validate import descriptor_check, validate_descriptor
 from tests.conftest import EXAMPLES, ROOT
 
 DESCRIPTORS = sorted([*EXAMPLES.glob("*.yaml"), *(ROOT / "tests" / "policies").glob("*/*/*.yaml")])
@@ -37,12 +39,12 @@ def _fast(data: Any) -> dict[str, Any] | None:
     return validated if not problems else None
 
 
-def _quick(data: Any) -> Any:
-    """What the pure-Python check says: the typed data, or "unsure"."""
+def _checked(data: Any) -> Any:
+    """What the compiled check says: the typed data, or "invalid"."""
     try:
-        return _typed(_quick_check()(data))
-    except Unsure:
-        return "unsure"
+        return _typed(descriptor_check()(data))
+    except Invalid:
+        return "invalid"
 
 
 def _typed(value: Any) -> Any:
@@ -60,24 +62,33 @@ def test_same_data_for_every_bundled_descriptor(path: Path) -> None:
         validated, problems = validate_descriptor(document)
         assert problems == []
         assert validated == _model(document.data)
-        assert _quick(document.data) == _typed(validated)  # valid descriptors never need pydantic-core
+        assert _checked(document.data) == _typed(_model(document.data))  # 1 and 1.0 differ here
 
 
-def test_a_check_of_a_valid_descriptor_does_not_load_pydantic_core() -> None:
+@pytest.mark.parametrize("shipped", sorted(schemas_from_models()), ids=lambda path: path.name)
+def test_the_shipped_schemas_are_the_models_own(shipped: Path) -> None:
+    made = schemas_from_models()[shipped]
+    assert shipped.read_text(encoding="utf-8") == made, "regenerate with: python -m policylint.model.schema"
+
+
+def test_a_check_imports_no_pydantic() -> None:
+    """The first descriptor of a run is checked as the ten-thousandth is, with no pydantic."""
     descriptor = str(EXAMPLES / "reference-system.yaml")
     code = (
         "import contextlib, io, sys; from policylint.cli.main import main\n"
         f"with contextlib.redirect_stdout(io.StringIO()): main(['check', {descriptor!r}])\n"
-        "print('pydantic_core' in sys.modules)"
+        "print(sorted(name for name in sys.modules if name.startswith('pydantic')))"
     )
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in "12"]
-    assert runs[1].stdout.strip() == "False"  # the first run may fill the schema cache
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
 
 
 _VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 500), st.floats(-1, 100, allow_nan=False),
     st.text(max_size=6), st.dates(), st.lists(st.sampled_from(["login", "captcha", "x", 1]), max_size=3),
     st.dictionaries(st.sampled_from(["enabled", "name", "typo"]), st.booleans(), max_size=2),
+    st.datetimes(), st.floats(), st.integers(),
+    st.sampled_from(["2024-01-01", "2024-02-30", "2024-1-01", "3", "1.5", "", "a" * 300, "Name", "x\n"]),
 )  # fmt: skip
 
 
@@ -109,5 +120,5 @@ def test_same_answer_for_mutated_descriptors(mutations: list[tuple[tuple[Any, ..
         except (KeyError, IndexError, TypeError):
             continue
     assert _fast(data) == _model(data)
-    quick = _quick(data)
-    assert quick == "unsure" or quick == _typed(_model(data))
+    model = _model(data)
+    assert _checked(data) == ("invalid" if model is None else _typed(model))

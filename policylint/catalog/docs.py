@@ -118,9 +118,9 @@ class Field:
 
 
 def descriptor_fields() -> tuple[Field, ...]:
-    from policylint.model.schema import descriptor_schema
+    from policylint.model.validate import descriptor_json_schema
 
-    schema = descriptor_schema()
+    schema = descriptor_json_schema()
     return _fields(schema, schema, "", 0)
 
 

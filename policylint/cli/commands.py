@@ -302,9 +302,9 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def schema(args: argparse.Namespace) -> int:
-    from policylint.model.schema import descriptor_schema_json
+    from policylint.model.checker import DESCRIPTOR_SCHEMA
 
-    write_output(descriptor_schema_json(), None)
+    write_output(DESCRIPTOR_SCHEMA.read_text(encoding="utf-8"), None)
     return EXIT_CLEAN
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 from policylint.load.documents import Document, Position, escape_pointer_token, load_yaml_file
 from policylint.load.errors import LocatedError
+from policylint.model.checker import CONFIG_SCHEMA, Check, Invalid, Problem, compile_check, read_schema
 
 CONFIG_FILE = ".policylint.yaml"
 PYPROJECT = "pyproject.toml"
@@ -28,8 +28,8 @@ def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
-# Plain dataclasses, so that a run without a configuration file never imports pydantic;
-# a file is validated against them by pydantic (strict: "10" is not a number).
+# Plain dataclasses, so that no run imports pydantic; a file is validated against their JSON
+# Schema, made by pydantic (strict: "10" is not a number) and shipped in policylint/schemas.
 _VALIDATION = {"extra": "forbid", "strict": True, "alias_generator": _kebab, "frozen": True}
 
 
@@ -164,37 +164,24 @@ def _keys(data: Any) -> frozenset[str]:
 def _validate(data: Any, path: Path, document: Document) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(str(path), "the configuration is a mapping of settings")
-    # strict JSON validation accepts an object for a dataclass and ISO dates, and no
-    # "10" for a number; YAML's and TOML's dates become ISO strings on the way
-    text = json.dumps(data, default=str)
-    return _valid_settings(text) or _explained_settings(text, path, document)
-
-
-def _valid_settings(text: str) -> Settings | None:
-    """The settings if they are plainly valid, checked without pydantic (a third of a
-    pre-commit run); None otherwise, and pydantic itself says what is wrong."""
-    from policylint.model.quickcheck import Unsure
-
     try:
-        return _settings_from(_quick_check()(json.loads(text)))
-    except (Unsure, ValueError):  # ValueError: a __post_init__ check
-        return None
+        return checked_settings(data)
+    except Invalid as error:
+        raise _config_error(error.problems[0], path, document) from None
+    except ValueError as error:  # a __post_init__ check
+        raise ConfigError(str(path), str(error)) from None
+
+
+def checked_settings(data: dict[str, Any]) -> Settings:
+    """The settings a file's mapping declares; ``Invalid`` or ``ValueError`` when it is wrong."""
+    plain = json.loads(json.dumps(data, default=str))  # YAML's and TOML's dates as JSON spells them
+    return _settings_from(_settings_check()(plain))
 
 
 @cache
-def _quick_check() -> Callable[[Any], Any]:
-    from policylint.model.quickcheck import compile_check
-    from policylint.model.validate import cached_json_schema
-
-    schema = cached_json_schema("settings-schema", settings_json_schema)
+def _settings_check() -> Check:
+    schema = read_schema(CONFIG_SCHEMA)
     return compile_check(schema, schema)
-
-
-def settings_json_schema() -> dict[str, Any]:
-    from pydantic import TypeAdapter
-
-    schema: dict[str, Any] = TypeAdapter(Settings).json_schema(by_alias=True)
-    return schema
 
 
 def _settings_from(values: dict[str, Any]) -> Settings:
@@ -207,35 +194,26 @@ def _settings_from(values: dict[str, Any]) -> Settings:
     return Settings(**arguments)
 
 
-def _explained_settings(text: str, path: Path, document: Document) -> Settings:
-    from pydantic import TypeAdapter, ValidationError
-
-    try:
-        settings: Settings = TypeAdapter(Settings).validate_json(text)
-        return settings
-    except ValidationError as error:
-        detail = error.errors(include_url=False)[0]
-        location = tuple(detail["loc"])
-        pointer = "".join(f"/{escape_pointer_token(part)}" for part in location)
-        where = document.position(pointer) if document.positions else None
-        message = _message(detail, location)
-        raise ConfigError(str(path), message, *((where.line, where.column) if where else ())) from None
+def _config_error(problem: Problem, path: Path, document: Document) -> ConfigError:
+    pointer = "".join(f"/{escape_pointer_token(part)}" for part in problem.location)
+    where = document.position(pointer) if document.positions else None
+    return ConfigError(str(path), _message(problem), *((where.line, where.column) if where else ()))
 
 
-def _message(detail: Any, location: tuple[Any, ...]) -> str:
-    key = ".".join(str(part) for part in location)
-    unknown = detail["type"] in ("extra_forbidden", "unexpected_keyword_argument")
-    if unknown and len(location) == 1:
+def _message(problem: Problem) -> str:
+    location = problem.location
+    if problem.kind == "unknown" and len(location) == 1:
         import difflib
 
         allowed = [_kebab(name) for name in Settings.__dataclass_fields__]
         hint = difflib.get_close_matches(str(location[0]), allowed, n=1)
-        return f"unknown setting '{key}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
-    if unknown:
+        return f"unknown setting '{location[0]}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+    key = ".".join(str(part) for part in location)
+    if problem.kind == "unknown":
         return f"unknown key '{key}'"
-    if detail["type"] == "missing":
+    if problem.kind == "missing":
         return f"'{key}' is required"
-    return f"'{key}': {detail['msg']}"
+    return f"'{key}': {problem.message}"
 
 
 def settings_with(config: Config, overrides: dict[str, Any]) -> Settings:

@@ -10,16 +10,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator
 from pydantic.alias_generators import to_camel
+
+from policylint.model.checker import ISO_DATE
 
 API_VERSION = "policylint/v1"
 KIND = "InformationSystem"
 
-Date = Annotated[date, Strict(False)]
+
+def _iso_date(value: Any) -> Any:
+    """A date is a YAML date or a text of exactly YYYY-MM-DD (JSON has no dates), nothing else."""
+    if type(value) is str and ISO_DATE.fullmatch(value):
+        return date.fromisoformat(value)
+    return value
+
+
+# Strict types: a security declaration must say what it means. "3" is not a number of hours,
+# 0 is not a date, and 2024-01-01T10:00 is a time, not a date.
+Date = Annotated[date, Strict(), BeforeValidator(_iso_date)]
 Count = Annotated[int, Strict(), Field(ge=0)]
 Days = Annotated[int, Strict(), Field(ge=0)]
-Hours = Annotated[float, Field(ge=0)]
+Hours = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 Flag = Annotated[bool, Strict()]
 Text = Annotated[str, Strict(), Field(min_length=1)]
 
