@@ -71,12 +71,24 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
+    held: list[FileReport] = []  # configuration files checked on their own, until we know none is linked
+    linked: set[str] = set()
     with _fewer_collections():
         for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
-            run.add(report)
-            if sink is not None:
-                sink(report)
+            linked |= report.links
+            if report.evidence:
+                held.append(report)
+            else:
+                _add(run, report, sink)
+    for report in held:  # a linked file's settings were checked through its descriptor
+        _add(run, report._replace(systems=(), findings=()) if os.path.normpath(report.file) in linked else report, sink)
     return run
+
+
+def _add(run: RunReport, report: FileReport, sink: Callable[[FileReport], None] | None) -> None:
+    run.add(report)
+    if sink is not None:
+        sink(report)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,9 @@ from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outco
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
+from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
+from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text
 from policylint.load.sources import SourceError, display_name, read_source
 from policylint.model.results import (
@@ -72,6 +74,8 @@ class _FileCheck:
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
+    plain_documents: bool = False  # a document that is no descriptor: it may be evidence
+    links: set[str] = field(default_factory=set)  # the evidence files its descriptors name
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.errors.append(FileError(self.display, message, line, column))
@@ -86,6 +90,8 @@ def check_text(display: str, text: str, catalog: Catalog, options: Options) -> F
                 _check_document(check, document)
         except LoadError as error:
             check.error(error.message, error.line, error.column)
+    if check.plain_documents or display.lower().endswith(EVIDENCE_TEXT_SUFFIXES):
+        _check_evidence_file(check, text)
     _close_spans(check)
     _detect(check, text)
     return _waive(check, text)
@@ -103,6 +109,7 @@ def _check_document(check: _FileCheck, document: Document) -> None:
     from policylint.model.validate import is_descriptor, validate_descriptor
 
     if not is_descriptor(document.data):
+        check.plain_documents = True
         return
     data, problems = validate_descriptor(document)
     for problem in problems:
@@ -111,12 +118,17 @@ def _check_document(check: _FileCheck, document: Document) -> None:
         return
     system = str(data["metadata"]["name"])
     check.metadata_documents.append((document, system))
-    statuses = _check_policies(check, document, data, system)
+    observed: dict[str, Observation] = {}
+    if type(data["spec"]) is dict and data["spec"].get("evidence"):
+        data, observed = _check_linked(check, document, data, system)
+    statuses = _check_policies(check, document, data, system, observed)
     names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
     check.systems.append(_System(system, document.start.line, statuses, names))
 
 
-def _check_policies(check: _FileCheck, document: Document, data: dict[str, Any], system: str) -> dict[str, str]:
+def _check_policies(
+    check: _FileCheck, document: Document, data: dict[str, Any], system: str, observed: dict[str, Observation]
+) -> dict[str, str]:
     """Every policy's status on one descriptor; its violations become findings."""
     declared, as_of = declared_sections(data), check.options.as_of
     statuses = {}
@@ -129,8 +141,35 @@ def _check_policies(check: _FileCheck, document: Document, data: dict[str, Any],
             status, outcome = "error", PASSED_OUTCOME
         statuses[policy.id] = status
         if outcome.violations:
-            check.findings += _findings(check.display, system, document, policy, outcome)
+            found = _findings(check.display, system, document, policy, outcome)
+            check.findings += at_settings(found, observed) if observed else found
     return statuses
+
+
+def _check_linked(
+    check: _FileCheck, document: Document, data: dict[str, Any], system: str
+) -> tuple[dict[str, Any], dict[str, Observation]]:
+    linked = check_linked(check.display, document, data, system, check.catalog, check.options.max_bytes)
+    check.findings += linked.findings
+    check.errors += linked.errors
+    check.links |= linked.paths
+    return linked.data, linked.observed
+
+
+def _check_evidence_file(check: _FileCheck, text: str) -> None:
+    def evaluate_policy(policy: Policy, data: dict[str, Any]) -> tuple[str, Outcome]:
+        try:
+            return evaluate(policy, data, check.options.as_of)
+        except PolicyError as error:
+            check.error(f"policy {policy.id} failed: {error}")
+            return "error", PASSED_OUTCOME
+
+    documents = check.documents or None
+    systems, errors = check_evidence_file(check.display, text, documents, check.catalog, evaluate_policy, _findings)
+    check.errors += errors
+    for system in systems:
+        check.findings += system.findings
+        check.systems.append(_System(system.name, system.line, system.statuses, (system.name,)))
 
 
 def _metadata_span(document: Document) -> tuple[int, int]:
@@ -287,6 +326,8 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         tuple(check.errors),
         used_waivers=outcome.used,
         inline_waivers=inline,
+        links=frozenset(check.links),
+        evidence=bool(check.systems) and not check.metadata_documents,
     )
 
 

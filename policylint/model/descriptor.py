@@ -435,6 +435,17 @@ class Database(Section):
     last_internal_audit: Date | None = None
 
 
+# --- evidence -------------------------------------------------------------------------
+
+
+class EvidenceLink(Section):
+    kind: Text = Field(
+        description="The kind of configuration file: keycloak-realm, nginx, ingress-nginx, or an agency's."
+    )
+    path: Text = Field(description="The file, relative to this descriptor.")
+    realm: Text | None = Field(default=None, description="The realm to read, where a Keycloak export holds several.")
+
+
 # --- the envelope ---------------------------------------------------------------------
 
 
@@ -469,6 +480,10 @@ class Spec(Section):
     query_logging: QueryLogging | None = None
     endpoints: Endpoints | None = None
     database: Database | None = None
+    evidence: list[EvidenceLink] | None = Field(
+        default=None,
+        description="Configuration files that show what the system really runs; their settings are checked too.",
+    )
 
 
 class Metadata(Section):

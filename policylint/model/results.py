@@ -85,6 +85,9 @@ class Finding:
     identity: str | tuple[str, ...] | None = None  # None: a policy's (see fingerprint)
     waiver: Waiver | None = None
     baselined: bool = False
+    # Other places the finding names (file, line, column): the configuration file that
+    # contradicts a declaration (SARIF relatedLocations).
+    related: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -145,6 +148,10 @@ class FileReport(NamedTuple):
     errors: tuple[FileError, ...] = ()
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
+    # Evidence: the configuration files this file's descriptors link (normalised paths), and
+    # whether this file is a configuration file checked on its own (dropped if one links it).
+    links: frozenset[str] = frozenset()
+    evidence: bool = False
 
 
 class BaselineSummary(NamedTuple):

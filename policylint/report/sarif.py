@@ -195,6 +195,10 @@ def _result(finding: Finding, run: RunReport, index: dict[str, int]) -> dict[str
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": _properties(finding, run),
     }
+    if finding.related:
+        result["relatedLocations"] = [
+            {"id": number, "physicalLocation": _physical(*place)} for number, place in enumerate(finding.related, 1)
+        ]
     if finding.waiver is not None and not run.no_waivers:
         result["suppressions"] = [_suppression(finding)]
     if run.baseline is not None:

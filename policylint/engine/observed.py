@@ -1,0 +1,191 @@
+"""Findings from evidence: observed facts located at their settings, declarations that the
+configuration contradicts, and configuration files checked on their own.
+
+evaluate.py calls in here only for a descriptor that names evidence, or a file that is not
+a descriptor: a scan without evidence files does no more work than before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
+
+from policylint.catalog.conditions import All, AnyOf, Each, If, Leaf, Not, Outcome
+from policylint.catalog.policies import Catalog, Policy
+from policylint.evidence import Observation, ObservedSystem
+from policylint.evidence.link import Mismatch
+from policylint.load.documents import Document, Position
+from policylint.load.errors import LocatedError
+from policylint.model.results import FAILED, SEVERITY_RANK, FileError, Finding, Localized
+
+MISMATCH = "declaration-mismatch"
+_MISMATCH_FIX = Localized(
+    "讓描述檔的宣告與實際設定一致：修正設定檔，或改正描述檔的宣告。",
+    "Make the declaration and the configuration agree: fix the configuration, or correct the declaration.",
+)
+
+
+def at_settings(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:
+    """Each finding about an observed fact, moved to the setting that gave the fact."""
+    moved = []
+    for finding in findings:
+        observation = observed.get(finding.pointer)
+        if observation is not None:
+            finding = dataclasses.replace(
+                finding, file=observation.file, line=observation.line, column=observation.column
+            )
+            finding = dataclasses.replace(finding, message=_with_setting(finding.message, observation))
+        moved.append(finding)
+    return moved
+
+
+def _with_setting(message: Localized, observation: Observation) -> Localized:
+    setting = _setting_text(observation)
+    return Localized(f"{message.zh}（設定 {setting}）", f"{message.en} (setting {setting})")
+
+
+def _setting_text(observation: Observation) -> str:
+    return observation.setting if observation.raw is None else f"{observation.setting} = {observation.raw}"
+
+
+def mismatch_findings(
+    display: str, document: Document, system: str, mismatches: Iterable[Mismatch], catalog: Catalog
+) -> list[Finding]:
+    found = []
+    for mismatch in mismatches:
+        readers = [policy for policy in catalog.policies.values() if mismatch.pointer in facts_read(policy)]
+        line, column = document.positions.get(mismatch.pointer) or document.position(mismatch.pointer)
+        found.append(
+            Finding(
+                MISMATCH,
+                max((policy.severity for policy in readers), key=SEVERITY_RANK.__getitem__, default="medium"),
+                tuple(sorted({reference for policy in readers for reference in policy.references})),
+                tuple(sorted({law for policy in readers for law in policy.laws})),
+                _MISMATCH_FIX,
+                FAILED,
+                display,
+                line,
+                column,
+                mismatch.pointer,
+                system,
+                _mismatch_message(mismatch),
+                related=((mismatch.observation.file, mismatch.observation.line, mismatch.observation.column),),
+            )
+        )
+    return found
+
+
+def _mismatch_message(mismatch: Mismatch) -> Localized:
+    seen = mismatch.observation
+    declared, value, setting = _shown(mismatch.declared), _shown(seen.value), _setting_text(seen)
+    place = f"{seen.file}:{seen.line}"
+    return Localized(
+        f"描述檔宣告 {declared}，但 {place} 的設定 {setting} 實際為 {value}",
+        f"declared {declared}, but the setting {setting} at {place} makes it {value}",
+    )
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def facts_read(policy: Policy) -> frozenset[str]:
+    """The pointers of the facts a policy's conditions read from the descriptor's root."""
+    return frozenset("/" + "/".join(map(str, tokens)) for tokens in _tokens(policy.applies, policy.check))
+
+
+def _tokens(*conditions: Any) -> Iterator[tuple[Any, ...]]:
+    for condition in conditions:
+        if isinstance(condition, Leaf) and not condition.relative:
+            yield condition.tokens
+        elif isinstance(condition, All | AnyOf):
+            yield from _tokens(*condition.children)
+        elif isinstance(condition, Not):
+            yield from _tokens(condition.child)
+        elif isinstance(condition, If):
+            yield from _tokens(condition.condition, condition.then)
+        elif isinstance(condition, Each) and not condition.relative:
+            yield condition.tokens
+
+
+def standalone_data(system: ObservedSystem) -> dict[str, Any]:
+    """A descriptor that declares nothing, for a configuration file no descriptor names."""
+    return {"apiVersion": "policylint/v1", "kind": "InformationSystem", "metadata": {"name": system.name}, "spec": {}}
+
+
+def policies_reading(catalog: Catalog, observed: dict[str, Observation]) -> list[Policy]:
+    return [policy for policy in catalog.policies.values() if not facts_read(policy).isdisjoint(observed)]
+
+
+def only_observed(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:
+    """A file checked on its own answers only for what it sets."""
+    return [finding for finding in findings if finding.pointer in observed]
+
+
+# --- the two ways evidence enters a check -----------------------------------------------
+
+EVIDENCE_TEXT_SUFFIXES = (".conf",)  # evidence that is no YAML or JSON: read as text
+
+Evaluate = Callable[[Policy, dict[str, Any]], tuple[str, Outcome]]
+MakeFindings = Callable[[str, str, Document, Policy, Outcome], list[Finding]]
+
+
+class Linked(NamedTuple):
+    data: dict[str, Any]
+    observed: dict[str, Observation]
+    findings: list[Finding]
+    errors: list[FileError]
+    paths: set[str]  # the linked files, normalised
+
+
+def check_linked(
+    display: str, document: Document, data: dict[str, Any], system: str, catalog: Catalog, max_bytes: int
+) -> Linked:
+    """The descriptor with what its linked files observe merged in, and the mismatches."""
+    from policylint.evidence.link import linked_path, links, merge, read_linked
+
+    entries = links(data)
+    read = read_linked(display, entries, max_bytes)
+    merged = merge(data, [observation for found in read.systems for observation in found.observations])
+    mismatches = mismatch_findings(display, document, system, merged.mismatches, catalog)
+    errors = [_file_error(error) for error in read.errors]
+    return Linked(merged.data, merged.observed, mismatches, errors, {linked_path(display, entry) for entry in entries})
+
+
+def _file_error(error: LocatedError) -> FileError:
+    return FileError(error.file, error.message, error.line, error.column)
+
+
+class StandaloneSystem(NamedTuple):
+    name: str
+    line: int
+    statuses: dict[str, str]
+    findings: list[Finding]
+
+
+def check_evidence_file(
+    display: str, text: str, documents: list[Document] | None, catalog: Catalog, evaluate: Evaluate, make: MakeFindings
+) -> tuple[list[StandaloneSystem], list[FileError]]:
+    """A configuration file no descriptor names, checked on its own: findings only for what it sets."""
+    from policylint.evidence import Source, observe
+    from policylint.evidence.link import repository_root
+
+    observed = observe(Source(display, display, text, repository_root(display), documents))
+    systems = [_standalone(system, catalog, evaluate, make) for system in observed.systems]
+    return systems, [_file_error(error) for error in observed.errors]
+
+
+def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, make: MakeFindings) -> StandaloneSystem:
+    from policylint.evidence.link import merge
+
+    merged = merge(standalone_data(system), list(system.observations))
+    where = Document({}, {"": Position(system.line, 1)})
+    statuses, findings = {}, []
+    for policy in policies_reading(catalog, merged.observed):
+        statuses[policy.id], outcome = evaluate(policy, merged.data)
+        if outcome.violations:
+            found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
+            findings += at_settings(found, merged.observed)
+    return StandaloneSystem(system.name, system.line, statuses, findings)

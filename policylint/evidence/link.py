@@ -1,0 +1,128 @@
+"""Linking a descriptor to its evidence, and merging what the evidence observes into it.
+
+A descriptor names its configuration files in ``spec.evidence``, relative to itself. Each
+observed fact takes the place of what the descriptor declares (the file is what runs); where
+the two differ, the difference is kept as a mismatch, for a finding of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NamedTuple
+
+from policylint.evidence import EvidenceError, Observation, Observed, ObservedSystem, Source, observe
+from policylint.load.sources import SourceError, display_name, read_source
+
+_ABSENT = object()
+
+
+class Mismatch(NamedTuple):
+    pointer: str
+    declared: Any
+    observation: Observation
+
+
+class Merged(NamedTuple):
+    data: dict[str, Any]
+    observed: dict[str, Observation]  # by pointer: the facts the evidence set
+    mismatches: tuple[Mismatch, ...]
+
+
+def links(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The evidence entries of a valid descriptor."""
+    spec = data.get("spec")
+    entries = spec.get("evidence") if type(spec) is dict else None
+    return entries if isinstance(entries, list) else []
+
+
+def read_linked(descriptor: str, entries: list[dict[str, Any]], max_bytes: int) -> Observed:
+    """Every linked file's observations; a file missing, unreadable or of another kind is an error naming it."""
+    systems: list[ObservedSystem] = []
+    errors: list[EvidenceError] = []
+    for entry in entries:
+        observed = _read_one(descriptor, entry, max_bytes)
+        systems.extend(observed.systems)
+        errors.extend(observed.errors)
+    return Observed(tuple(systems), tuple(errors))
+
+
+def linked_path(descriptor: str, entry: dict[str, Any]) -> str:
+    """The file an entry names, relative to the descriptor ``descriptor``."""
+    return os.path.normpath(os.path.join(os.path.dirname(descriptor), str(entry["path"])))
+
+
+def _read_one(descriptor: str, entry: dict[str, Any], max_bytes: int) -> Observed:
+    relative = str(entry["path"])
+    path = linked_path(descriptor, entry)
+    display = display_name(path)
+    if os.path.isabs(relative):
+        return _failed(descriptor, f"evidence path {relative!r} must be relative to the descriptor")
+    root = repository_root(descriptor)
+    if not _inside(path, root):
+        return _failed(descriptor, f"evidence path {relative!r} leaves the repository")
+    try:
+        text = read_source(path, max_bytes)
+    except SourceError as error:
+        return _failed(display, f"evidence file named by {display_name(descriptor)}: {error.message}")
+    selector = {key: str(entry[key]) for key in ("realm",) if entry.get(key) is not None}
+    return observe(Source(display, path, text, root, selector=selector), str(entry["kind"]))
+
+
+def repository_root(path: str) -> str:
+    """The work tree a file belongs to: the nearest directory above it that holds ``.git``;
+    else the current directory when the file is below it; else the file's own directory."""
+    directory = os.path.dirname(os.path.abspath(path))
+    candidate = directory
+    while True:
+        if os.path.exists(os.path.join(candidate, ".git")):
+            return candidate
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            break
+        candidate = parent
+    return os.getcwd() if _inside(directory, os.getcwd()) else directory
+
+
+def _failed(file: str, message: str) -> Observed:
+    return Observed(errors=(EvidenceError(file, message),))
+
+
+def _inside(path: str, root: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def merge(data: dict[str, Any], observations: list[Observation]) -> Merged:
+    """``data`` with every observed fact set (the first observation of a pointer wins), and
+    the declared facts the evidence contradicts."""
+    merged = dict(data)
+    observed: dict[str, Observation] = {}
+    mismatches = []
+    for observation in observations:
+        if observation.pointer in observed or not observation.pointer.startswith("/spec/"):
+            continue
+        declared = _set(merged, observation.pointer.split("/")[1:], observation.value)
+        if declared is None:
+            continue  # a pointer through a list: not merged
+        observed[observation.pointer] = observation
+        if declared[0] is not _ABSENT and declared[0] != observation.value:
+            mismatches.append(Mismatch(observation.pointer, declared[0], observation))
+    return Merged(merged, observed, tuple(mismatches))
+
+
+def _set(root: dict[str, Any], tokens: list[str], value: Any) -> tuple[Any] | None:
+    """Set ``value`` at ``tokens``, copying each mapping on the way (the document's own stay
+    as they were); the value that stood there before, or None when a list is in the way."""
+    node = root
+    for token in tokens[:-1]:
+        child = node.get(token)
+        if child is None:
+            child = {}
+        elif type(child) is not dict:
+            return None
+        node[token] = child = dict(child)
+        node = child
+    before = node.get(tokens[-1])
+    before = _ABSENT if before is None else before
+    node[tokens[-1]] = value
+    return (before,)

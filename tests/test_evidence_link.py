@@ -1,0 +1,139 @@
+"""A descriptor linked to its configuration: observed facts, mismatches and broken links."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import AS_OF, ROOT, Result
+
+EVIDENCE = ROOT / "tests" / "evidence"
+SYSTEMS = EVIDENCE / "systems"
+REALM = EVIDENCE / "keycloak" / "weak-lockout-realm.json"
+
+
+def line_of(path: Path, text: str, occurrence: int = 1) -> int:
+    hits = [
+        n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.lstrip().startswith(text)
+    ]
+    return hits[occurrence - 1]
+
+
+def check(run: Callable[..., Result], *argv: str) -> Result:
+    return run("check", "--as-of", AS_OF, "--lang", "en", "--select", "login-rate-limit", *argv)
+
+
+def test_a_contradicted_declaration_is_a_mismatch_naming_both_lines(run: Callable[..., Result]) -> None:
+    descriptor = SYSTEMS / "staff-portal.yaml"
+    result = check(run, str(descriptor))
+    realm = Path("tests/evidence/keycloak/weak-lockout-realm.json")  # as the descriptor names it
+    shown_realm = str((SYSTEMS / "../keycloak/weak-lockout-realm.json").resolve().relative_to(ROOT))
+    declared = line_of(descriptor, "threshold:")
+    observed = line_of(REALM, '"failureFactor"')
+    assert (
+        f"{descriptor}:{declared}:7: HIGH declaration-mismatch declared 5, but the setting failureFactor "
+        f"at {shown_realm}:{observed} makes it 10 [20170101-3, 20170102-2]"
+    ).replace(str(ROOT) + "/", "") in result.out.replace(str(ROOT) + "/", "")
+    assert f"{realm}:{observed}:3: HIGH login-rate-limit" in result.out.replace(str(ROOT) + "/", "")
+    assert result.code == 1
+
+
+def test_sarif_names_the_setting_as_a_related_location(run: Callable[..., Result]) -> None:
+    result = run(
+        "check",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "sarif",
+        "--select",
+        "login-rate-limit",
+        str(SYSTEMS / "staff-portal.yaml"),
+    )
+    results = json.loads(result.out)["runs"][0]["results"]
+    mismatch = next(
+        r for r in results if r["ruleId"] == "declaration-mismatch" and "failureFactor" in r["message"]["text"]
+    )
+    related = mismatch["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uri"].endswith("tests/evidence/keycloak/weak-lockout-realm.json")
+    assert related["region"]["startLine"] == line_of(REALM, '"failureFactor"')
+
+
+def test_an_observed_fact_fills_in_what_the_descriptor_leaves_out(run: Callable[..., Result]) -> None:
+    result = run(
+        "check",
+        "--as-of",
+        AS_OF,
+        "--lang",
+        "en",
+        "--format",
+        "json",
+        "--select",
+        "login-rate-limit",
+        str(SYSTEMS / "records.yaml"),
+    )
+    findings = json.loads(result.out)["findings"]
+    # the staff realm locks after 5 failures for 30 minutes: lockout passes without being declared
+    assert findings == []
+    assert result.code == 0
+
+
+def test_a_directory_scan_checks_a_linked_realm_once(run: Callable[..., Result]) -> None:
+    result = check(run, str(EVIDENCE))
+    observed = line_of(REALM, '"failureFactor"')
+    failure_factor = f"weak-lockout-realm.json:{observed}:3: HIGH login-rate-limit"
+    assert result.out.count(failure_factor) == 1
+    # a realm no descriptor names is still checked on its own
+    assert "no-brute-force-realm.json:" in result.out
+
+
+def test_a_missing_evidence_file_is_an_error_and_the_rest_still_runs(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    descriptor = tmp_path / "system.yaml"
+    text = (
+        (SYSTEMS / "staff-portal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../keycloak/weak-lockout-realm.json", "realm.json")
+    )
+    descriptor.write_text(text.replace("perIpPerMinute: 10", "perIpPerMinute: 100"), encoding="utf-8")
+    result = check(run, str(descriptor))
+    assert result.code == 2
+    assert f"{tmp_path}/realm.json: error: evidence file named by {descriptor}: no such file or directory" in result.err
+    assert "perIpPerMinute is 100" in result.out
+
+
+def test_an_evidence_file_of_the_wrong_kind_is_an_error(run: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "portal"}\n', encoding="utf-8")
+    text = (
+        (SYSTEMS / "staff-portal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../keycloak/weak-lockout-realm.json", "package.json")
+    )
+    (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
+    result = check(run, str(tmp_path / "system.yaml"))
+    assert result.code == 2
+    assert "package.json: error: not a Keycloak realm export file (evidence kind 'keycloak-realm')" in result.err
+
+
+def test_an_evidence_path_may_not_leave_the_repository(run: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    text = (
+        (SYSTEMS / "staff-portal.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../keycloak/weak-lockout-realm.json", "../../etc/passwd")
+    )
+    (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
+    result = check(run, str(tmp_path / "system.yaml"))
+    assert result.code == 2
+    assert "evidence path '../../etc/passwd' leaves the repository" in result.err
+
+
+def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "realm.json").write_bytes(REALM.read_bytes())
+    text = (SYSTEMS / "staff-portal.yaml").read_text(encoding="utf-8").replace("kind: keycloak-realm", "kind: okta")
+    text = text.replace("../keycloak/weak-lockout-realm.json", "realm.json")
+    (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
+    result = check(run, str(tmp_path / "system.yaml"))
+    assert result.code == 2
+    assert "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, nginx)" in result.err
