@@ -55,7 +55,7 @@ def mismatch_findings(
 ) -> list[Finding]:
     found = []
     for mismatch in mismatches:
-        readers = [policy for policy in catalog.policies.values() if mismatch.pointer in facts_read(policy)]
+        readers = [policy for policy in catalog.policies.values() if reads(policy, mismatch.pointer)]
         line, column = document.positions.get(mismatch.pointer) or document.position(mismatch.pointer)
         found.append(
             Finding(
@@ -116,7 +116,12 @@ def standalone_data(system: ObservedSystem) -> dict[str, Any]:
 
 
 def policies_reading(catalog: Catalog, observed: dict[str, Observation]) -> list[Policy]:
-    return [policy for policy in catalog.policies.values() if not facts_read(policy).isdisjoint(observed)]
+    return [policy for policy in catalog.policies.values() if any(reads(policy, pointer) for pointer in observed)]
+
+
+def reads(policy: Policy, pointer: str) -> bool:
+    """Whether ``policy`` reads the fact at ``pointer`` (an ``each`` reads its items' facts)."""
+    return any(pointer == read or pointer.startswith(read + "/") for read in facts_read(policy))
 
 
 def only_observed(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:
@@ -147,7 +152,7 @@ def check_linked(
     from policylint.evidence.link import linked_path, links, merge, read_linked
 
     entries = links(data)
-    read = read_linked(display, entries, max_bytes)
+    read = read_linked(display, data, max_bytes)
     merged = merge(data, [observation for found in read.systems for observation in found.observations])
     mismatches = mismatch_findings(display, document, system, merged.mismatches, catalog)
     errors = [_file_error(error) for error in read.errors]
@@ -178,9 +183,12 @@ def check_evidence_file(
 
 
 def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, make: MakeFindings) -> StandaloneSystem:
-    from policylint.evidence.link import merge
+    from policylint.evidence.link import FLOW, in_flow, merge
 
-    merged = merge(standalone_data(system), list(system.observations))
+    data = standalone_data(system)
+    if any(FLOW in observation.pointer for observation in system.observations):
+        data["spec"]["dataFlows"] = [{"name": system.name}]  # the server's own traffic
+    merged = merge(data, list(in_flow(system, 0).observations))
     where = Document({}, {"": Position(system.line, 1)})
     statuses, findings = {}, []
     for policy in policies_reading(catalog, merged.observed):

@@ -229,7 +229,7 @@ def _required_otp(flows: dict[Any, Any], alias: str, seen: set[str]) -> bool:
     return False
 
 
-SETTINGS = {
+SETTINGS: dict[str, tuple[str, ...]] = {
     f"{LOCKOUT}/enabled": ("bruteForceProtected",),
     f"{LOCKOUT}/threshold": ("failureFactor",),
     f"{LOCKOUT}/durationMinutes": ("waitIncrementSeconds", "maxFailureWaitSeconds", "permanentLockout"),

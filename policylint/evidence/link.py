@@ -35,15 +35,36 @@ def links(data: dict[str, Any]) -> list[dict[str, Any]]:
     return entries if isinstance(entries, list) else []
 
 
-def read_linked(descriptor: str, entries: list[dict[str, Any]], max_bytes: int) -> Observed:
+def read_linked(descriptor: str, data: dict[str, Any], max_bytes: int) -> Observed:
     """Every linked file's observations; a file missing, unreadable or of another kind is an error naming it."""
     systems: list[ObservedSystem] = []
     errors: list[EvidenceError] = []
-    for entry in entries:
+    flows = [flow.get("name") for flow in data["spec"].get("dataFlows") or []]
+    for entry in links(data):
         observed = _read_one(descriptor, entry, max_bytes)
-        systems.extend(observed.systems)
+        systems.extend(in_flow(system, _flow_index(flows, entry.get("dataFlow"))) for system in observed.systems)
         errors.extend(observed.errors)
     return Observed(tuple(systems), tuple(errors))
+
+
+def _flow_index(flows: list[Any], name: Any) -> int | None:
+    return flows.index(name) if name is not None and name in flows else None
+
+
+def in_flow(system: ObservedSystem, index: int | None) -> ObservedSystem:
+    """A data flow's facts (``/spec/dataFlows/-/...``) as facts of the flow at ``index``;
+    dropped when the link names no flow of the descriptor."""
+    kept = []
+    for observation in system.observations:
+        if FLOW in observation.pointer:
+            if index is None:
+                continue
+            observation = observation._replace(pointer=observation.pointer.replace(FLOW, f"/dataFlows/{index}/", 1))
+        kept.append(observation)
+    return system._replace(observations=tuple(kept))
+
+
+FLOW = "/dataFlows/-/"
 
 
 def linked_path(descriptor: str, entry: dict[str, Any]) -> str:
@@ -113,16 +134,27 @@ def merge(data: dict[str, Any], observations: list[Observation]) -> Merged:
 def _set(root: dict[str, Any], tokens: list[str], value: Any) -> tuple[Any] | None:
     """Set ``value`` at ``tokens``, copying each mapping on the way (the document's own stay
     as they were); the value that stood there before, or None when a list is in the way."""
-    node = root
+    node: Any = root
     for token in tokens[:-1]:
-        child = node.get(token)
-        if child is None:
+        child = _child(node, token)
+        if child is None and type(node) is dict:
             child = {}
-        elif type(child) is not dict:
+        elif type(child) not in (dict, list):
             return None
-        node[token] = child = dict(child)
+        child = dict(child) if type(child) is dict else list(child)
+        node[int(token) if type(node) is list else token] = child
         node = child
+    if type(node) is not dict:
+        return None
     before = node.get(tokens[-1])
     before = _ABSENT if before is None else before
     node[tokens[-1]] = value
     return (before,)
+
+
+def _child(node: Any, token: str) -> Any:
+    if type(node) is dict:
+        return node.get(token)
+    if type(node) is list and token.isdigit() and int(token) < len(node):
+        return node[int(token)]
+    return None

@@ -444,6 +444,9 @@ class EvidenceLink(Section):
     )
     path: Text = Field(description="The file, relative to this descriptor.")
     realm: Text | None = Field(default=None, description="The realm to read, where a Keycloak export holds several.")
+    data_flow: Text | None = Field(
+        default=None, description="The entry of dataFlows whose transport the file configures (nginx, Ingress)."
+    )
 
 
 # --- the envelope ---------------------------------------------------------------------
