@@ -119,6 +119,7 @@ def _entry_points() -> dict[str, str]:
     return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
 
 
+@cache  # one lookup a kind and process: every file that is no descriptor asks
 def adapter(kind: str) -> Adapter:
     """The adapter of ``kind``; KeyError when none is registered."""
     name = kinds()[kind]
