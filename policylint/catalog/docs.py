@@ -7,7 +7,7 @@ Generated, never hand-edited: a test fails when the committed copies are stale.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,21 +26,25 @@ def reminders(catalog: Catalog) -> Iterator[Reminder]:
             yield from case.reminders
 
 
-def coverage_text(catalog: Catalog, lang: str) -> str:
-    rows = [
-        f"{r.case}-{r.number:<2} {'✓' if _covered(catalog, r) else '✗'}  "
-        f"{', '.join(r.policies):<60}  {_shorten(r.text(lang), 40)}"
-        for r in reminders(catalog)
-    ]
+def coverage_text(catalog: Catalog, lang: str, evidence: Mapping[str, Sequence[str]] | None = None) -> str:
+    """``evidence``: by policy, the configuration settings that evidence its facts."""
+    rows, count = [], 0
+    for r in reminders(catalog):
+        count += 1
+        rows.append(
+            f"{r.case}-{r.number:<2} {'✓' if _covered(catalog, r) else '✗'}  "
+            f"{', '.join(r.policies):<60}  {_shorten(r.text(lang), 40)}"
+        )
+        rows += [f"      {'佐證' if lang == 'zh-TW' else 'evidence'}: {line}" for line in _evidence_of(r, evidence)]
     covered = sum(_covered(catalog, r) for r in reminders(catalog))
     if lang == "zh-TW":
-        summary = f"{len(rows)} 項叮嚀事項中已涵蓋 {covered} 項"
+        summary = f"{count} 項叮嚀事項中已涵蓋 {covered} 項"
     else:
-        summary = f"{covered} of {len(rows)} reminders covered"
+        summary = f"{covered} of {count} reminders covered"
     return "\n".join([*rows, summary]) + "\n"
 
 
-def coverage_json(catalog: Catalog) -> str:
+def coverage_json(catalog: Catalog, evidence: Mapping[str, Sequence[str]] | None = None) -> str:
     data = [
         {
             "case": r.case,
@@ -48,10 +52,17 @@ def coverage_json(catalog: Catalog) -> str:
             "text": r.text.as_dict(),
             "policies": list(r.policies),
             "covered": _covered(catalog, r),
+            **({"evidence": _evidence_of(r, evidence)} if evidence is not None else {}),
         }
         for r in reminders(catalog)
     ]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _evidence_of(reminder: Reminder, evidence: Mapping[str, Sequence[str]] | None) -> list[str]:
+    if evidence is None:
+        return []
+    return sorted({line for policy in reminder.policies for line in evidence.get(policy, ())})
 
 
 def _covered(catalog: Catalog, reminder: Reminder) -> bool:
@@ -65,7 +76,7 @@ def _shorten(text: str, width: int) -> str:
 # --- docs/rules.md --------------------------------------------------------------------
 
 
-def rules_markdown(catalog: Catalog) -> str:
+def rules_markdown(catalog: Catalog, evidence: Mapping[str, Sequence[str]] | None = None) -> str:
     out = [GENERATED.format(what="rules"), "", "# Policies / 政策", ""]
     out += ["| id | severity | references | title (zh-TW) | title (en) |", "|---|---|---|---|---|"]
     out += [
@@ -74,6 +85,14 @@ def rules_markdown(catalog: Catalog) -> str:
     ]
     for policy in catalog.policies.values():
         out += ["", *_policy_section(catalog, policy)]
+        lines = (evidence or {}).get(policy.id)
+        if lines:
+            out += [
+                "",
+                "Evidence / 佐證設定檔 (see [evidence.md](evidence.md)):",
+                "",
+                *(f"- `{line}`" for line in lines),
+            ]
     return "\n".join(out) + "\n"
 
 

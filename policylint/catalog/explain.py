@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from policylint.catalog.policies import Catalog, Policy
 from policylint.model.results import Localized, references_text
@@ -43,7 +44,8 @@ def rules_json(catalog: Catalog, lang: str) -> str:
     return json.dumps(rules, ensure_ascii=False, indent=2) + "\n"
 
 
-def explain_text(catalog: Catalog, policy: Policy, lang: str) -> str:
+def explain_text(catalog: Catalog, policy: Policy, lang: str, evidence: Sequence[str] = ()) -> str:
+    """``evidence``: the configuration settings that evidence the policy's facts."""
     label = {key: text(lang) for key, text in _LABELS.items()}
     out = [f"{policy.id}: {policy.title(lang)}", f"{label['severity']}: {policy.severity}", ""]
     for reference in policy.references:
@@ -59,7 +61,12 @@ def explain_text(catalog: Catalog, policy: Policy, lang: str) -> str:
     if policy.example:
         out += ["", f"{label['example']}:"]
         out.extend(f"  {line}" for line in policy.example.rstrip().splitlines())
+    if evidence:
+        out += ["", f"{_EVIDENCE(lang)}:", *(f"  - {line}" for line in evidence)]
     return "\n".join(out) + "\n"
+
+
+_EVIDENCE = Localized("佐證設定檔（實際設定這些事實的產品設定）", "Evidence (product settings that set these facts)")
 
 
 def _reference_lines(catalog: Catalog, case_id: str, number: int, lang: str, label: dict[str, str]) -> list[str]:

@@ -283,10 +283,16 @@ def rules(args: argparse.Namespace) -> int:
     session = _session(args)
     lang = session.settings.lang
     if args.coverage:
+        from policylint.evidence.describe import evidence_by_policy
+
+        evidence = evidence_by_policy(session.catalog)
         as_json = args.format == "json"
-        write_output(
-            docs.coverage_json(session.catalog) if as_json else docs.coverage_text(session.catalog, lang), None
+        text = (
+            docs.coverage_json(session.catalog, evidence)
+            if as_json
+            else docs.coverage_text(session.catalog, lang, evidence)
         )
+        write_output(text, None)
         return EXIT_CLEAN
     render: Callable[[Catalog, str], str] = explain.rules_json if args.format == "json" else explain.rules_text
     write_output(render(session.catalog, lang), None)
@@ -300,7 +306,10 @@ def explain(args: argparse.Namespace) -> int:
     policy = session.catalog.policies.get(args.policy)
     if policy is None:
         raise UsageError(f"unknown policy '{args.policy}' (see 'policylint rules')")
-    write_output(explaining.explain_text(session.catalog, policy, session.settings.lang), None)
+    from policylint.evidence.describe import evidence_lines
+
+    text = explaining.explain_text(session.catalog, policy, session.settings.lang, evidence_lines(policy))
+    write_output(text, None)
     return EXIT_CLEAN
 
 
@@ -324,7 +333,10 @@ def docs(args: argparse.Namespace) -> int:
     from policylint.catalog import docs as documents
 
     if args.document == "rules":
-        write_output(documents.rules_markdown(_session(args).catalog), None)
+        from policylint.evidence.describe import evidence_by_policy
+
+        catalog = _session(args).catalog
+        write_output(documents.rules_markdown(catalog, evidence_by_policy(catalog)), None)
     else:
         write_output(documents.descriptor_markdown(), None)
     return EXIT_CLEAN

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from policylint.catalog.conditions import All, AnyOf, Each, If, Leaf, Not, Outcome
+from policylint.catalog.conditions import Outcome
 from policylint.catalog.policies import Catalog, Policy
 from policylint.evidence import Observation, ObservedSystem
+from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
 from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
@@ -91,25 +92,6 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def facts_read(policy: Policy) -> frozenset[str]:
-    """The pointers of the facts a policy's conditions read from the descriptor's root."""
-    return frozenset("/" + "/".join(map(str, tokens)) for tokens in _tokens(policy.applies, policy.check))
-
-
-def _tokens(*conditions: Any) -> Iterator[tuple[Any, ...]]:
-    for condition in conditions:
-        if isinstance(condition, Leaf) and not condition.relative:
-            yield condition.tokens
-        elif isinstance(condition, All | AnyOf):
-            yield from _tokens(*condition.children)
-        elif isinstance(condition, Not):
-            yield from _tokens(condition.child)
-        elif isinstance(condition, If):
-            yield from _tokens(condition.condition, condition.then)
-        elif isinstance(condition, Each) and not condition.relative:
-            yield condition.tokens
-
-
 def standalone_data(system: ObservedSystem) -> dict[str, Any]:
     """A descriptor that declares nothing, for a configuration file no descriptor names."""
     return {"apiVersion": "policylint/v1", "kind": "InformationSystem", "metadata": {"name": system.name}, "spec": {}}
@@ -117,11 +99,6 @@ def standalone_data(system: ObservedSystem) -> dict[str, Any]:
 
 def policies_reading(catalog: Catalog, observed: dict[str, Observation]) -> list[Policy]:
     return [policy for policy in catalog.policies.values() if any(reads(policy, pointer) for pointer in observed)]
-
-
-def reads(policy: Policy, pointer: str) -> bool:
-    """Whether ``policy`` reads the fact at ``pointer`` (an ``each`` reads its items' facts)."""
-    return any(pointer == read or pointer.startswith(read + "/") for read in facts_read(policy))
 
 
 def only_observed(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:

@@ -123,5 +123,5 @@ SETTINGS: dict[str, tuple[str, ...]] = {
 }
 
 ADAPTER = Adapter(
-    "ingress-nginx", "Kubernetes Ingress (ingress-nginx)", (".yaml", ".yml"), _recognises, _observe, SETTINGS
+    "ingress-nginx", "Kubernetes Ingress for ingress-nginx", (".yaml", ".yml"), _recognises, _observe, SETTINGS
 )
