@@ -69,6 +69,7 @@ def test_password_policy_string_and_events_and_otp() -> None:
         "/spec/auditLogging/enabled": True,
         "/spec/auditLogging/retentionDays": 365,
         "/spec/authentication/mfa/enabled": True,
+        "/spec/dataFlows/-/channel": "https",  # sslRequired: external
     }
     assert found["/spec/passwordPolicy/minLength"].line == line_of("hardened-realm.json", "passwordPolicy")
 
@@ -77,6 +78,17 @@ def test_conditional_otp_is_not_required_otp() -> None:
     mfa = facts("weak-lockout-realm.json")["/spec/authentication/mfa/enabled"]
     assert mfa.value is False
     assert mfa.line == line_of("weak-lockout-realm.json", "browserFlow")
+
+
+def test_ssl_not_required_is_plain_http(tmp_path: Path) -> None:
+    text = (FIXTURES / "weak-lockout-realm.json").read_text(encoding="utf-8").replace('"external"', '"none"')
+    found = observe(Source("realm.json", "realm.json", text, str(tmp_path)))
+    channel = {o.pointer: o for o in found.systems[0].observations}["/spec/dataFlows/-/channel"]
+    assert (channel.value, channel.line, channel.raw) == (
+        "http",
+        line_of("weak-lockout-realm.json", "sslRequired"),
+        "none",
+    )
 
 
 def test_a_realm_is_chosen_by_name_from_a_list() -> None:

@@ -19,6 +19,7 @@ from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
 from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
+from policylint.load.masking import redact
 from policylint.model.results import FAILED, SEVERITY_RANK, FileError, Finding, Localized
 
 MISMATCH = "declaration-mismatch"
@@ -48,7 +49,9 @@ def _with_setting(message: Localized, observation: Observation) -> Localized:
 
 
 def _setting_text(observation: Observation) -> str:
-    return observation.setting if observation.raw is None else f"{observation.setting} = {observation.raw}"
+    """The setting as the file has it; an identifier in a configuration value is masked."""
+    text = observation.setting if observation.raw is None else f"{observation.setting} = {observation.raw}"
+    return redact(text)
 
 
 def mismatch_findings(

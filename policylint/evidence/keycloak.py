@@ -19,6 +19,7 @@ LOCKOUT = "/spec/loginProtection/lockout"
 PASSWORDS = "/spec/passwordPolicy"
 AUDIT = "/spec/auditLogging"
 MFA = "/spec/authentication/mfa/enabled"
+CHANNEL = "/spec/dataFlows/-/channel"  # "-": the data flow the link names (or the realm's own)
 _DEFAULTS = {"failureFactor": 30, "waitIncrementSeconds": 60, "maxFailureWaitSeconds": 900}
 _REALM_KEYS = frozenset(
     {"bruteForceProtected", "passwordPolicy", "failureFactor", "eventsEnabled", "sslRequired", "authenticationFlows"}
@@ -92,6 +93,7 @@ def _observe_realm(realm: _Realm) -> ObservedSystem:
     _password_policy(realm)
     _events(realm)
     _otp(realm)
+    _ssl(realm)
     line = realm.where("").line
     return ObservedSystem(str(realm.data["realm"]), realm.display, line, tuple(realm.found))
 
@@ -229,6 +231,14 @@ def _required_otp(flows: dict[Any, Any], alias: str, seen: set[str]) -> bool:
     return False
 
 
+def _ssl(realm: _Realm) -> None:
+    """``sslRequired``: none lets every client log in over plain HTTP; external and all do not
+    (external allows it only from private addresses)."""
+    required = realm.data.get("sslRequired")
+    if isinstance(required, str) and required in ("none", "external", "all"):
+        realm.note(CHANNEL, "http" if required == "none" else "https", "sslRequired", raw=required)
+
+
 SETTINGS: dict[str, tuple[str, ...]] = {
     f"{LOCKOUT}/enabled": ("bruteForceProtected",),
     f"{LOCKOUT}/threshold": ("failureFactor",),
@@ -241,6 +251,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     f"{AUDIT}/enabled": ("eventsEnabled",),
     f"{AUDIT}/retentionDays": ("eventsExpiration",),
     MFA: ("requiredActions CONFIGURE_TOTP", "browser flow auth-otp-form REQUIRED"),
+    "/spec/dataFlows/*/channel": ("sslRequired (none: http; external, all: https)",),
 }
 
 ADAPTER = Adapter("keycloak-realm", "Keycloak realm export", (".json",), _recognises, _observe, SETTINGS)
