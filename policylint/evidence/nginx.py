@@ -70,6 +70,7 @@ class _Reader:
         shown = self.display(path)
         for error in payload["errors"]:
             message = re.sub(r" in \S+:\d+$", "", str(error.get("error", "syntax error")))
+            message = message.replace(path, shown)  # no absolute path of the machine in an output
             raise EvidenceError(shown, f"nginx: {message}", error.get("line"))
         return self.directives(payload["config"][0]["parsed"], shown, (*stack, os.path.realpath(path)))
 
