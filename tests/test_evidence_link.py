@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import AS_OF, ROOT, Result
 
 EVIDENCE = ROOT / "tests" / "evidence"
@@ -103,30 +105,23 @@ def test_a_missing_evidence_file_is_an_error_and_the_rest_still_runs(
     assert "perIpPerMinute is 100" in result.out
 
 
-def test_an_evidence_file_of_the_wrong_kind_is_an_error(run: Callable[..., Result], tmp_path: Path) -> None:
-    (tmp_path / "package.json").write_text('{"name": "portal"}\n', encoding="utf-8")
-    text = (
-        (SYSTEMS / "staff-portal.yaml")
-        .read_text(encoding="utf-8")
-        .replace("../keycloak/weak-lockout-realm.json", "package.json")
-    )
-    (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
-    result = check(run, str(tmp_path / "system.yaml"))
-    assert result.code == 2
-    assert "package.json: error: not a Keycloak realm export file (evidence kind 'keycloak-realm')" in result.err
-
-
-def test_an_evidence_path_may_not_leave_the_repository(run: Callable[..., Result], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("target", "error"),
+    [
+        ("package.json", "package.json: error: not a Keycloak realm export file (evidence kind 'keycloak-realm')"),
+        ("../../etc/passwd", "error: evidence path '../../etc/passwd' leaves the repository"),
+    ],
+)
+def test_a_linked_file_of_another_kind_or_outside_the_repository_is_an_error(
+    run: Callable[..., Result], tmp_path: Path, target: str, error: str
+) -> None:
     (tmp_path / ".git").mkdir()
-    text = (
-        (SYSTEMS / "staff-portal.yaml")
-        .read_text(encoding="utf-8")
-        .replace("../keycloak/weak-lockout-realm.json", "../../etc/passwd")
-    )
-    (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "package.json").write_text('{"name": "portal"}\n', encoding="utf-8")
+    text = (SYSTEMS / "staff-portal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "system.yaml").write_text(text.replace("../keycloak/weak-lockout-realm.json", target), encoding="utf-8")
     result = check(run, str(tmp_path / "system.yaml"))
     assert result.code == 2
-    assert "evidence path '../../etc/passwd' leaves the repository" in result.err
+    assert error in result.err
 
 
 def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path) -> None:

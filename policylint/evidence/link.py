@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
-from policylint.evidence import EvidenceError, Observation, Observed, ObservedSystem, Source, observe
+from policylint.evidence import EvidenceError, Observation, Observed, ObservedSystem, Source, inside, observe
 from policylint.load.sources import SourceError, display_name, read_source
 
 _ABSENT = object()
@@ -79,7 +79,7 @@ def _read_one(descriptor: str, entry: dict[str, Any], max_bytes: int) -> Observe
     if os.path.isabs(relative):
         return _failed(descriptor, f"evidence path {relative!r} must be relative to the descriptor")
     root = repository_root(descriptor)
-    if not _inside(path, root):
+    if not inside(path, root):
         return _failed(descriptor, f"evidence path {relative!r} leaves the repository")
     try:
         text = read_source(path, max_bytes)
@@ -101,16 +101,11 @@ def repository_root(path: str) -> str:
         if parent == candidate:
             break
         candidate = parent
-    return os.getcwd() if _inside(directory, os.getcwd()) else directory
+    return os.getcwd() if inside(directory, os.getcwd()) else directory
 
 
 def _failed(file: str, message: str) -> Observed:
     return Observed(errors=(EvidenceError(file, message),))
-
-
-def _inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def merge(data: dict[str, Any], observations: list[Observation]) -> Merged:

@@ -14,7 +14,7 @@ import os
 import re
 from typing import Any, NamedTuple
 
-from policylint.evidence import Adapter, EvidenceError, Observation, Observed, ObservedSystem, Source
+from policylint.evidence import Adapter, EvidenceError, Observation, Observed, ObservedSystem, Source, inside
 
 PER_IP = "/spec/loginProtection/rateLimit/perIpPerMinute"
 ENCRYPTION = "/spec/dataFlows/-/encryption"  # "-": the data flow the link names (or the server's own)
@@ -87,7 +87,7 @@ class _Reader:
     def include(self, item: dict[str, Any], shown: str, stack: tuple[str, ...]) -> list[_Directive]:
         pattern = str(item["args"][0]) if item["args"] else ""
         target = os.path.join(self.base, pattern)
-        if not _inside(target, self.source.root):
+        if not inside(target, self.source.root):
             raise EvidenceError(shown, f"nginx: include {pattern} leaves the repository", item["line"])
         paths = sorted(glob.glob(target)) if _GLOB.search(pattern) else [target]
         found: list[_Directive] = []
@@ -98,11 +98,6 @@ class _Reader:
                 raise EvidenceError(shown, f"nginx: include {pattern}: no such file", item["line"])
             found += self.read(path, stack)
         return found
-
-
-def _inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _observe(source: Source) -> Observed:
