@@ -348,10 +348,15 @@ def test_csv_has_a_header_and_a_row_a_finding(examples: Callable[..., Result]) -
     assert first["message"] == report["findings"][0]["message"]
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("http://x")'])
 def test_csv_neutralises_formulas(cell: str) -> None:
     assert neutralise(cell) == "'" + cell
     assert neutralise("safe " + cell) == "safe " + cell
+
+
+@pytest.mark.parametrize(("cell", "shown"), [("\tx", "\\tx"), ("\rx", "\\rx"), ("a\x1b[2Jb", "a\\x1b[2Jb")])
+def test_csv_escapes_control_characters(cell: str, shown: str) -> None:
+    assert neutralise(cell) == shown
 
 
 def test_csv_neutralises_a_finding_message(catalog: Catalog) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from policylint.load.masking import quoted
+
 
 class OperatorError(Exception):
     """A declared value cannot be compared the way the policy asks."""
@@ -28,13 +30,13 @@ class Operator(NamedTuple):
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise OperatorError(f"expected a number, got {value!r}")
+        raise OperatorError(f"expected a number, got {quoted(value)}")
     return value
 
 
 def _items(value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise OperatorError(f"expected a list, got {value!r}")
+        raise OperatorError(f"expected a list, got {quoted(value)}")
     return value
 
 
@@ -48,7 +50,7 @@ def _found(actual: Any, expected: Any) -> list[bool]:
 
 def _within_days(actual: Any, days: Any, as_of: date) -> bool:
     if not isinstance(actual, date):
-        raise OperatorError(f"expected a date, got {actual!r}")
+        raise OperatorError(f"expected a date, got {quoted(actual)}")
     return as_of - timedelta(days=int(_number(days))) <= actual
 
 

@@ -28,7 +28,7 @@ class Session(NamedTuple):
 
 def _session(args: argparse.Namespace) -> Session:
     """Configuration file, command line on top, and the catalog they select."""
-    config = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+    config = load_config(_config_path(args))
     given = {key: getattr(args, key, None) for key in ("fail_on", "lang", "select", "ignore")}
     settings = settings_with(config, given)
     directories = (*config.policy_directories(), *args.policies)
@@ -37,6 +37,15 @@ def _session(args: argparse.Namespace) -> Session:
     if unknown:
         raise UsageError(f"unknown policy: {', '.join(unknown)} (see 'policylint rules')")
     return Session(config, settings, catalog.select(settings.select, settings.ignore), directories)
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    """The configuration file given, or the one found walking up from the working directory,
+    named relative to it: no output shows an absolute path of the machine."""
+    if args.config:
+        return Path(args.config)
+    found = find_config(Path.cwd())
+    return Path(os.path.relpath(found)) if found is not None else None
 
 
 # --- check and baseline ---------------------------------------------------------------
@@ -115,6 +124,8 @@ def _suffixes(catalog: Catalog) -> tuple[str, ...]:
 
 
 def _config_waivers(config: Config) -> tuple[Waiver, ...]:
+    from policylint.load.sources import display_name
+
     waivers = []
     for index, entry in enumerate(config.settings.waivers):
         position = config.positions.get(f"/waivers/{index}")
@@ -123,7 +134,7 @@ def _config_waivers(config: Config) -> tuple[Waiver, ...]:
                 policies=(entry.policy,),
                 reason=entry.reason,
                 expires=entry.expires,
-                source=f"{config.path}:{position.line if position else 1}",
+                source=f"{display_name(str(config.path))}:{position.line if position else 1}",
                 owner=entry.owner,
                 system=entry.system,
                 path=entry.path,
@@ -354,7 +365,7 @@ def init(args: argparse.Namespace) -> int:
 def config(args: argparse.Namespace) -> int:
     import json
 
-    loaded = load_config(Path(args.config) if args.config else find_config(Path.cwd()))
+    loaded = load_config(_config_path(args))
     lines = [f"# configuration file: {loaded.path or 'none found'}"]
     values = settings_data(loaded.settings)
     for key, value in values.items():

@@ -20,7 +20,7 @@ from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, chec
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text
-from policylint.load.sources import SourceError, display_name, read_source
+from policylint.load.sources import SourceError, display_name, read_source, readable_name
 from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -44,12 +44,12 @@ class Options(NamedTuple):
 
 def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
     """Read, load and evaluate one file; every failure becomes an error record."""
-    display = display_name(path)  # a file name that is not UTF-8 must not break the reports
+    display = display_name(path)  # not UTF-8, or holding an ID: it must not break or leak
     try:
         text = read_source(path, options.max_bytes)
     except SourceError as error:
         return FileReport(display, errors=(FileError(display, error.message),))
-    return check_text(display, text, catalog, options)
+    return check_text(display, text, catalog, options, readable_name(path))
 
 
 _LAST_LINE = 2**31
@@ -76,13 +76,14 @@ class _FileCheck:
     metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
     plain_documents: bool = False  # a document that is no descriptor: it may be evidence
     links: set[str] = field(default_factory=set)  # the evidence files its descriptors name
+    path: str = ""  # the file's name unmasked, for the detectors only
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.errors.append(FileError(self.display, message, line, column))
 
 
-def check_text(display: str, text: str, catalog: Catalog, options: Options) -> FileReport:
-    check = _FileCheck(display, catalog, options)
+def check_text(display: str, text: str, catalog: Catalog, options: Options, path: str = "") -> FileReport:
+    check = _FileCheck(display, catalog, options, path=path)
     if display.lower().endswith(STRUCTURED_SUFFIXES):
         try:
             for document in load_text(text, is_json=display.lower().endswith(".json")):
@@ -272,7 +273,7 @@ def _detect(check: _FileCheck, text: str) -> None:
     if not policies:
         return
     names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
-    scan = ScanInput(check.display, text, tuple(check.documents), names)
+    scan = ScanInput(check.display, text, tuple(check.documents), names, check.path)
     for policy in policies:
         try:
             hits = list(DETECTORS[str(policy.detector)](scan))
@@ -283,16 +284,20 @@ def _detect(check: _FileCheck, text: str) -> None:
 
 
 def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
+    from policylint.load.masking import redact
+
     seen: dict[str, int] = {}
     for hit in hits:
         system = next((s for s in check.systems if s.first_line <= hit.position.line <= s.last_line), None)
         if system is not None:
             system.statuses[policy.id] = FAILED
-        occurrence = seen[hit.digest] = seen.get(hit.digest, 0) + 1
+        pointer = redact(hit.pointer or ("" if hit.anchor else _pointer_at(check.documents, hit.position)))
+        # With the organisation's key, the value's keyed hash; else only where it sits.
+        what = f"value:{hit.digest}" if hit.digest else f"at:{redact(hit.anchor) or pointer}"
+        occurrence = seen[what] = seen.get(what, 0) + 1
         name = system.name if system else ""
-        pointer = hit.pointer or _pointer_at(check.documents, hit.position)
         message = _message(policy.message, hit.detail)
-        identity = (policy.id, check.display, hit.digest, str(occurrence))
+        identity = (policy.id, check.display, what, str(occurrence))
         line, column = hit.position
         assert policy.new_finding is not None  # the catalog made it
         check.findings.append(policy.new_finding(FAILED, check.display, line, column, pointer, name, message, identity))

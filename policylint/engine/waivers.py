@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
+from policylint.load.masking import quoted
 from policylint.model.results import Finding, Localized
 from policylint.model.waiver import Waiver
 
@@ -90,7 +91,7 @@ def _parse(arguments: str, source: str, line: int) -> Waiver:
     fields = dict(word.split("=", 1) for word in words[1:] if "=" in word)
     unknown = sorted(set(fields) - {"reason", "expires", "owner"}) + [w for w in words[1:] if "=" not in w]
     if unknown:
-        raise WaiverSyntaxError(f"waiver: unknown field {unknown[0]!r}", line)
+        raise WaiverSyntaxError(f"waiver: unknown field {quoted(unknown[0])}", line)
     if not fields.get("reason", "").strip():
         raise WaiverSyntaxError('waiver needs a reason="..."', line)
     return Waiver(
@@ -108,7 +109,7 @@ def _expiry(text: str | None, line: int) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise WaiverSyntaxError(f"waiver expiry is not a date (YYYY-MM-DD): {text!r}", line) from None
+        raise WaiverSyntaxError(f"waiver expiry is not a date (YYYY-MM-DD): {quoted(text)}", line) from None
 
 
 class WaiverOutcome(NamedTuple):

@@ -7,7 +7,16 @@ import re
 
 from policylint.load.identifiers import mask, redact
 
-__all__ = ["PASSWORD_KEY_PATTERN", "SECRET_MASK", "is_password_key", "mask", "one_line", "redact", "redact_source_line"]
+__all__ = [
+    "PASSWORD_KEY_PATTERN",
+    "SECRET_MASK",
+    "escape_and_mask",
+    "is_password_key",
+    "mask",
+    "quoted",
+    "redact",
+    "redact_source_line",
+]
 
 # A key holds a password when its last word is a password word, optionally followed by a
 # word that still names the value itself (password2, password_confirm, secret_key). Any
@@ -60,6 +69,36 @@ def redact_source_line(line: str) -> str:
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def one_line(text: str) -> str:
-    """``text`` on one line, its control characters escaped as in Python (``\\n``, ``\\x1b``)."""
-    return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+def escape_and_mask(text: str) -> str:
+    """``text`` on one line, identifiers masked, then control characters escaped as in
+    Python (``\\n``, ``\\x1b``). Masking comes first: escaping ``\\nA123456789`` first would
+    put a letter before the ID, and an ID that touches a letter is not a whole token."""
+    return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), redact(text))
+
+
+def quoted(value: object) -> str:
+    """A value quoted in a message, as ``repr`` quotes it, its identifiers masked first."""
+    return repr(redact(value)) if isinstance(value, str) else repr(value)
+
+
+# A masked identifier as ``mask`` writes one: what a masked file name holds.
+_MASKED = re.compile(r"[A-Z][1289A-D]\*{6}[0-9]{2}")
+_MASKED_NAME_NOTES = {
+    "zh-TW": "檔案名稱含個人識別碼，已遮罩，故回報於其所在資料夾",
+    "en": "the file name holds a personal identifier and is shown masked, so this is reported at its folder",
+}
+
+
+def masked_name_note(lang: str) -> str:
+    """Why a finding on a masked file name is reported at a folder."""
+    return _MASKED_NAME_NOTES.get(lang, _MASKED_NAME_NOTES["en"])
+
+
+def folder_of_masked(path: str) -> str | None:
+    """The nearest folder of ``path`` whose name is shown whole, when a part of ``path`` is a
+    masked identifier (a masked path locates no file); None when ``path`` is whole."""
+    parts = path.replace("\\", "/").split("/")
+    masked = next((index for index, part in enumerate(parts) if _MASKED.search(part)), None)
+    if masked is None:
+        return None
+    return "/".join(parts[:masked]) or "."

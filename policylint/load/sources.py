@@ -156,11 +156,20 @@ def decode(data: bytes) -> str:
 
 
 def display_name(path: str) -> str:
-    """``path`` as reports can show it: bytes of a file name that are not UTF-8 become ``\\xNN``.
+    """``path`` as reports show it: bytes of a file name that are not UTF-8 become ``\\xNN``,
+    and a personal identifier in it is masked, here at the source, so that every finding,
+    error and output carries the masked name.
 
-    The operating system hands such names over as lone surrogates, which no UTF-8 report
-    can hold; the file itself is still read through the original ``path``.
+    The operating system hands undecodable names over as lone surrogates, which no UTF-8
+    report can hold; the file itself is still read through the original ``path``.
     """
+    from policylint.load.identifiers import redact
+
+    return redact(readable_name(path))
+
+
+def readable_name(path: str) -> str:
+    """``path`` with the bytes that are not UTF-8 shown as ``\\xNN``; identifiers unmasked."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:

@@ -125,10 +125,10 @@ class FileError:
 
     def __str__(self) -> str:
         """One line, whatever the file name or the quoted value holds."""
-        from policylint.load.masking import one_line
+        from policylint.load.masking import escape_and_mask
 
         where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
-        return one_line(f"{self.file}{where}: error: {self.message}")
+        return escape_and_mask(f"{self.file}{where}: error: {self.message}")
 
 
 class SystemResult(NamedTuple):

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from policylint.load.documents import Document, Position, escape_pointer_token
+from policylint.load.masking import quoted
 from policylint.model.checker import (
     DESCRIPTOR_SCHEMA,
     Check,
@@ -68,7 +69,7 @@ def problem_message(problem: Problem, hint: Any = None) -> str:
     if problem.kind == "missing":
         return f"'{path}' is required"
     value = problem.value
-    shown = "" if isinstance(value, dict | list) or not problem.has_value else f" (got {_shorten(repr(value))})"
+    shown = "" if isinstance(value, dict | list) or not problem.has_value else f" (got {_shorten(quoted(value))})"
     return f"'{path}': {problem.message}{shown}"
 
 

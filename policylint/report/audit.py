@@ -16,7 +16,7 @@ from pathlib import Path
 
 from policylint.catalog.docs import reminders
 from policylint.catalog.policies import Case, Catalog, Reminder
-from policylint.load.masking import redact, redact_source_line
+from policylint.load.masking import escape_and_mask, redact, redact_source_line
 from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -117,7 +117,7 @@ def safe(text: str) -> str:
 
 def safe_source(line: str) -> str:
     """A source line with identifiers masked and the value of any password-like key hidden."""
-    line = redact_source_line(line)
+    line = escape_and_mask(redact_source_line(line))  # no raw escape sequence reaches a terminal
     return line if len(line) <= MAX_SOURCE_LINE else line[: MAX_SOURCE_LINE - 1] + "…"
 
 
@@ -128,7 +128,7 @@ def xml_safe(text: str) -> str:
 
 def markdown_escape(text: str) -> str:
     """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", _SPACE.sub(" ", text)).strip()
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_and_mask(_SPACE.sub(" ", text))).strip()
     return "".join(_HTML_SPECIAL.get(character, character) for character in text)
 
 

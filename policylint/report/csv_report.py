@@ -1,8 +1,8 @@
 """CSV for spreadsheets: a header row, then one finding a row.
 
-A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-a tab or a carriage return) is prefixed with a single quote, so opening the file never runs
-anything (CWE-1236).
+A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-`` or
+``@``) is prefixed with a single quote, so opening the file never runs anything (CWE-1236);
+a tab or a carriage return is escaped like every control character.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import csv
 import io
 
 from policylint.catalog.policies import Catalog
+from policylint.load.masking import escape_and_mask
 from policylint.model.results import Finding, RunReport, references_text
 from policylint.report.audit import finding_status, safe
 
@@ -28,7 +29,7 @@ COLUMNS = (
     "remediation",
     "fingerprint",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
@@ -57,5 +58,8 @@ def row(finding: Finding, run: RunReport) -> list[str | int]:
 
 
 def neutralise(cell: str) -> str:
-    """``cell``, with a single quote in front if a spreadsheet would take it for a formula."""
+    """``cell`` on one line, its control characters escaped (``cat`` of the report must run
+    no escape sequence), with a single quote in front if a spreadsheet would take it for a
+    formula."""
+    cell = escape_and_mask(cell)
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell

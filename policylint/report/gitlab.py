@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 from policylint.catalog.policies import Catalog
+from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.model.pretty import pretty
 from policylint.model.results import FileError, Finding, RunReport, references_text
 from policylint.report.audit import label, safe
@@ -44,13 +45,17 @@ def _description(finding: Finding, run: RunReport) -> str:
     text = f"{safe(finding.message(run.lang))} [{references}]" if references else safe(finding.message(run.lang))
     if finding.waiver is not None and not run.no_waivers:
         text += f" ({label('waived', run.lang)}: {safe(finding.waiver.reason)})"
-    return text
+    return _located(text, finding.file, run.lang)
+
+
+def _located(text: str, file: str, lang: str) -> str:
+    return text if folder_of_masked(file) is None else f"{text} ({masked_name_note(lang)})"
 
 
 def error_issue(error: FileError) -> dict[str, Any]:
     return {
         "type": "issue",
-        "description": safe(error.message),
+        "description": _located(safe(error.message), error.file, "en"),
         "check_name": ERROR_CHECK,
         "fingerprint": _digest("error", error.file, str(error.line), str(error.column), error.message),
         "severity": ERROR_SEVERITY,
@@ -65,8 +70,9 @@ def _digest(*parts: str) -> str:
 
 
 def gitlab_path(path: str) -> str:
-    """Relative to the repository, as GitLab links it: forward slashes, no leading ``./``."""
-    posix = path.replace("\\", "/")
+    """Relative to the repository, as GitLab links it: forward slashes, no leading ``./``;
+    the folder of a file whose masked name locates nothing."""
+    posix = (folder_of_masked(path) or path).replace("\\", "/")
     while posix.startswith("./"):
         posix = posix[2:]
     return posix

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
+from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.model.pretty import pretty
 from policylint.model.results import FileError, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
@@ -190,7 +191,7 @@ def _result(finding: Finding, run: RunReport, index: dict[str, int]) -> dict[str
         "ruleId": finding.policy,
         "ruleIndex": index[finding.policy],
         "level": LEVELS[finding.severity],
-        "message": {"text": safe(finding.message(run.lang)) or finding.policy},
+        "message": {"text": _located(safe(finding.message(run.lang)) or finding.policy, finding.file, run.lang)},
         "locations": [{"physicalLocation": _physical(finding.file, finding.line, finding.column)}],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": _properties(finding, run),
@@ -232,7 +233,14 @@ def _suppression(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _located(text: str, file: str, lang: str) -> str:
+    return text if folder_of_masked(file) is None else f"{text} ({masked_name_note(lang)})"
+
+
 def _physical(file: str, line: int | None, column: int | None) -> dict[str, Any]:
+    folder = folder_of_masked(file)
+    if folder is not None:  # a masked name locates no file: its folder does
+        return {"artifactLocation": artifact_location(folder)}
     physical: dict[str, Any] = {"artifactLocation": artifact_location(file)}
     if line is not None:
         region = {"startLine": max(1, line)}
@@ -266,6 +274,6 @@ def _invocation(run: RunReport) -> dict[str, Any]:
 def _error(error: FileError) -> dict[str, Any]:
     return {
         "level": "error",
-        "message": {"text": safe(error.message) or "error"},
+        "message": {"text": _located(safe(error.message) or "error", error.file, "en")},
         "locations": [{"physicalLocation": _physical(error.file, error.line, error.column)}],
     }

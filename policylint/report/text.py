@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from policylint.catalog.policies import Catalog
-from policylint.load.masking import one_line
+from policylint.load.masking import escape_and_mask
 from policylint.model.results import SEVERITIES, Finding, Localized, Reference, RunReport, references_text
 
 _COLORS = {
@@ -163,7 +163,7 @@ def _utf8(text: str) -> bytes | None:
 
 def shown_path(path: str) -> str:
     """``path`` on one line: a newline in a file name must not forge a finding line."""
-    return one_line(path)
+    return escape_and_mask(path)
 
 
 def _marks(finding: Finding, lang: str) -> str:

@@ -1,14 +1,18 @@
 """File detectors: the Python checks for what policy data cannot express.
 
 They read the text of every configuration file (not only descriptors) and report hits with
-a location and a masked detail. A detected value never leaves this module whole: hits carry
-only a keyed hash of it, for fingerprints.
+a location and a masked detail. A detected value never leaves this module whole. A hit
+carries a keyed hash of it only when the organisation configures its own key
+(POLICYLINT_FINGERPRINT_KEY): a hash under a key anyone can read gives the value back to
+whoever tries the few candidates that fit its mask. Without a key, a finding is identified
+by what is not secret: where it sits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -19,7 +23,8 @@ from policylint.model.results import Localized
 # Suffixes of the text configuration files that detectors read; dot-files such as `.env` too.
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".env", ".properties", ".ini", ".cfg", ".conf", ".toml", ".csv")
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
-FINGERPRINT_KEY = b"policylint/v1 identifier fingerprints"
+FINGERPRINT_KEY_VARIABLE = "POLICYLINT_FINGERPRINT_KEY"
+FILE_NAME_ANCHOR = "(file name)"
 _ACCOUNT_KEYS = ("account", "username", "user", "login", "userid", "user_name", "帳號")
 _REFERENCE = re.compile(r"^(\$\{.*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>|\*+|\$ANSIBLE_VAULT.*|ENC\[.*\])$", re.S)
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[^\s=:#;\[]+)\s*[=:]\s*(?P<value>.*?)\s*$")
@@ -29,7 +34,8 @@ class Hit(NamedTuple):
     position: Position
     pointer: str
     detail: Localized
-    digest: str
+    digest: str  # the keyed hash of the value; "" without the organisation's key
+    anchor: str = ""  # where it sits when no pointer says it: a key of a line, the file name
 
 
 class ScanInput(NamedTuple):
@@ -37,6 +43,7 @@ class ScanInput(NamedTuple):
     text: str
     documents: tuple[Document, ...]
     names: tuple[str, ...]
+    path: str = ""  # the file's name unmasked (``display`` is masked), for the file-name check
 
 
 Detector = Callable[[ScanInput], Iterator[Hit]]
@@ -48,7 +55,11 @@ def is_config_file(name: str) -> bool:
 
 
 def keyed_digest(value: str) -> str:
-    return hmac.new(FINGERPRINT_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+    """An HMAC of ``value`` under the organisation's key, or "" when none is configured."""
+    key = os.environ.get(FINGERPRINT_KEY_VARIABLE)
+    if not key:
+        return ""
+    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 # --- national ID and resident certificate numbers -------------------------------------
@@ -68,6 +79,18 @@ def national_ids(scan: ScanInput) -> Iterator[Hit]:
         kind = _KINDS.get(match.kind, _KINDS["national-id"])
         detail = Localized(f"{kind.zh} {mask(match.value)}", f"{kind.en} {mask(match.value)}")
         yield Hit(Position(line, column), "", detail, keyed_digest(match.value))
+    yield from _identifiers_in_name(scan.path)
+
+
+def _identifiers_in_name(path: str) -> Iterator[Hit]:
+    """A file name is published in logs, artefacts and pull requests: an ID in it is a leak."""
+    from policylint.load.identifiers import find_identifiers, mask
+
+    for match in find_identifiers(path):
+        kind = _KINDS.get(match.kind, _KINDS["national-id"])
+        shown = mask(match.value)
+        detail = Localized(f"檔案名稱含{kind.zh} {shown}", f"{kind.en} {shown} in the file name")
+        yield Hit(Position(1, 1), "", detail, keyed_digest(match.value), FILE_NAME_ANCHOR)
 
 
 # --- weak and rule-derived passwords --------------------------------------------------
@@ -134,7 +157,7 @@ def _line_passwords(scan: ScanInput) -> Iterator[Hit]:
             value = match.group("value").strip().strip("'\"")
             hit = _judge(value, None, scan.names, Position(number, match.start("key") + 1), "")
             if hit is not None:
-                yield hit
+                yield hit._replace(anchor=match.group("key"))
 
 
 def _is_password_key(key: str) -> bool:
