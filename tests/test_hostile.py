@@ -579,7 +579,7 @@ def test_a_failing_replace_leaves_the_previous_report(
     monkeypatch.setattr(os, "replace", failing)
     result = run(*CHECK, "--output", str(report), str(good))
     assert result.code == 2
-    assert result.err.endswith("policylint: error: [Errno 28] No space left on device\n")
+    assert result.err.endswith(f"policylint: error: [Errno 28] No space left on device: '{report}'\n")
     assert report.read_text(encoding="utf-8") == "previous\n"
     assert _temporary_files(tmp_path) == []
 

@@ -55,7 +55,10 @@ def _new_run(
     args: argparse.Namespace, session: Session, *, streaming: bool = False, keep_systems: bool = True
 ) -> RunReport:
     settings = session.settings
-    run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=list(args.paths))
+    from policylint.load.sources import display_name
+
+    scanned = [display_name(path) for path in args.paths]
+    run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=scanned)
     run.scanned = sorted(set(run.scanned))
     run.no_waivers = getattr(args, "no_waivers", False)
     run.streaming, run.keep_systems = streaming, keep_systems

@@ -1,23 +1,25 @@
 """The command line. ``main`` parses arguments, runs one command and maps failures to exit codes.
 
 Exit status: 0 clean, 1 findings at or above --fail-on, 2 any error (errors win over
-findings), 130 on Ctrl-C. One handler turns exceptions into those codes, so no traceback
+findings), 130 on Ctrl-C (SIGINT), 143 on SIGTERM. One handler turns exceptions into those codes, so no traceback
 reaches a user. Commands live in ``policylint.cli.commands`` and are imported only when run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from policylint import __version__
-from policylint.cli.status import EXIT_ERROR, EXIT_INTERRUPTED, UsageError
+from policylint.cli.status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, UsageError
 
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info")
 if TYPE_CHECKING:
@@ -30,17 +32,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv[0] if argv else None).parse_args(argv)
     try:
-        commands = _commands()
-        status: int = getattr(commands, args.command)(args)
-        return status
+        with _terminate_unwinds(), _closed_stdout_named():
+            commands = _commands()
+            status: int = getattr(commands, args.command)(args)
+            return status
     except KeyboardInterrupt:
         print("policylint: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("policylint: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): nothing more to say
         return EXIT_ERROR
     except Exception as error:  # the one place that turns failures into an exit status
         return _report_failure(error)
+
+
+def _raise_terminated(number: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    """SIGTERM raises Terminated, so the run unwinds as on Ctrl-C (default: die on the spot,
+    leaving temporary files and orphaned workers); the previous handler comes back after."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (an embedding application): its handlers stay
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _ClosedStream:
+    """Standard output that was closed (``>&-``): writing to it is an error naming it."""
+
+    def write(self, text: str) -> int:
+        raise OSError(9, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+@contextlib.contextmanager
+def _closed_stdout_named() -> Iterator[None]:
+    """Python sets ``sys.stdout`` to None when descriptor 1 is closed; writing a report to
+    it must be one line and exit 2, not an AttributeError."""
+    if sys.stdout is not None:
+        yield
+        return
+    sys.stdout = _ClosedStream()  # type: ignore[assignment,unused-ignore]
+    try:
+        yield
+    finally:
+        sys.stdout = None  # type: ignore[assignment,unused-ignore]
 
 
 def _commands() -> ModuleType:
@@ -68,13 +120,14 @@ def _commands() -> ModuleType:
 
 def _report_failure(error: Exception) -> int:
     from policylint.load.errors import LocatedError
+    from policylint.load.masking import escape_and_mask
 
     if isinstance(error, LocatedError | UsageError | OSError):
-        print(f"policylint: error: {error}", file=sys.stderr)
+        print(f"policylint: error: {escape_and_mask(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     if os.environ.get("POLICYLINT_DEBUG"):
         raise error
-    print(f"policylint: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    print(f"policylint: internal error: {type(error).__name__}: {escape_and_mask(str(error))}", file=sys.stderr)
     print("policylint: set POLICYLINT_DEBUG=1 for details and please report it", file=sys.stderr)
     return EXIT_ERROR
 

@@ -6,14 +6,18 @@ every report is sorted anyway. Small runs (a pre-commit hook's few files) stay s
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator, Sequence
-from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policylint.catalog.policies import Catalog, load_catalog
 from policylint.engine.evaluate import Options, check_path
 from policylint.model.results import FileReport
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 MIN_FILES_PER_WORKER = 16
 _worker_catalog: Catalog | None = None
@@ -45,19 +49,72 @@ def check_files(
     _worker_catalog = catalog  # inherited by forked workers, which then skip reloading it
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     chunk = max(1, len(files) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(spec,)) as pool:
-        yield from pool.map(partial(_check_in_worker, options=options), files, chunksize=chunk)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid()))
+    finished = False
+    try:
+        # Submitted here, not by pool.map: its iterator cancels what is pending when it is
+        # closed, and Python 3.10 and 3.11 then print a traceback from the pool's thread when
+        # the workers are stopped (it fails to mark a cancelled future broken).
+        parts = [
+            pool.submit(_check_in_worker, files[start : start + chunk], options)
+            for start in range(0, len(files), chunk)
+        ]
+        for part in parts:
+            yield from part.result()
+        finished = True
+    finally:
+        if not finished:  # interrupted, terminated, failed, or the consumer stopped reading
+            _stop_workers(pool)
+        pool.shutdown(wait=finished)
 
 
-def _start_worker(spec: CatalogSpec) -> None:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers and reap them. Waiting for them instead (``shutdown(wait=True)``)
+    hung the parent on a worker blocked writing its results to a pipe nobody read."""
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _start_worker(spec: CatalogSpec, parent: int) -> None:
+    """A worker leaves signals to its parent: Ctrl-C reaches the whole process group and the
+    parent stops the workers; a handler inherited through fork must not raise in a worker
+    (one traceback a worker); and a worker whose parent dies is killed with it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     global _worker_catalog
     if _worker_catalog is None:
         _worker_catalog = spec.load()
 
 
-def _check_in_worker(path: str, options: Options) -> FileReport:
+_PR_SET_PDEATHSIG = 1  # prctl(2) on Linux
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, ask the kernel to kill this worker when its parent dies, however it dies
+    (SIGKILL included); elsewhere the parent's own clean-up has to do."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _check_in_worker(paths: Sequence[str], options: Options) -> list[FileReport]:
     assert _worker_catalog is not None
-    return check_path(path, _worker_catalog, options)
+    return [check_path(path, _worker_catalog, options) for path in paths]
 
 
 def shard(files: Sequence[str], part: int, parts: int) -> list[str]:
