@@ -94,6 +94,20 @@ def test_config_shows_defaults(run: Run, in_dir: Path) -> None:
     assert 'fail-on: "low"  # default' in result.out
 
 
+def test_config_shows_where_each_policy_came_from(
+    run: Run, write: Write, in_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write("org-pack/agency-mfa.yaml", POLICY)
+    write("org-pack/guideline.yaml", GUIDELINE)
+    write("repo/.policylint.yaml", "policies: [../org-pack]\n")
+    monkeypatch.chdir(in_dir / "repo")
+    result = run("config")
+    assert "#   agency-mfa: ../org-pack/agency-mfa.yaml\n" in result.out
+    assert "#   audit-logging: built-in\n" in result.out
+    assert "may lie outside the repository" in result.out
+    assert str(in_dir) not in result.out
+
+
 def test_include_and_exclude_globs(run: Run, write: Write, in_dir: Path) -> None:
     write("systems/a.yaml", LOCKOUT.replace("test-system", "a"))
     write("vendor/b.yaml", LOCKOUT.replace("test-system", "b"))

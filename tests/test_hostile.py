@@ -395,7 +395,8 @@ def test_symbolic_link_loops_and_dangling_links(run: Run, write: Write, tmp_path
     assert result.code == 2
     assert report["errors"] == [_error(tree / "dangling.yaml", broken), _error(tree / "loop-a.yaml", loop)]
 
-    # During a walk, a link that leads nowhere is an error naming the link; one to a file is read.
+    # During a walk, a link that leads nowhere is an error naming the link; one to a file
+    # outside the scanned paths is skipped with a warning naming the link, not its target.
     result, report = _check(run, tree)
     assert result.code == 2
     assert report["errors"] == [
@@ -403,7 +404,30 @@ def test_symbolic_link_loops_and_dangling_links(run: Run, write: Write, tmp_path
         _error(tree / "loop-a.yaml", loop),
         _error(tree / "loop-b.yaml", loop),
     ]
-    assert [system["file"] for system in report["systems"]] == [str(tree / "link-to-file.yaml")]
+    assert report["systems"] == []
+    outside = f"{tree / 'link-to-file.yaml'}: warning: symbolic link to a file outside the scanned paths; not read"
+    assert report["warnings"] == [outside + " (--follow-symlinks reads it)"]
+    assert "real.yaml" not in result.out + result.err
+
+    # Followed on request, or when the target lies inside the scanned paths, or named itself.
+    for paths, options in [
+        ((tree,), ("--follow-symlinks",)),
+        ((tree, tmp_path / "outside"), ()),
+        ((tree / "link-to-file.yaml",), ()),
+    ]:
+        result, report = _check(run, *paths, options=options)
+        assert report["warnings"] == []
+        assert str(tree / "link-to-file.yaml") in [system["file"] for system in report["systems"]]
+
+
+def test_a_link_to_the_runners_secrets_is_not_read_during_a_walk(run: Run, write: Write, tmp_path: Path) -> None:
+    secret = write("runner/environ", "DB_PASSWORD=Password1\nOWNER=A123456789\n")
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "app.env").symlink_to(secret)
+    result = run("check", "--format", "json", "--lang", "en", "--as-of", AS_OF, str(tmp_path / "repo"))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["findings"] == []
+    assert "app.env: warning: symbolic link to a file outside the scanned paths" in result.out
 
 
 def test_walking_directory_link_loops_always_ends(run: Run, write: Write, tmp_path: Path) -> None:

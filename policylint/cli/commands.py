@@ -74,8 +74,9 @@ def _scan(
     from policylint.load.sources import discover, display_name
 
     settings = session.settings
-    discovery = discover(args.paths, _suffixes(session.catalog))
+    discovery = discover(args.paths, _suffixes(session.catalog), follow_symlinks=args.follow_symlinks)
     run.errors.extend(FileError(display_name(path), "no such file or directory") for path in discovery.missing)
+    run.warnings.extend(f"{display_name(link)}: warning: {_OUTSIDE_LINK}" for link in discovery.outside)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
     options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers)
@@ -101,6 +102,9 @@ def _add(run: RunReport, report: FileReport, sink: Callable[[FileReport], None] 
     run.add(report)
     if sink is not None:
         sink(report)
+
+
+_OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"
 
 
 @contextlib.contextmanager
@@ -373,5 +377,27 @@ def config(args: argparse.Namespace) -> int:
     values = settings_data(loaded.settings)
     for key, value in values.items():
         lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}  # {loaded.where(key)}")
+    lines += _POLICY_TRUST
+    catalog = load_catalog(loaded.policy_directories())
+    lines += [f"#   {policy.id}: {_policy_origin(policy.source)}" for policy in catalog.policies.values()]
     write_output("\n".join(lines) + "\n", None)
     return EXIT_CLEAN
+
+
+_POLICY_TRUST = [
+    "# Policies are data, never code: every file is validated against the policy schema. Policy",
+    "# directories may lie outside the repository (policies: [../../org-pack], absolute paths,",
+    "# installed packs): whoever can write them decides what is checked. Each loaded policy and",
+    "# where it came from:",
+]
+
+
+def _policy_origin(source: str) -> str:
+    """``built-in``, or the policy file relative to the working directory (never absolute)."""
+    from policylint.catalog.policies import builtin_policy_dir
+    from policylint.load.sources import display_name
+
+    path = Path(source).resolve()
+    if path.is_relative_to(builtin_policy_dir().resolve()):
+        return "built-in"
+    return display_name(Path(os.path.relpath(path)).as_posix())

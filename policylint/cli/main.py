@@ -202,6 +202,11 @@ def _add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N", help="worker processes (default: CPUs)")
     parser.add_argument("--shard", type=_shard, default=None, metavar="K/N", help="check only the K-th of N parts")
     parser.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="read links met in a walk that lead outside the scanned paths (default: skip them with a warning)",
+    )
+    parser.add_argument(
         "--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="the 'today' of recency checks"
     )
     _add_catalog_options(parser)

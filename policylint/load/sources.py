@@ -5,7 +5,10 @@ Walking always ends and never skips a file in silence:
 - a symbolic link to a directory met during a walk is not followed, so link loops cannot
   trap it (a directory named on the command line is walked even when it is a link);
 - a link met during a walk whose name looks like a file to check is read when it leads to a
-  regular file, and is an error naming the link otherwise (broken, a loop, a pipe);
+  regular file inside the scanned paths, and is an error naming the link otherwise (broken,
+  a loop, a pipe). One that leads outside them (``app.env -> /proc/self/environ`` in a pull
+  request) is skipped with a warning naming the link, unless links are to be followed; a
+  path named on the command line is read as given;
 - a directory that cannot be listed is an error naming it;
 - named pipes, sockets and devices are never opened: they are errors naming them.
 
@@ -183,24 +186,31 @@ def readable_name(path: str) -> str:
 class Discovery(NamedTuple):
     files: list[str]
     missing: list[str]
+    outside: list[str]  # links met in a walk that lead outside the scanned paths: not read
 
 
-def discover(paths: Iterable[str], suffixes: tuple[str, ...] = DESCRIPTOR_SUFFIXES) -> Discovery:
+def discover(
+    paths: Iterable[str], suffixes: tuple[str, ...] = DESCRIPTOR_SUFFIXES, *, follow_symlinks: bool = False
+) -> Discovery:
     """Files named on the command line are kept as given; directories are walked."""
+    paths = list(paths)
     files: list[str] = []
     missing: list[str] = []
+    outside: list[str] | None = None if follow_symlinks else []
+    roots = tuple(Path(os.path.realpath(path)) for path in paths)
     for path in paths:
         if os.path.isdir(path):
-            files.extend(_not_ignored(sorted(_walk(path, suffixes)), path))
+            files.extend(_not_ignored(sorted(_walk(path, suffixes, roots, outside)), path))
         elif os.path.lexists(path):
             files.append(path)
         else:
             missing.append(path)
-    return Discovery(sorted(set(files)), missing)
+    return Discovery(sorted(set(files)), missing, sorted(set(outside or ())))
 
 
-def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[str]:
-    """Matching files under ``top``, and the directories that cannot be listed.
+def _walk(top: str, suffixes: tuple[str, ...], roots: tuple[Path, ...], outside: list[str] | None) -> Iterator[str]:
+    """Matching files under ``top``, and the directories that cannot be listed; links that
+    lead outside ``roots`` go to ``outside`` instead, unless it is None (links followed).
 
     Iterative (os.walk recurses once per level before Python 3.12, and a tree thousands of
     levels deep is easy to commit) and never follows a link to a directory.
@@ -220,8 +230,18 @@ def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[str]:
                 if not entry.is_symlink() and entry.name not in SKIPPED_DIRECTORIES:
                     subdirectories.append(entry.path)
             elif entry.name.lower().endswith(suffixes):
-                yield entry.path
+                if outside is not None and entry.is_symlink() and not _leads_within(entry.path, roots):
+                    outside.append(entry.path)
+                else:
+                    yield entry.path
         pending.extend(sorted(subdirectories, reverse=True))
+
+
+def _leads_within(link: str, roots: tuple[Path, ...]) -> bool:
+    """Whether ``link`` resolves to a path under one of ``roots`` (a broken or looping link
+    that stays inside does: reading it gives the error that names it)."""
+    target = Path(os.path.realpath(link))
+    return any(target == root or target.is_relative_to(root) for root in roots)
 
 
 def _is_directory(entry: os.DirEntry[str]) -> bool:
