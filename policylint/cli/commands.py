@@ -172,6 +172,7 @@ def _included(files: Iterable[str], session: Session) -> list[str]:
 
 def check(args: argparse.Namespace) -> int:
     from policylint.engine.baseline import apply_baseline, read_baseline
+    from policylint.load.sources import display_name
 
     session = _session(args)
     if _streams(args):
@@ -179,7 +180,7 @@ def check(args: argparse.Namespace) -> int:
     entries = read_baseline(args.baseline) if args.baseline else None
     run = _scan(args, session, _new_run(args, session))
     if entries is not None:
-        apply_baseline(run, args.baseline, entries)
+        apply_baseline(run, display_name(args.baseline), entries)
     run.finish()
     _emit(args, run, session.catalog)
     return exit_status(run, exit_zero=args.exit_zero)

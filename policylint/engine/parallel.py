@@ -18,6 +18,7 @@ from policylint.model.results import FileReport
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
+    from threading import Thread
 
 MIN_FILES_PER_WORKER = 16
 _worker_catalog: Catalog | None = None
@@ -63,19 +64,26 @@ def check_files(
             yield from part.result()
         finished = True
     finally:
-        if not finished:  # interrupted, terminated, failed, or the consumer stopped reading
+        if finished:
+            pool.shutdown()
+        else:  # interrupted, terminated, failed, or the consumer stopped reading
             _stop_workers(pool)
-        pool.shutdown(wait=finished)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill the workers and reap them. Waiting for them instead (``shutdown(wait=True)``)
-    hung the parent on a worker blocked writing its results to a pipe nobody read."""
+    """Kill the workers, reap them, and let the pool's thread see them gone. Waiting for the
+    workers instead (``shutdown(wait=True)``) hung the parent on a worker blocked writing its
+    results to a pipe nobody read. The pool's thread is joined here, not at exit: Python
+    3.11's exit hook wakes it through a pipe that the thread may be closing, a traceback."""
     processes = list((pool._processes or {}).values())
+    manager: Thread | None = getattr(pool, "_executor_manager_thread", None)  # typeshed mistypes it
     for process in processes:
         process.kill()
     for process in processes:
         process.join(timeout=5)
+    pool.shutdown(wait=False)
+    if manager is not None:
+        manager.join(timeout=5)
 
 
 def _start_worker(spec: CatalogSpec, parent: int) -> None:
