@@ -1,8 +1,10 @@
 """Evaluate descriptors against the catalog, then apply waivers. Pure: no printing, no exiting.
 
 Every (descriptor, policy) pair gets one status: passed, failed, not declared or not
-applicable. A failed or not-declared pair yields one finding per violation. A policy that
-crashes on a descriptor is an error for that file, never a pass.
+applicable. A failed or not-declared pair yields one finding per violation; once waivers are
+applied, the not-declared ones of a system become one finding per missing fact, naming the
+policies that need it (engine/missing.py). A policy that crashes on a descriptor is an
+error for that file, never a pass.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
 from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
+from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text
@@ -327,7 +330,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         check.display,
         len(check.documents),
         systems,
-        outcome.findings,
+        one_finding_per_missing_fact(outcome.findings),
         tuple(check.errors),
         used_waivers=outcome.used,
         inline_waivers=inline,

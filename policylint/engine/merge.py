@@ -68,6 +68,7 @@ def _localized(data: dict[str, str]) -> Localized:
 
 def _finding(item: dict[str, Any]) -> Finding:
     waiver = item.get("waiver")
+    policies = tuple(item.get("policies", [item["policy"]]))
     return Finding(
         policy=item["policy"],
         severity=item["severity"],
@@ -82,14 +83,15 @@ def _finding(item: dict[str, Any]) -> Finding:
         laws=tuple(item["laws"]),
         identity=item["fingerprint"],
         remediation=_localized(item["remediation"]),
-        waiver=_waiver(item["policy"], waiver) if waiver else None,
+        waiver=_waiver(policies, waiver) if waiver else None,
         baselined=item.get("baselined", False),
+        policies=tuple(item.get("policies", ())),
     )
 
 
-def _waiver(policy: str, data: dict[str, Any]) -> Waiver:
+def _waiver(policies: tuple[str, ...], data: dict[str, Any]) -> Waiver:
     return Waiver(
-        policies=(policy,),
+        policies=policies,
         reason=data["reason"],
         expires=date.fromisoformat(data["expires"]),
         source=data["source"],

@@ -88,6 +88,9 @@ class Finding:
     # Other places the finding names (file, line, column): the configuration file that
     # contradicts a declaration (SARIF relatedLocations).
     related: tuple[tuple[str, int, int], ...] = ()
+    # A ``not-declared`` finding: the catalog policies that need the missing fact, each of
+    # which keeps its own status in the per-system results (engine/missing.py).
+    policies: tuple[str, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -95,6 +98,11 @@ class Finding:
         if identity is None:  # a policy's finding: which policy, where, and whether declared
             return fingerprint_of(self.policy, self.file, self.system, self.pointer, self.status)
         return identity if type(identity) is str else fingerprint_of(*identity)
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        """The catalog policies this finding counts for: its own, or those that need the missing fact."""
+        return self.policies or (self.policy,)
 
     @property
     def shown_status(self) -> str:

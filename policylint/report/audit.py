@@ -210,7 +210,8 @@ def _orphan_row(run: RunReport, key: tuple[str, str], findings: list[Finding]) -
 def _statuses_from_findings(findings: Iterable[Finding], no_waivers: bool) -> dict[str, str]:
     by_policy: dict[str, list[str]] = {}
     for finding in findings:
-        by_policy.setdefault(finding.policy, []).append(finding_status(finding, no_waivers))
+        for policy in finding.policy_ids:
+            by_policy.setdefault(policy, []).append(finding_status(finding, no_waivers))
     return {policy: _pair_status(statuses) for policy, statuses in sorted(by_policy.items())}
 
 

@@ -81,6 +81,8 @@ def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[
         "fingerprint": finding.fingerprint,
         "baselined": finding.baselined,
     }
+    if finding.policies:  # a not-declared finding: the policies that need the missing fact
+        data["policies"] = list(finding.policies)
     if finding.waiver is not None:
         data["waiver"] = waiver_data(finding, no_waivers)
     return data

@@ -77,7 +77,7 @@ def _suite(row: SystemRow, run: RunReport) -> ET.Element:
 
 def _case(row: SystemRow, policy: str, status: str, run: RunReport) -> ET.Element:
     case = ET.Element("testcase", _attributes(name=policy, classname=safe(row.system or row.file)))
-    findings = [finding for finding in row.findings if finding.policy == policy]
+    findings = [finding for finding in row.findings if policy in finding.policy_ids]
     if status in (FAILED, NOT_DECLARED):
         case.append(_failure(findings, run))
     elif status == ERROR:

@@ -72,9 +72,10 @@ def stream_end(run: RunReport, catalog: Catalog) -> str:
 
 
 def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[Any], errors: str | None) -> None:
-    """The findings of one file; how to fix each policy follows its first finding. The pieces
-    are strings, or with ``errors`` UTF-8 bytes, from the same kept texts."""
-    explained: set[str] = set()
+    """The findings of one file; each way to fix (a policy's, or a missing fact's) follows its
+    first finding. The pieces are strings, or with ``errors`` UTF-8 bytes, from the same kept
+    texts."""
+    explained: set[Localized] = set()
     path = shown_path(findings[0].file)
     texts, text_at = _texts_for(lang, color), 3 if errors is None else 4  # a kept text, or its bytes
     fix = _fix if errors is None else _fix_utf8
@@ -98,8 +99,8 @@ def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[An
         else:
             marked = _marked(finding, where + known[3][:-1], lang)
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
-        if finding.policy not in explained:
-            explained.add(finding.policy)
+        if finding.remediation not in explained:
+            explained.add(finding.remediation)
             pieces.append(fix(finding.remediation, lang))
 
 

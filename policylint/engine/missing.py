@@ -1,0 +1,119 @@
+"""One finding per missing fact, however many policies need it.
+
+Policies report what they cannot decide as a ``not_declared`` finding each: an undeclared
+``onlineService`` made one finding for every policy that reads it, all at the same line.
+After waivers are applied (to each policy's finding, so that a waiver names the policies it
+accepts, as everywhere else), the findings of one system at one JSON pointer become one
+``not-declared`` finding: placed where the fact belongs (the mapping that should hold it; for
+a missing section, ``spec``), naming the policies that need it in its message and in
+``policies``, as severe as the most severe of them, citing all their references and laws.
+
+Each policy keeps its own ``not_declared`` status in the per-system results, so the audit
+matrix and the exit status count it as before. Policies with different waivers (or none)
+stay in separate findings: a waived finding carries one waiver, and covers exactly the
+policies that waiver names. The first of them (the open one, when there is one) has the
+fingerprint of the missing fact itself, so that waiving it keeps its identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from policylint.catalog.conditions import display_path
+from policylint.model.results import NOT_DECLARED, SEVERITY_RANK, Finding, Localized
+
+NOT_DECLARED_POLICY = "not-declared"
+
+_Key = tuple[str, str, str]  # system, pointer, waiver source ("" for none)
+
+
+def one_finding_per_missing_fact(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """``findings`` with each missing fact's policy findings made one (in order of the first)."""
+    if not any(_is_missing_fact(finding) for finding in findings):
+        return tuple(findings)
+    kept: list[Finding | _Key] = []
+    groups: dict[_Key, list[Finding]] = {}
+    for finding in findings:
+        if not _is_missing_fact(finding):
+            kept.append(finding)
+            continue
+        key = (finding.system, finding.pointer, finding.waiver.source if finding.waiver else "")
+        if key not in groups:
+            groups[key] = []
+            kept.append(key)
+        groups[key].append(finding)
+    named = _identities(groups)
+    return tuple(item if isinstance(item, Finding) else _merged(groups[item], named[item]) for item in kept)
+
+
+def _is_missing_fact(finding: Finding) -> bool:
+    """A catalog policy's own not-declared finding (detectors' and expired waivers' carry an identity)."""
+    return finding.status == NOT_DECLARED and finding.identity is None
+
+
+def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]]:
+    """The fingerprint parts of each group: the missing fact's, for the first group of each
+    fact (the open one sorts first); the waiver's source added for the others."""
+    identities: dict[_Key, tuple[str, ...]] = {}
+    seen: set[tuple[str, str]] = set()
+    for key in sorted(groups):
+        system, pointer, source = key
+        first = groups[key][0]
+        identity = (NOT_DECLARED_POLICY, first.file, system, pointer)
+        identities[key] = identity if (system, pointer) not in seen else (*identity, source)
+        seen.add((system, pointer))
+    return identities
+
+
+def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
+    first = findings[0]
+    policies = tuple(sorted({finding.policy for finding in findings}))
+    by_policy = {finding.policy: finding for finding in findings}
+    ordered = [by_policy[policy] for policy in policies]
+    return Finding(
+        NOT_DECLARED_POLICY,
+        max((finding.severity for finding in ordered), key=SEVERITY_RANK.__getitem__),
+        tuple(sorted({reference for finding in ordered for reference in finding.references})),
+        tuple(dict.fromkeys(law for finding in ordered for law in finding.laws)),
+        _remediation(tuple(finding.remediation for finding in ordered), policies),
+        NOT_DECLARED,
+        first.file,
+        first.line,
+        first.column,
+        first.pointer,
+        first.system,
+        missing_message(first.pointer, policies),
+        identity,
+        first.waiver,
+        policies=policies,
+    )
+
+
+@lru_cache(maxsize=1024)  # the same facts go missing, for the same policies, in every file
+def missing_message(pointer: str, policies: tuple[str, ...]) -> Localized:
+    path = display_path(_tokens(pointer))
+    names = ", ".join(policies)
+    if pointer.count("/") == 2 and pointer.startswith("/spec/"):  # a whole section
+        return Localized(
+            f"未宣告 {path} 區段；需要此區段的政策：{names}",
+            f"section {path} is not declared; the policies that need it: {names}",
+        )
+    return Localized(f"未宣告 {path}；需要此項的政策：{names}", f"{path} is not declared; needed by {names}")
+
+
+@lru_cache(maxsize=1024)
+def _remediation(remediations: tuple[Localized, ...], policies: tuple[str, ...]) -> Localized:
+    """One policy's own remediation; for several, each one after the policy it belongs to."""
+    if len(remediations) == 1:
+        return remediations[0]
+    pairs = list(zip(policies, remediations, strict=True))
+    return Localized(
+        "；".join(f"{policy}：{remediation.zh}" for policy, remediation in pairs),
+        "; ".join(f"{policy}: {remediation.en}" for policy, remediation in pairs),
+    )
+
+
+def _tokens(pointer: str) -> tuple[str | int, ...]:
+    parts = (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
+    return tuple(int(part) if part.isdigit() else part for part in parts)
