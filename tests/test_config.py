@@ -55,7 +55,7 @@ def test_config_is_found_walking_up_and_sets_defaults(
     monkeypatch.chdir(in_dir / "deep" / "er")
     result = run("check", "system.yaml")
     assert result.code == 0  # login-rate-limit is high, below fail-on critical
-    assert "section loginProtection is not declared; the policies that need it: login-rate-limit" in result.out
+    assert "loginProtection is not declared; needed by login-rate-limit" in result.out
     assert run("check", "system.yaml", "--fail-on", "high").code == 1  # the command line wins
     assert system.exists()
 

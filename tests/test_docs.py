@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from policylint.catalog.docs import descriptor_fields
+from policylint.catalog.docs import SWITCHES, descriptor_fields
 from policylint.catalog.policies import Catalog
-from tests.conftest import ROOT, Result
+from tests.conftest import AS_OF, ROOT, Result
 
 Run = Callable[..., Result]
 REGENERATE = "regenerate with: policylint docs {what} > docs/{file}"
@@ -50,7 +50,8 @@ def test_init_writes_a_template_that_checks(run: Run, tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     spec = next(f for f in descriptor_fields() if f.path == "spec")
     for section in spec.children:
-        assert f"  # {section.path.split('.')[-1]}:" in text
+        name = section.path.split(".")[-1]
+        assert f"\n  # {name}:" in text or f"\n  {name}:" in text
     result = run("check", str(target))
     assert result.code == 1
     assert "error" not in result.err
@@ -59,8 +60,54 @@ def test_init_writes_a_template_that_checks(run: Run, tmp_path: Path) -> None:
 
 def test_init_template_uncommented_is_a_valid_descriptor_shape(run: Run) -> None:
     template = run("init").out
-    assert template.startswith("# yaml-language-server: $schema=")
+    assert template.startswith("# yaml-language-server: $schema=./descriptor.schema.json\n")
+    assert "policylint schema > descriptor.schema.json" in template
     assert "apiVersion: policylint/v1" in template
+
+
+def test_readme_and_init_tell_one_offline_schema_story(run: Run) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_line = run("init").out.splitlines()[0]
+    assert first_line in readme
+    assert "policylint schema > descriptor.schema.json" in readme
+    assert "https://" not in first_line
+
+
+def _statuses(run: Run, path: Path) -> dict[str, str]:
+    result = run("check", str(path), "--format", "json", "--as-of", AS_OF)
+    (system,) = json.loads(result.out)["systems"]
+    return system["results"]  # type: ignore[no-any-return]
+
+
+_ANSWERED_YES = {"false": "true", "[]": "[{name: one}]"}
+
+
+@pytest.mark.parametrize("fact", sorted(SWITCHES))
+def test_each_template_answer_turns_off_exactly_the_policies_it_names(
+    run: Run, write: Callable[[str, str], Path], fact: str
+) -> None:
+    """The template's comments say which answer turns which policies off: checked here."""
+    answer, policies = SWITCHES[fact]
+    template = run("init").out.replace("\nspec:\n", "\nspec:\n  classification: public\n")
+    key = fact.rsplit(".", 1)[-1]
+    if answer is None:  # left to the team: answered here both ways
+        off = template.replace("\nspec:\n", f"\nspec:\n  {key}: false\n")
+        on = template.replace("\nspec:\n", f"\nspec:\n  {key}: true\n")
+    else:
+        (line,) = [line for line in template.splitlines() if line.endswith(f"turns on: {', '.join(policies)}")]
+        assert line.lstrip().startswith(f"{key}: {answer}  # ")
+        off, on = template, template.replace(line, line.replace(f": {answer}  #", f": {_ANSWERED_YES[answer]}  #"))
+    before, after = _statuses(run, write("off.yaml", off)), _statuses(run, write("on.yaml", on))
+    turned_on = {p for p, status in before.items() if status == "not_applicable" and after[p] != "not_applicable"}
+    assert turned_on == set(policies)
+
+
+def test_a_fresh_template_reports_only_what_the_team_must_decide(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "system.yaml"
+    run("init", str(target))
+    statuses = _statuses(run, target)
+    switched_off = {p for fact, (answer, policies) in SWITCHES.items() if answer is not None for p in policies}
+    assert {p for p in switched_off if statuses[p] != "not_applicable"} == set()
 
 
 @pytest.mark.parametrize("lang", ["zh-TW", "en"])

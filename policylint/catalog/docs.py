@@ -208,12 +208,48 @@ def descriptor_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+# The answers that switch policies off: a fact, its value in a fresh template (None: left for
+# the team to decide), and the policies that apply when the answer is yes. A fresh template
+# says "no" to what a system may not do, so that it reports what the team must decide and
+# nothing the system does not run. tests/test_docs.py checks each list against the catalog.
+SWITCHES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "holdsPersonalData": (
+        None,
+        (
+            "breach-notification",
+            "lookup-logging",
+            "password-policy",
+            "personal-data-risk-assessment",
+            "purpose-limitation",
+        ),
+    ),
+    "authentication.defaultCredentials.issued": ("false", ("default-credentials",)),
+    "dataFlows": ("[]", ("secure-transfer-channels",)),
+    "onlineService.enabled": (
+        "false",
+        ("applicant-notification-protection", "owner-only-access", "remote-user-identification"),
+    ),
+    "publicDisclosure.enabled": ("false", ("disclosure-usage-review", "public-disclosure-deidentification")),
+    "downloads.enabled": ("false", ("bulk-download-cap",)),
+    "vendors": ("[]", ("vendor-security-agreement", "vendor-supervision")),
+    "counterService.enabled": (
+        "false",
+        ("counter-identity-verification", "lookup-sop", "printout-handling", "third-party-authorization"),
+    ),
+}
+SCHEMA_FILE = "descriptor.schema.json"
+
+
 def init_template() -> str:
     """A commented descriptor with every section, to start from."""
     out = [
-        "# yaml-language-server: $schema=https://policylint.dev/schemas/descriptor.schema.json",
-        "# A policylint system descriptor. Fill in every section that applies; run",
-        "# `policylint check` on it. Commented keys show every fact the policies read.",
+        f"# yaml-language-server: $schema=./{SCHEMA_FILE}",
+        "# A policylint system descriptor. For completion in your editor, write the schema",
+        f"# beside it (it works offline): policylint schema > {SCHEMA_FILE}",
+        "# Fill in every section that applies, then run `policylint check` on this file.",
+        "# Commented keys show every fact the policies read. The answers left as `false` or",
+        "# `[]` switch policies off: change one only if the system does that, and the",
+        "# policies named beside it then apply. holdsPersonalData is yours to decide.",
         "apiVersion: policylint/v1",
         "kind: InformationSystem",
         "metadata:",
@@ -223,22 +259,47 @@ def init_template() -> str:
     ]
     spec = next(f for f in descriptor_fields() if f.path == "spec")
     for field in spec.children:
-        out.extend(_template_lines(field, "  # ", "  # "))
+        out.extend(_answered(path, line) for path, line in _template_lines(field, "  # ", "  # "))
     return "\n".join(out) + "\n"
 
 
-def _template_lines(field: Field, first: str, rest: str) -> list[str]:
-    """``first`` starts the field's own line (it may hold a list dash); ``rest`` the others."""
-    name = field.path.rsplit(".", 1)[-1]
+def _template_lines(field: Field, first: str, rest: str) -> list[tuple[str, str]]:
+    """Each line with its fact's path: ``first`` starts the field's own line (it may hold a
+    list dash); ``rest`` the others."""
+    name, path = field.path.rsplit(".", 1)[-1], field.path.removeprefix("spec.")
+    switch = SWITCHES.get(path)
     note = f"  # {field.description}" if field.description else ""
+    if switch is not None:
+        note = f"  # {_switch_note(switch[0] or 'false', switch[1])}"
     if not field.children:
         choices = " | ".join(str(c) for c in field.choices) if field.choices else field.kind
         shown = f"[{choices}]" if field.is_list else choices
-        return [f"{first}{name}: {shown}{note}"]
-    lines = [f"{first}{name}:{note}"]
+        return [(path, f"{first}{name}: {shown}{note}")]
+    lines = [(path, f"{first}{name}:{note}")]
     inner = rest + "  "
     for index, child in enumerate(field.children):
         child_first = inner + "- " if field.is_list and index == 0 else inner + ("  " if field.is_list else "")
         child_rest = inner + ("  " if field.is_list else "")
         lines.extend(_template_lines(child, child_first, child_rest))
     return lines
+
+
+def _answered(path: str, line: str) -> str:
+    """A switch's line, and the lines of the mappings that hold it, uncommented; the switch
+    answered with its value in a fresh template."""
+    switched = [
+        key for key, (answer, _) in SWITCHES.items() if answer is not None and (key + ".").startswith(path + ".")
+    ]
+    if not switched:
+        return line
+    uncommented = line.replace("# ", "", 1)
+    answer = SWITCHES[path][0] if path in SWITCHES else None
+    if answer is None:
+        return uncommented
+    head, _, note = uncommented.partition("  # ")
+    return f"{head.partition(':')[0]}: {answer}  # {note}"
+
+
+def _switch_note(answer: str, policies: tuple[str, ...]) -> str:
+    yes = "a list of them" if answer == "[]" else "true"
+    return f"{yes} turns on: {', '.join(policies)}"

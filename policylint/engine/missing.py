@@ -94,11 +94,6 @@ def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
 def missing_message(pointer: str, policies: tuple[str, ...]) -> Localized:
     path = display_path(_tokens(pointer))
     names = ", ".join(policies)
-    if pointer.count("/") == 2 and pointer.startswith("/spec/"):  # a whole section
-        return Localized(
-            f"未宣告 {path} 區段；需要此區段的政策：{names}",
-            f"section {path} is not declared; the policies that need it: {names}",
-        )
     return Localized(f"未宣告 {path}；需要此項的政策：{names}", f"{path} is not declared; needed by {names}")
 
 
