@@ -73,7 +73,7 @@ def test_missing_path_is_an_error(run: Run, tmp_path: Path) -> None:
 def test_unknown_policy_in_select_is_a_usage_error(run: Run, write: Write) -> None:
     result = run("check", str(write("ok.yaml", CLEAN)), "--select", "no-such-policy")
     assert result.code == 2
-    assert "unknown policy: no-such-policy" in result.err
+    assert "unknown policy 'no-such-policy'; see 'policylint rules'" in result.err
 
 
 def test_bad_option_value_exits_2(run: Run, write: Write) -> None:
@@ -151,7 +151,8 @@ def test_select_and_ignore(run: Run) -> None:
     assert _policies_found(both) == {"login-rate-limit"}
 
 
-def test_no_colour_unless_a_terminal(run: Run) -> None:
+def test_no_colour_unless_a_terminal(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert "\033[" not in run("check", str(EXAMPLES)).out
 
 

@@ -66,6 +66,32 @@ def explain_text(catalog: Catalog, policy: Policy, lang: str, evidence: Sequence
     return "\n".join(out) + "\n"
 
 
+def reference_text(catalog: Catalog, text: str, lang: str) -> str | None:
+    """``20170101-1``, the reference every finding prints: the reminder and its policies;
+    ``20170101``: the case and each of its reminders with theirs. None if there is no such."""
+    case_id, _, number = text.partition("-")
+    case = catalog.case(case_id)
+    if case is None or (number and not number.isdigit()):
+        return None
+    chosen = [r for r in case.reminders if not number or r.number == int(number)]
+    if not chosen:
+        return None
+    label = {key: value(lang) for key, value in _LABELS.items()}
+    out = [f"{label['case']} {case.id}: {case.title(lang)}", f"  {case.summary(lang)}"]
+    out.append(f"{label['laws']}: {', '.join(_law_name(catalog, law, lang) for law in case.laws)}")
+    for reminder in chosen:
+        out += ["", f"{label['reminder']} {case.id}-{reminder.number}: {reminder.text(lang)}"]
+        out.extend(_policy_line(catalog, policy, lang) for policy in reminder.policies)
+    return "\n".join(out) + "\n"
+
+
+def _policy_line(catalog: Catalog, policy_id: str, lang: str) -> str:
+    policy = catalog.policies.get(policy_id)
+    if policy is None:  # left out by --select / --ignore
+        return f"  - {policy_id}"
+    return f"  - {policy.id} ({policy.severity}): {policy.title(lang)}"
+
+
 _EVIDENCE = Localized("佐證設定檔（實際設定這些事實的產品設定）", "Evidence (product settings that set these facts)")
 
 

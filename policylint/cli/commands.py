@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog.policies import Catalog, load_catalog
@@ -17,6 +17,9 @@ from policylint.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageEr
 from policylint.model.config import Config, Settings, find_config, load_config, settings_data, settings_with
 from policylint.model.results import FileError, FileReport, RunReport
 from policylint.model.waiver import Waiver
+
+if TYPE_CHECKING:
+    from policylint.cli.statistics import Statistics
 
 
 class Session(NamedTuple):
@@ -35,7 +38,7 @@ def _session(args: argparse.Namespace) -> Session:
     catalog = load_catalog(list(directories), settings.parameters)
     unknown = sorted((set(settings.select) | set(settings.ignore)) - set(catalog.policies))
     if unknown:
-        raise UsageError(f"unknown policy: {', '.join(unknown)} (see 'policylint rules')")
+        raise UsageError(unknown_policies(unknown, catalog))
     return Session(config, settings, catalog.select(settings.select, settings.ignore), directories)
 
 
@@ -46,6 +49,17 @@ def _config_path(args: argparse.Namespace) -> Path | None:
         return Path(args.config)
     found = find_config(Path.cwd())
     return Path(os.path.relpath(found)) if found is not None else None
+
+
+def unknown_policies(names: list[str], catalog: Catalog) -> str:
+    """``unknown policy 'x'; did you mean 'y'?``, for each name, and where to find them all."""
+    import difflib
+
+    described = []
+    for name in names:
+        close = difflib.get_close_matches(name, list(catalog.policies), n=1, cutoff=0.6)
+        described.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return f"unknown policy {', '.join(described)}; see 'policylint rules'"
 
 
 # --- check and baseline ---------------------------------------------------------------
@@ -61,6 +75,7 @@ def _new_run(
     run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=scanned)
     run.scanned = sorted(set(run.scanned))
     run.no_waivers = getattr(args, "no_waivers", False)
+    run.category = getattr(args, "category", "")
     run.streaming, run.keep_systems = streaming, keep_systems
     return run
 
@@ -186,6 +201,26 @@ def check(args: argparse.Namespace) -> int:
     return exit_status(run, exit_zero=args.exit_zero)
 
 
+def _statistics(args: argparse.Namespace) -> Statistics | None:
+    from policylint.cli.statistics import Statistics
+
+    return Statistics() if getattr(args, "statistics", False) else None
+
+
+def _findings_shown(args: argparse.Namespace) -> bool:
+    """A text report's finding lines: not under --quiet or --statistics (summary and errors stay)."""
+    return args.format != "text" or not (getattr(args, "quiet", False) or getattr(args, "statistics", False))
+
+
+def _write_statistics(
+    args: argparse.Namespace, statistics: Statistics | None, out: TextIO, run: RunReport, catalog: Catalog
+) -> None:
+    """In a text report in place of the findings; beside any other format, on standard error."""
+    if statistics is not None:
+        table = statistics.render(catalog, run.lang)
+        (out if args.format == "text" else sys.stderr).write(table)
+
+
 def _streams(args: argparse.Namespace) -> bool:
     """Text and JSON reports can be written file by file, holding only counts in memory."""
     return args.format in ("text", "json") and not args.report and not args.baseline
@@ -202,13 +237,18 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
 
     reporter = importlib.import_module("policylint.report." + ("text" if args.format == "text" else "json_report"))
     run = _new_run(args, session, streaming=True, keep_systems=args.format == "json")
-    color = args.format == "text" and args.output is None and _wants_color(sys.stdout)
+    color = args.format == "text" and _wants_color(args, sys.stdout)
+    statistics, shown = _statistics(args), _findings_shown(args)
     with contextlib.ExitStack() as stack:
         out = sys.stdout if args.output is None else stack.enter_context(atomic_stream(Path(args.output)))
         out.write(reporter.stream_begin(run, session.catalog))
         binary = _utf8_bytes_under(out) if args.format == "text" else None
 
         def write_file(report: FileReport) -> None:
+            if statistics is not None:
+                statistics.add(report.findings)
+            if not shown:
+                return
             findings = sorted(report.findings, key=FINDING_ORDER)
             if binary is not None:
                 binary.write(reporter.stream_file_utf8(findings, run, color, out.errors or "strict"))
@@ -218,6 +258,7 @@ def _check_streaming(args: argparse.Namespace, session: Session) -> int:
         _scan(args, session, run, write_file).finish()
         for line in [*map(str, run.errors), *run.warnings]:
             print(line, file=sys.stderr)
+        _write_statistics(args, statistics, out, run, session.catalog)
         out.write(reporter.stream_end(run, session.catalog))
         out.flush()
     return exit_status(run, exit_zero=args.exit_zero)
@@ -247,8 +288,21 @@ def _emit(args: argparse.Namespace, run: RunReport, catalog: Catalog) -> None:
 
     for line in [*map(str, run.errors), *run.warnings]:
         print(line, file=sys.stderr)
-    color = args.output is None and args.format == "text" and _wants_color(sys.stdout)
-    write_output(reporter(args.format)(run, catalog, color=color), args.output)
+    color = args.format == "text" and _wants_color(args, sys.stdout)
+    if _findings_shown(args):
+        text = reporter(args.format)(run, catalog, color=color)
+    else:
+        from policylint.report.text import summary_text
+
+        text = summary_text(run)
+    statistics = _statistics(args)
+    if statistics is not None:
+        statistics.add(run.findings)
+        if args.format == "text":
+            text = statistics.render(catalog, run.lang) + text
+        else:
+            sys.stderr.write(statistics.render(catalog, run.lang))
+    write_output(text, args.output)
     for name, path in args.report:
         write_output(reporter(name)(run, catalog), path)
 
@@ -258,6 +312,7 @@ def merge(args: argparse.Namespace) -> int:
 
     session = _session(args)
     run = merge_results(args.results, session.settings.lang, session.settings.fail_on).finish()
+    run.category = args.category
     _emit(args, run, session.catalog)
     return exit_status(run, exit_zero=args.exit_zero)
 
@@ -276,10 +331,18 @@ def baseline(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _wants_color(stream: TextIO) -> bool:
+def _wants_color(args: argparse.Namespace, stream: TextIO) -> bool:
+    """``--color always|never`` as asked; ``auto``: never with NO_COLOR, always with
+    FORCE_COLOR (both when set and not empty; FORCE_COLOR=0 does not force), else on a
+    terminal that is not dumb, and never into a file."""
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return bool(choice == "always")
     if os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty() and os.environ.get("TERM") != "dumb"
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return args.output is None and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -322,13 +385,19 @@ def explain(args: argparse.Namespace) -> int:
     from policylint.catalog import explain as explaining
 
     session = _session(args)
-    policy = session.catalog.policies.get(args.policy)
-    if policy is None:
-        raise UsageError(f"unknown policy '{args.policy}' (see 'policylint rules')")
-    from policylint.evidence.describe import evidence_lines
+    catalog, lang = session.catalog, session.settings.lang
+    policy = catalog.policies.get(args.policy)
+    if policy is not None:
+        from policylint.evidence.describe import evidence_lines
 
-    text = explaining.explain_text(session.catalog, policy, session.settings.lang, evidence_lines(policy))
-    write_output(text, None)
+        write_output(explaining.explain_text(catalog, policy, lang, evidence_lines(policy)), None)
+        return EXIT_CLEAN
+    reference = explaining.reference_text(catalog, args.policy, lang)
+    if reference is None:
+        if args.policy[:1].isdigit():
+            raise UsageError(f"no case or reminder '{args.policy}' in the guideline; see 'policylint rules --coverage'")
+        raise UsageError(unknown_policies([args.policy], catalog))
+    write_output(reference, None)
     return EXIT_CLEAN
 
 

@@ -222,10 +222,46 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None, help="lowest failing severity (low)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 despite findings (errors still exit 2)")
+    parser.add_argument(
+        "--statistics", action="store_true", help="count findings by policy and by status (text: instead of them)"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="text: only the summary line and errors")
+    parser.add_argument(
+        "--category",
+        default="",
+        metavar="NAME",
+        help="name this run's results (SARIF automationDetails.id), so shards and matrix jobs keep theirs apart",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal; NO_COLOR turns it off, FORCE_COLOR on)",
+    )
+
+
+CHECK_EPILOG = """\
+exit status:
+  0    no finding at or above --fail-on (or --exit-zero)
+  1    findings at or above --fail-on, not waived and not in the --baseline
+  2    an error: a file that cannot be read, parsed or validated, a policy that
+       cannot be evaluated, a bad option (errors win over findings)
+  130  interrupted
+
+examples:
+  policylint check examples/ --lang en
+  policylint check . --format sarif --output policylint.sarif --category backend
+"""
 
 
 def _add_check(commands: Commands) -> None:
-    check = commands.add_parser("check", help="check descriptors", description="Check files and directories.")
+    check = commands.add_parser(
+        "check",
+        help="check descriptors",
+        description="Check files and directories.",
+        epilog=CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_scan_options(check)
     _add_output_options(check)
     check.add_argument("--baseline", metavar="FILE", help="fail only on findings not recorded in FILE")

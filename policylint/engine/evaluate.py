@@ -18,8 +18,8 @@ from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outco
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
-from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.missing import one_finding_per_missing_fact
+from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text

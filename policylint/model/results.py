@@ -189,6 +189,9 @@ class RunReport:
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
     baseline: BaselineSummary | None = None
+    # ``check --category``: what this run's results are called (SARIF automationDetails.id),
+    # so that shards or matrix jobs uploading to one place do not replace each other's.
+    category: str = ""
     # Streaming: findings and systems go to the output as each file is done, and only their
     # counts stay, so memory does not grow with the size of the scan.
     streaming: bool = False
