@@ -38,7 +38,7 @@ def test_examples_exit_1_and_name_every_headline_policy(run: Run) -> None:
         "20170106-public-register.yaml:35:5: HIGH bulk-download-cap",
     ):
         assert expected in result.out
-    assert "[20170101-3, 20170102-2]" in result.out
+    assert "[20170101-3, 20170102-2; PDPA§12,18,28]" in result.out  # references, then the laws in short
     assert result.out.rstrip().splitlines()[-1].startswith("policylint: ")
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from policylint.cli.commands import _new_run, _session
 from policylint.cli.main import _parser
+from policylint.report.text import laws_short
 from tests.conftest import AS_OF, EXAMPLES, Result
 
 Run = Callable[..., Result]
@@ -109,3 +111,30 @@ def test_category_is_kept_on_the_run_for_the_reporters() -> None:
     assert _new_run(args, _session(args)).category == "backend"
     args = _parser("check").parse_args(["check", str(EXAMPLES)])
     assert _new_run(args, _session(args)).category == ""
+
+
+def test_the_summary_counts_in_english_singular_and_plural(run: Run, tmp_path: Path) -> None:
+    one = run("check", str(EXAMPLES / "20170101-job-portal.yaml"), "--lang", "en", "--as-of", AS_OF)
+    assert re.search(r"findings \(.*\) in 1 descriptor, 1 file; 0 errors$", one.out.rstrip())
+    clean = run("check", str(EXAMPLES / "reference-system.yaml"), "--lang", "en", "--as-of", AS_OF)
+    assert clean.out == "policylint: no findings in 1 descriptor, 1 file; 0 errors\n"
+
+
+def test_a_run_that_could_check_nothing_says_so(run: Run, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: policylint/v1\nkind: InformationSystem\n", encoding="utf-8")
+    result = run("check", str(broken), "--lang", "en")
+    assert result.code == 2
+    assert result.out == "policylint: nothing checked: no descriptor in 1 file; 2 errors\n"
+    assert run("check", str(broken)).out == "policylint：沒有可檢查的系統描述檔（1 個檔案），2 個錯誤\n"
+
+
+def test_a_finding_line_names_its_laws_in_short(run: Run) -> None:
+    result = run(
+        "check", str(EXAMPLES / "20170101-job-portal.yaml"), "--as-of", AS_OF, "--select", "default-credentials"
+    )
+    assert "[20170101-1; 個資法§12,18,28]" in result.out
+    assert (
+        laws_short(("CC-361", "CC-318-2", "CC-318-1", "PDPA-12", "XYZ-1"), "en") == "CC§318-1,318-2,361 PDPA§12 XYZ§1"
+    )
+    assert laws_short(("CC-211", "PDPA-15"), "zh-TW") == "刑法§211 個資法§15"

@@ -152,7 +152,7 @@ def test_a_weak_realm_fails_login_lockout_at_its_two_lines(run: Callable[..., Re
     assert result.code == 1
     assert f"{shown}:{line_of(name, 'failureFactor')}:3: HIGH login-rate-limit" in result.out
     assert f"{shown}:{line_of(name, 'waitIncrementSeconds')}:3: HIGH login-rate-limit" in result.out
-    assert "[20170101-3, 20170102-2]" in result.out
+    assert "[20170101-3, 20170102-2; PDPA§12,18,28]" in result.out
 
 
 def test_brute_force_off_fails_at_its_setting(run: Callable[..., Result]) -> None:

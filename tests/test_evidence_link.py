@@ -35,7 +35,7 @@ def test_a_contradicted_declaration_is_a_mismatch_naming_both_lines(run: Callabl
     observed = line_of(REALM, '"failureFactor"')
     assert (
         f"{descriptor}:{declared}:7: HIGH declaration-mismatch declared 5, but the setting failureFactor "
-        f"at {shown_realm}:{observed} makes it 10 [20170101-3, 20170102-2]"
+        f"at {shown_realm}:{observed} makes it 10 [20170101-3, 20170102-2; PDPA§12,18,28]"
     ).replace(str(ROOT) + "/", "") in result.out.replace(str(ROOT) + "/", "")
     assert f"{realm}:{observed}:3: HIGH login-rate-limit" in result.out.replace(str(ROOT) + "/", "")
     assert result.code == 1

@@ -501,11 +501,11 @@ def test_text_lines_keep_their_own_policy_severity_and_references_when_a_message
     ]
     lines = [line for line in reporter("text")(_run(findings), catalog).splitlines() if line.startswith("svc/")]
     assert lines == [
-        "svc/a.yaml:1:5: HIGH audit-logging one message [20170101-5]",
-        "svc/a.yaml:2:5: LOW audit-logging one message [20170101-5]",
-        "svc/a.yaml:3:5: LOW other-policy one message [20170101-5]",
-        "svc/a.yaml:4:5: LOW other-policy one message [20170102-1]",
-        "svc/a.yaml:5:5: LOW other-policy one message [20170102-1]",  # equal references, not the same
+        "svc/a.yaml:1:5: HIGH audit-logging one message [20170101-5; PDPA§12]",
+        "svc/a.yaml:2:5: LOW audit-logging one message [20170101-5; PDPA§12]",
+        "svc/a.yaml:3:5: LOW other-policy one message [20170101-5; PDPA§12]",
+        "svc/a.yaml:4:5: LOW other-policy one message [20170102-1; PDPA§12]",
+        "svc/a.yaml:5:5: LOW other-policy one message [20170102-1; PDPA§12]",  # equal references, not the same
     ]
 
 

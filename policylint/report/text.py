@@ -141,7 +141,10 @@ def _text(texts: dict[Localized, _Known], finding: Finding, lang: str, color: bo
     shown = finding.severity.upper()
     if color:
         shown = f"{_COLORS[finding.severity]}{shown}{_RESET}"
-    text = f"{shown} {finding.policy} {finding.message(lang)} [{references_text(finding.references)}]\n"
+    where = references_text(finding.references)
+    if finding.laws:
+        where += f"; {laws_short(finding.laws, lang)}"
+    text = f"{shown} {finding.policy} {finding.message(lang)} [{where}]\n"
     known = (finding.policy, finding.severity, finding.references, text, _utf8(text))
     if len(text) <= _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
         if len(texts) >= 1024:  # bounded: a scan's memory must not grow with its size
@@ -174,7 +177,7 @@ def _marks(finding: Finding, lang: str) -> str:
 
 
 def _summary(run: RunReport) -> str:
-    return _counts(run) + _baseline(run)
+    return summary_line(run) + _baseline(run)
 
 
 def _baseline(run: RunReport) -> str:
@@ -186,12 +189,43 @@ def _baseline(run: RunReport) -> str:
     return f"\nbaseline {run.baseline.path}: {known} known findings remain, {fixed} entries fixed"
 
 
-def _counts(run: RunReport) -> str:
+def summary_line(run: RunReport) -> str:
+    """``policylint: 3 findings (1 critical, 2 high) in 1 descriptor, 1 file; 0 errors``, in
+    English's singular and plural; a run that could check no descriptor says so."""
     counts = run.by_severity()
     parts = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
-    descriptors, files, errors = run.descriptor_count, run.files, len(run.errors)
+    descriptors, files, errors, found = run.descriptor_count, run.files, len(run.errors), run.finding_count
     if run.lang == "zh-TW":
-        found = f"{run.finding_count} 項發現（{parts}）" if run.finding_count else "沒有發現"
-        return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{found}，{errors} 個錯誤"
-    found = f"{run.finding_count} findings ({parts})" if run.finding_count else "no findings"
-    return f"policylint: {found} in {descriptors} descriptors, {files} files; {errors} errors"
+        if not descriptors and not found:
+            return f"policylint：沒有可檢查的系統描述檔（{files} 個檔案），{errors} 個錯誤"
+        shown = f"{found} 項發現（{parts}）" if found else "沒有發現"
+        return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{shown}，{errors} 個錯誤"
+    tail = f"{_counted(descriptors, 'descriptor')}, {_counted(files, 'file')}; {_counted(errors, 'error')}"
+    if not descriptors and not found:
+        return f"policylint: nothing checked: no descriptor in {_counted(files, 'file')}; {_counted(errors, 'error')}"
+    shown = f"{_counted(found, 'finding')} ({parts})" if found else "no findings"
+    return f"policylint: {shown} in {tail}"
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+# Short names of the laws a guideline cites, by the prefix of their ids (PDPA-12, CC-318-1).
+_LAW_SHORT_NAMES = {"PDPA": Localized("個資法", "PDPA"), "CC": Localized("刑法", "CC")}
+
+
+@lru_cache(maxsize=256)
+def laws_short(laws: tuple[str, ...], lang: str) -> str:
+    """``個資法§12,18,28 刑法§318-1,361``: each law's articles after its short name, in the
+    order the laws are first cited, articles in number order."""
+    articles: dict[str, list[str]] = {}
+    for law in laws:
+        code, _, article = law.partition("-")
+        articles.setdefault(code, []).append(article)
+    shown = []
+    for code, numbers in articles.items():
+        name = _LAW_SHORT_NAMES[code](lang) if code in _LAW_SHORT_NAMES else code
+        ordered = sorted(numbers, key=lambda n: [int(p) if p.isdigit() else 0 for p in n.split("-")])
+        shown.append(f"{name}§{','.join(ordered)}" if any(ordered) else name)
+    return " ".join(shown)
