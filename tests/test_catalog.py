@@ -138,6 +138,12 @@ def test_parameter_overrides_apply_and_are_type_checked() -> None:
         load_catalog(overrides={"login-rate-limit": {"maxFailures": "3"}})
 
 
+def test_parameters_in_zh_tw_text_are_enumerated_with_the_enumeration_comma(catalog: Catalog) -> None:
+    remediation = catalog.policies["audit-logging"].remediation
+    assert "events 涵蓋 login、dataAccess、export、admin" in remediation.zh
+    assert "events covering login, dataAccess, export, admin" in remediation.en
+
+
 def test_builtin_policies_cite_only_their_cases_laws(catalog: Catalog) -> None:
     for policy in catalog.policies.values():
         case_laws = {law for ref in policy.references for law in catalog.case(ref.case).laws}  # type: ignore[union-attr]

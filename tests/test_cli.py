@@ -167,6 +167,13 @@ def test_rules_json_lists_every_policy(run: Run) -> None:
     assert rule["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
 
 
+def test_the_zh_tw_summary_line_is_all_chinese(run: Run) -> None:
+    out = run("check", str(EXAMPLES / "20170105-counter-lookup.yaml"), "--as-of", AS_OF, "--lang", "zh-TW").out
+    summary = out.splitlines()[-1]
+    assert "項發現（嚴重 " in summary and "、高 " in summary
+    assert not any(severity in summary for severity in ("critical", "high", "medium", "low"))
+
+
 def test_explain_shows_case_reminder_laws_and_fix(run: Run) -> None:
     result = run("explain", "default-credentials", "--lang", "zh-TW")
     assert result.code == 0

@@ -106,14 +106,20 @@ def _policy_section(catalog: Catalog, policy: Policy) -> list[str]:
     laws = ", ".join(_law(catalog, law) for law in policy.laws)
     out.append(f"- laws / 對應規範: {laws}")
     if policy.parameters:
-        params = ", ".join(f"`{k}` = `{json.dumps(v, ensure_ascii=False)}`" for k, v in policy.parameters.items())
-        out.append(f"- parameters: {params}")
+        out.append("- parameters:")
+        out.extend(_parameter_item(policy, name) for name in policy.parameters)
     if policy.rationale:
         out += ["", f"理由：{policy.rationale.zh}", "", f"Why: {policy.rationale.en}"]
     out += ["", f"修正：{policy.remediation.zh}", "", f"Fix: {policy.remediation.en}"]
     if policy.example:
         out += ["", "```yaml", policy.example.rstrip(), "```"]
     return out
+
+
+def _parameter_item(policy: Policy, name: str) -> str:
+    item = f"  - `{name}` = `{json.dumps(policy.parameters[name], ensure_ascii=False)}`"
+    source = policy.parameter_sources.get(name)
+    return f"{item}: {source.zh} / {source.en}" if source is not None else item
 
 
 def _law(catalog: Catalog, law: str) -> str:

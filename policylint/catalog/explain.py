@@ -38,6 +38,7 @@ def rules_json(catalog: Catalog, lang: str) -> str:
             "references": [{"case": r.case, "reminder": r.reminder} for r in p.references],
             "laws": list(p.laws),
             "parameters": p.parameters,
+            "parameterSources": {name: source.as_dict() for name, source in p.parameter_sources.items()},
         }
         for p in catalog.policies.values()
     ]
@@ -57,7 +58,7 @@ def explain_text(catalog: Catalog, policy: Policy, lang: str, evidence: Sequence
     out += ["", f"{label['fix']}:", f"  {policy.remediation(lang)}"]
     if policy.parameters:
         out += ["", f"{label['parameters']}:"]
-        out.extend(f"  {name} = {json.dumps(value, ensure_ascii=False)}" for name, value in policy.parameters.items())
+        out.extend(_parameter_line(policy, name, lang) for name in policy.parameters)
     if policy.example:
         out += ["", f"{label['example']}:"]
         out.extend(f"  {line}" for line in policy.example.rstrip().splitlines())
@@ -93,6 +94,12 @@ def _policy_line(catalog: Catalog, policy_id: str, lang: str) -> str:
 
 
 _EVIDENCE = Localized("佐證設定檔（實際設定這些事實的產品設定）", "Evidence (product settings that set these facts)")
+
+
+def _parameter_line(policy: Policy, name: str, lang: str) -> str:
+    line = f"  {name} = {json.dumps(policy.parameters[name], ensure_ascii=False)}"
+    source = policy.parameter_sources.get(name)
+    return f"{line}  ({source(lang)})" if source is not None else line
 
 
 def _reference_lines(catalog: Catalog, case_id: str, number: int, lang: str, label: dict[str, str]) -> list[str]:

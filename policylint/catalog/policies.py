@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property, partial
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policylint.catalog.conditions import (
@@ -61,6 +61,9 @@ class Policy(NamedTuple):
     rationale: Localized | None = None
     example: str | None = None
     source: str = ""
+    # Where each parameter's value comes from: a cited item, "policylint default", or the
+    # configuration that overrode it.
+    parameter_sources: Mapping[str, Localized] = MappingProxyType({})
     # A descriptor that declares none of these sections of spec gets these outcomes of
     # ``applies`` and ``check`` without evaluating them (see conditions.sections_read).
     sections: tuple[str, ...] = ()
@@ -240,8 +243,14 @@ def _localized(data: dict[str, str], parameters: dict[str, Any] | None = None) -
     if not parameters:
         return Localized(data["zh-TW"], data["en"])
     shown = {name: show(value) for name, value in parameters.items()}
+    # zh-TW enumerates with the enumeration comma 、, not ", ".
+    listed = {
+        name: "、".join(show(item) for item in value)
+        for name, value in parameters.items()
+        if value and isinstance(value, list)
+    }
     try:
-        return Localized(data["zh-TW"].format(**shown), data["en"].format(**shown))
+        return Localized(data["zh-TW"].format(**{**shown, **listed}), data["en"].format(**shown))
     except (KeyError, IndexError, ValueError) as error:
         raise ConditionSyntaxError(f"bad placeholder in text: {error}") from None
 
@@ -271,7 +280,18 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         example=data.get("example"),
         source=str(path),
         sections=sections,
+        parameter_sources=_parameter_sources(data, overrides.get(data["id"], {})),
     )
+
+
+_PRODUCT_DEFAULT = Localized("policylint 預設值", "policylint default")
+_OVERRIDDEN = Localized("設定檔覆寫", "set by the configuration")
+
+
+def _parameter_sources(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Localized]:
+    sources: dict[str, Any] = data.get("parameterSources", {})
+    shown = {name: _PRODUCT_DEFAULT if s == "policylint default" else _localized(s) for name, s in sources.items()}
+    return {**shown, **dict.fromkeys(overrides, _OVERRIDDEN)}
 
 
 def _compiled(policies: list[Policy]) -> list[Policy]:

@@ -198,7 +198,10 @@ def summary_line(run: RunReport) -> str:
     if run.lang == "zh-TW":
         if not descriptors and not found:
             return f"policylint：沒有可檢查的系統描述檔（{files} 個檔案），{errors} 個錯誤"
-        shown = f"{found} 項發現（{parts}）" if found else "沒有發現"
+        from policylint.report.audit import label  # the one severity vocabulary, once a run
+
+        named = "、".join(f"{label(s, run.lang)} {counts[s]} 項" for s in SEVERITIES if counts[s])
+        shown = f"{found} 項發現（{named}）" if found else "沒有發現"
         return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{shown}，{errors} 個錯誤"
     tail = f"{_counted(descriptors, 'descriptor')}, {_counted(files, 'file')}; {_counted(errors, 'error')}"
     if not descriptors and not found:
