@@ -138,6 +138,18 @@ def test_parameter_overrides_apply_and_are_type_checked() -> None:
         load_catalog(overrides={"login-rate-limit": {"maxFailures": "3"}})
 
 
+def test_every_builtin_parameter_says_where_its_default_comes_from(catalog: Catalog) -> None:
+    for policy in catalog.policies.values():
+        assert set(policy.parameter_sources) == set(policy.parameters), policy.id
+
+
+def test_an_overridden_parameter_is_shown_as_set_by_the_configuration() -> None:
+    catalog = load_catalog(overrides={"login-rate-limit": {"maxFailures": 3}})
+    sources = catalog.policies["login-rate-limit"].parameter_sources
+    assert sources["maxFailures"].en == "set by the configuration"
+    assert sources["maxPerIpPerMinute"].en == "policylint default"
+
+
 def test_parameters_in_zh_tw_text_are_enumerated_with_the_enumeration_comma(catalog: Catalog) -> None:
     remediation = catalog.policies["audit-logging"].remediation
     assert "events 涵蓋 login、dataAccess、export、admin" in remediation.zh

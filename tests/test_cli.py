@@ -165,6 +165,16 @@ def test_rules_json_lists_every_policy(run: Run) -> None:
     assert set(rule["title"]) == {"zh-TW", "en"}
     assert rule["references"] == [{"case": "20170101", "reminder": 3}, {"case": "20170102", "reminder": 2}]
     assert rule["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
+    assert rule["parameterSources"]["maxPerIpPerMinute"] == {"zh-TW": "policylint 預設值", "en": "policylint default"}
+    assert "15 分鐘" in rule["parameterSources"]["minLockoutMinutes"]["zh-TW"]
+
+
+def test_explain_says_where_each_parameter_default_comes_from(run: Run) -> None:
+    out = run("explain", "incident-response", "--lang", "en").out
+    assert "  maxContainHoursLevels3And4 = 36  (Cyber security incident reporting, response and drills" in out
+    assert (
+        "  maxIdleLogoutMinutes = 30  (policylint default)" in run("explain", "account-lifecycle", "--lang", "en").out
+    )
 
 
 def test_the_zh_tw_summary_line_is_all_chinese(run: Run) -> None:

@@ -14,6 +14,7 @@ from tests.conftest import AS_OF, EXAMPLES, Result
 
 Run = Callable[..., Result]
 INCIDENTS = sorted(path.name for path in EXAMPLES.glob("2017010*.yaml"))
+HIGH_GRADE_ONLY = {"multi-factor-authentication", "key-rotation", "security-testing"}
 
 
 def _statuses(run: Run, name: str) -> dict[str, str]:
@@ -32,7 +33,9 @@ def test_each_incident_fails_every_policy_of_its_own_case(run: Run, catalog: Cat
     statuses = _statuses(run, name)
     own = {p.id for p in catalog.policies.values() if any(r.case == case for r in p.references)}
     assert own
-    assert {policy: statuses[policy] for policy in own if statuses[policy] not in ("failed", "not_declared")} == {}
+    unmet = {policy: statuses[policy] for policy in own if statuses[policy] not in ("failed", "not_declared")}
+    # Every incident system is graded 中: only the baseline's 高 rules leave it alone.
+    assert unmet == dict.fromkeys(sorted(own & HIGH_GRADE_ONLY), "not_applicable")
 
 
 def test_the_reference_system_passes_everything(run: Run) -> None:

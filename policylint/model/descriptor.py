@@ -214,13 +214,15 @@ AuditField = Literal["eventType", "time", "source", "user", "target", "result", 
 
 class AuditLogging(Section):
     enabled: Flag | None = None
-    retention_days: Days | None = None
+    retention_days: Days | None = Field(
+        default=None, description="Days logs are kept; six months is 184 days, the longest six calendar months."
+    )
     events: list[AuditEvent] | None = None
     fields: list[AuditField] | None = None
     access_restricted: Flag | None = None
     integrity: Literal["none", "hash", "signature", "worm"] | None = None
-    separate_system: Flag | None = None
-    clock_sync: Flag | None = None
+    separate_system: Flag | None = Field(default=None, description="Logs are also kept on another system.")
+    clock_sync: Flag | None = Field(default=None, description="Clocks are synchronised with a reference time source.")
 
 
 class SecurityAudit(Section):
@@ -254,16 +256,34 @@ class PersonalData(Section):
     breach_notification: BreachNotification | None = None
 
 
+class ContainmentDeadlines(Section):
+    """Hours the plan allows to control damage or recover, for each incident level."""
+
+    level1: Hours | None = None
+    level2: Hours | None = None
+    level3: Hours | None = None
+    level4: Hours | None = None
+
+
 class IncidentResponse(Section):
     plan: Flag | None = None
     contacts: list[Text] | None = None
     report_within_hours: Hours | None = None
-    contain_within_hours: Hours | None = None
+    contain_within_hours: ContainmentDeadlines | None = Field(
+        default=None, description="Damage control or recovery deadline by incident level (1 to 4)."
+    )
 
 
 class Training(Section):
-    last_training: Date | None = None
-    hours_per_year: Hours | None = None
+    required_hours_per_person: Hours | None = Field(
+        default=None, description="Security training hours each staff member must take a year."
+    )
+    staff_completed_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Share of staff who took the required hours in the last 12 months."
+    )
+    last_awareness_campaign: Date | None = Field(
+        default=None, description="Date of the last security awareness campaign (認知宣導)."
+    )
 
 
 class Drills(Section):
@@ -313,13 +333,23 @@ class AccessControl(Section):
         default=None,
         description="Who may read an applicant's record: only its owner (no IDOR), a scoped role, or anyone.",
     )
-    idle_account_disable_days: Days | None = None
+    idle_account_disable_days: Days | None = Field(
+        default=None, description="Idle days after which an account is disabled."
+    )
+    expired_accounts_disabled: Flag | None = Field(
+        default=None, description="Expired temporary or emergency accounts are deleted or disabled."
+    )
+    idle_logout_minutes: Count | None = Field(
+        default=None, description="Idle minutes after which a session is logged out automatically."
+    )
 
 
 class VulnerabilityManagement(Section):
     scan_interval_days: Days | None = None
     last_scan: Date | None = None
     patch_within_days: Days | None = None
+    last_penetration_test: Date | None = None
+    last_source_code_scan: Date | None = None
 
 
 class Reconciliation(Section):
@@ -327,9 +357,17 @@ class Reconciliation(Section):
     period_days: Days | None = None
 
 
+class DataIoAudit(Section):
+    events: list[Literal["input", "output"]] | None = Field(
+        default=None, description="Which of the input and output of applicant data is logged for audit."
+    )
+    reviewer: Text | None = Field(default=None, description="Who reviews the input and output logs.")
+    review_interval_days: Days | None = None
+
+
 class DataIo(Section):
-    audited: Flag | None = Field(
-        default=None, description="Input and output of applicant data is supervised and audited."
+    audit: DataIoAudit | None = Field(
+        default=None, description="Internal supervision and audit of the input and output of applicant data."
     )
     reconciliation: Reconciliation | None = None
     removable_media: Literal["blocked", "controlled", "unrestricted"] | None = None
@@ -387,7 +425,8 @@ class Backups(Section):
     enabled: Flag | None = None
     frequency_days: Days | None = None
     last_tested: Date | None = None
-    offsite: Flag | None = None
+    offsite: Flag | None = Field(default=None, description="Backups are kept in a separate facility.")
+    fireproof_cabinet: Flag | None = Field(default=None, description="Backups are kept in a fireproof cabinet.")
     encrypted: Flag | None = None
     disposal_procedure: Flag | None = None
     access_restricted: Flag | None = None
@@ -411,13 +450,21 @@ class Vendor(Section):
     last_review: Date | None = None
 
 
+class LookupSop(Section):
+    reference: Text | None = Field(default=None, description="Document number or title of the procedure.")
+    last_reviewed: Date | None = None
+    records: list[Literal["time", "staff", "purpose"]] | None = Field(
+        default=None, description="What the procedure has recorded for each lookup."
+    )
+
+
 class CounterService(Section):
     enabled: Flag | None = None
     identity_verification: Flag | None = None
     reason_verification: Flag | None = None
     third_party_disclosure: Literal["writtenAuthorization", "prohibited", "unrestricted"] | None = None
     printouts: Literal["filedWithCase", "destroyed", "filedOrDestroyed", "handedOut", "retained"] | None = None
-    sop: Flag | None = Field(default=None, description="A documented standard operating procedure for lookups.")
+    sop: LookupSop | None = Field(default=None, description="The standard operating procedure for lookups.")
 
 
 class QueryLogging(Section):
@@ -426,7 +473,17 @@ class QueryLogging(Section):
 
 
 class Endpoints(Section):
-    wireless_input_devices: Literal["prohibited", "allowed"] | None = None
+    wireless_input_devices: Literal["prohibited", "discouraged", "allowed"] | None = None
+    wireless_awareness_campaign: Date | None = Field(
+        default=None, description="Date of the last notice telling staff to avoid wireless keyboards and mice."
+    )
+
+
+class KeyManagement(Section):
+    rotation_interval_days: Days | None = Field(
+        default=None, description="How often transfer encryption keys and certificates are replaced."
+    )
+    last_rotated: Date | None = None
 
 
 class Database(Section):
@@ -483,6 +540,7 @@ class Spec(Section):
     query_logging: QueryLogging | None = None
     endpoints: Endpoints | None = None
     database: Database | None = None
+    key_management: KeyManagement | None = None
     evidence: list[EvidenceLink] | None = Field(
         default=None,
         description="Configuration files that show what the system really runs; their settings are checked too.",
