@@ -177,6 +177,15 @@ def test_explain_says_where_each_parameter_default_comes_from(run: Run) -> None:
     )
 
 
+def test_zh_tw_findings_give_units_and_enumerate_with_the_enumeration_comma(run: Run) -> None:
+    example = ROOT / "tests" / "policies" / "incident-response" / "fail" / "one-deadline-for-every-level.yaml"
+    out = run("check", str(example), "--as-of", AS_OF, "--lang", "zh-TW").out
+    assert "incidentResponse.containWithinHours.level3 為 72 小時，應不大於 36 小時" in out
+    out = run("check", str(EXAMPLES / "20170101-job-portal.yaml"), "--as-of", AS_OF, "--lang", "zh-TW").out
+    assert "auditLogging.events 為 login、admin，應包含全部 login、dataAccess、export、admin" in out
+    assert "auditLogging.retentionDays 為 90 天，應不小於 184 天" in out
+
+
 def test_the_zh_tw_summary_line_is_all_chinese(run: Run) -> None:
     out = run("check", str(EXAMPLES / "20170105-counter-lookup.yaml"), "--as-of", AS_OF, "--lang", "zh-TW").out
     summary = out.splitlines()[-1]

@@ -75,13 +75,13 @@ def display_path(tokens: Tokens) -> str:
     return shown.lstrip(".") or "spec"
 
 
-def show(value: Any) -> str:
+def show(value: Any, separator: str = ", ") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if type(value) is int:  # no identifier to mask in a number
         return str(value)
     if isinstance(value, list):
-        return ", ".join(show(item) for item in value) if value else "[]"
+        return separator.join(show(item) for item in value) if value else "[]"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, date):
@@ -115,7 +115,21 @@ class Leaf(NamedTuple):
     def explain(self, tokens: Tokens, actual: Any, negated: bool = False) -> Localized:
         path, shown = display_path(tokens), show(actual)
         zh, en = self.phrases[negated]
-        return Localized(f"{path} 為 {shown}，應{zh}", f"{path} is {shown}; expected {en}")
+        return Localized(f"{path} 為 {show_zh(actual, tokens)}，應{zh}", f"{path} is {shown}; expected {en}")
+
+
+# zh-TW names a number's unit ("184 天"); the field's name says which: retentionDays,
+# containWithinHours/level3, idleLogoutMinutes.
+_UNITS_ZH = (("Days", " 天"), ("Hours", " 小時"), ("Minutes", " 分鐘"), ("Percent", "%"))
+
+
+def show_zh(value: Any, tokens: Tokens) -> str:
+    """A value as zh-TW text shows it: lists enumerated with 、, numbers with their unit."""
+    shown = show(value, "、")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return shown
+    names = [token for token in reversed(tokens) if isinstance(token, str)][:2]
+    return shown + next((unit for name in names for suffix, unit in _UNITS_ZH if name.endswith(suffix)), "")
 
 
 class All(NamedTuple):
@@ -218,9 +232,9 @@ def _combined(outcomes: Sequence[Outcome]) -> Outcome:
     return Outcome(state, tuple(dict.fromkeys(violations)) if len(violations) > 1 else tuple(violations))
 
 
-def _phrases(operator: Operator, expected: Any) -> tuple[tuple[str, str], tuple[str, str]]:
-    shown = show(expected) if operator.takes_value else ""
-    zh, en = _place(operator.zh, shown), _place(operator.en, shown)
+def _phrases(operator: Operator, expected: Any, tokens: Tokens) -> tuple[tuple[str, str], tuple[str, str]]:
+    shown, shown_zh = (show(expected), show_zh(expected, tokens)) if operator.takes_value else ("", "")
+    zh, en = _place(operator.zh, shown_zh), _place(operator.en, shown)
     return (zh, en), (f"不{zh}", " ".join(part for part in ("not", en) if part))
 
 
@@ -297,7 +311,7 @@ def _compile_leaf(spec: dict[str, Any], parameters: dict[str, Any]) -> Leaf:
         raise ConditionSyntaxError(f"unknown operator {spec.get('op')!r}")
     tokens, relative = parse_fact(spec["fact"])
     expected = _value(spec.get("value"), parameters)
-    return Leaf(tokens, relative, operator, expected, _phrases(operator, expected))
+    return Leaf(tokens, relative, operator, expected, _phrases(operator, expected, tokens))
 
 
 def _value(value: Any, parameters: dict[str, Any]) -> Any:
