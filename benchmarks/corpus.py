@@ -44,7 +44,10 @@ AGENCIES = (
 _NAME = re.compile(r"^(  name: )(\S+)$", re.M)
 _TITLE = re.compile(r"^(  title: )(.+)$", re.M)
 _AGENCY = re.compile(r"^(  agency: )(.+)$", re.M)
-_NUMBER = re.compile(r"^(\s+)(\w*(?:Days|Minutes|Hours|PerMinute|Length)|history|threshold|hoursPerYear): (\d+)$", re.M)
+_NUMBER = re.compile(
+    r"^(\s+)(\w*(?:Days|Minutes|Hours|PerMinute|Length)|history|threshold|requiredHoursPerPerson|level[1-4]): (\d+)$",
+    re.M,
+)
 _DATE = re.compile(r"^(\s+)(last\w+): (\d{4}-\d{2}-\d{2})$", re.M)
 _FLAG = re.compile(r"^(\s+)(\w+): (true|false)$", re.M)
 
