@@ -94,6 +94,18 @@ def test_unknown_parameter_is_refused(write: Write) -> None:
         _load(write, POLICY.replace("value: true", "value: {param: nope}"))
 
 
+def test_a_parameter_source_must_name_a_parameter_and_be_a_citation_or_the_product_default(write: Write) -> None:
+    sourced = POLICY + "parameters: {minMethods: 1}\nparameterSources:\n  minMethods: {source}\n"
+    catalog = _load(write, sourced.replace("{source}", "policylint default"))
+    assert catalog.policies["agency-mfa"].parameter_sources["minMethods"].zh == "policylint 預設值"
+    catalog = _load(write, sourced.replace("{source}", "{zh-TW: 機關規範第 3 點, en: 'Agency rules, point 3'}"))
+    assert catalog.policies["agency-mfa"].parameter_sources["minMethods"].en == "Agency rules, point 3"
+    with pytest.raises(CatalogError, match="invalid policy at /parameterSources/minMethods"):
+        _load(write, sourced.replace("{source}", "GCB"))
+    with pytest.raises(CatalogError, match="parameterSources names unknown parameter 'maxMethods'"):
+        _load(write, sourced.replace("  minMethods: {source}", "  maxMethods: policylint default"))
+
+
 def test_citing_a_reminder_that_does_not_exist_is_refused(write: Write) -> None:
     with pytest.raises(CatalogError, match="cites TC-1-9, which no guideline defines") as raised:
         _load(write, POLICY.replace("reminder: 1}", "reminder: 9}"))

@@ -280,7 +280,7 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         example=data.get("example"),
         source=str(path),
         sections=sections,
-        parameter_sources=_parameter_sources(data, overrides.get(data["id"], {})),
+        parameter_sources=_parameter_sources(str(path), data, overrides.get(data["id"], {})),
     )
 
 
@@ -288,8 +288,11 @@ _PRODUCT_DEFAULT = Localized("policylint 預設值", "policylint default")
 _OVERRIDDEN = Localized("設定檔覆寫", "set by the configuration")
 
 
-def _parameter_sources(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Localized]:
+def _parameter_sources(source: str, data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Localized]:
     sources: dict[str, Any] = data.get("parameterSources", {})
+    unknown = sorted(set(sources) - set(data.get("parameters", {})))
+    if unknown:
+        raise CatalogError(source, f"parameterSources names unknown parameter '{unknown[0]}'")
     shown = {name: _PRODUCT_DEFAULT if s == "policylint default" else _localized(s) for name, s in sources.items()}
     return {**shown, **dict.fromkeys(overrides, _OVERRIDDEN)}
 
