@@ -2,7 +2,7 @@
 
 A condition evaluates to PASS, FAIL or MISSING (a fact it needs is not declared), with the
 violations that explain a FAIL or MISSING: where, and why, in both languages. This module
-holds the conditions as data and the outcomes they make; codegen.py compiles them into the
+holds the conditions as data and the outcomes they make; compile.py compiles them into the
 functions that evaluate them.
 """
 
@@ -90,7 +90,7 @@ def show(value: Any, separator: str = ", ") -> str:
     return shown
 
 
-# --- the nodes, and what they mean (codegen.py compiles them) -------------------------
+# --- the nodes, and what they mean (compile.py compiles them) -------------------------
 #
 # A leaf reads the value at its fact's path: MISSING when a part of the path is null or
 # absent, or its parent is neither a mapping nor (for a number) a list that holds it, with

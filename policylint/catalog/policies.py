@@ -33,7 +33,7 @@ from policylint.load.errors import LocatedError
 from policylint.model.results import Finding, Localized, Reference
 
 if TYPE_CHECKING:
-    from policylint.catalog.codegen import Evaluator
+    from policylint.catalog.compile import Evaluator
 
 GUIDELINE_FILE = "guideline.yaml"
 ENTRY_POINT_GROUP = "policylint.policies"
@@ -68,7 +68,7 @@ class Policy(NamedTuple):
     # ``applies`` and ``check`` without evaluating them (see conditions.sections_read).
     sections: tuple[str, ...] = ()
     undeclared: tuple[Outcome | None, Outcome | None] = (None, None)
-    # ``applies`` and ``check`` compiled (codegen.py): what the engine calls.
+    # ``applies`` and ``check`` compiled (compile.py): what the engine calls.
     evaluate_applies: Evaluator | None = None
     evaluate_check: Evaluator | None = None
     # ``Finding`` with this policy's part filled in: new_finding(status, file, line, column,
@@ -298,17 +298,15 @@ def _parameter_sources(source: str, data: dict[str, Any], overrides: dict[str, A
 
 
 def _compiled(policies: list[Policy]) -> list[Policy]:
-    """Every policy with its conditions compiled, in one module for the whole catalog."""
-    from policylint.catalog.codegen import evaluators
+    """Every policy with its conditions compiled."""
+    from policylint.catalog.compile import evaluator
 
-    named = [(policy.source, c) for policy in policies for c in (policy.applies, policy.check) if c is not None]
-    try:
-        functions = iter(evaluators(named))
-    except ConditionSyntaxError as error:
-        raise CatalogError(str(error.args[0]), f"invalid policy: {error.args[1]}") from None
     compiled = []
     for policy in policies:
-        applies, check = (None if c is None else next(functions) for c in (policy.applies, policy.check))
+        try:
+            applies, check = (None if c is None else evaluator(c) for c in (policy.applies, policy.check))
+        except ConditionSyntaxError as error:
+            raise CatalogError(policy.source, f"invalid policy: {error}") from None
         policy = policy._replace(evaluate_applies=applies, evaluate_check=check, new_finding=_finding_maker(policy))
         compiled.append(_with_undeclared(policy))
     return compiled

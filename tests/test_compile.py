@@ -1,4 +1,4 @@
-"""Compiled conditions (policylint/codegen.py) hold to the meaning of conditions.
+"""Compiled conditions (policylint/catalog/compile.py) hold to the meaning of conditions.
 
 The meaning is written plainly below, as a tree walk (``meaning``), the way conditions.py
 describes it; the compiled functions must give the very same outcome, or the same error,
@@ -8,13 +8,12 @@ hand-made conditions that reach the corners policies seldom do.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from policylint.catalog.codegen import evaluators, source_of
+from policylint.catalog.compile import evaluator
 from policylint.catalog.conditions import (
     PASSED,
     All,
@@ -45,7 +44,7 @@ _ABSENT = object()
 
 
 def meaning(condition: Condition, root: Any, base: Tokens = ()) -> Outcome:
-    """What a condition means, node by node (the evaluator policylint had before codegen.py)."""
+    """What a condition means, node by node: the reference the compiled closures are held to."""
     if isinstance(condition, Leaf):
         tokens, actual = _read(condition, root, base)
         if actual is _ABSENT:
@@ -143,7 +142,7 @@ _CATALOG = load_catalog([], {})
 
 def _compiled(spec: dict[str, Any]) -> tuple[Condition, Any]:
     condition = compile_condition(spec, {"limit": 3})
-    return condition, evaluators([("test.yaml", condition)])[0]
+    return condition, evaluator(condition)
 
 
 def _fact(path: str, op: str = "declared", value: Any = None) -> dict[str, Any]:
@@ -208,31 +207,6 @@ def test_a_wrong_type_is_an_error_naming_the_item() -> None:
     assert _result(function, {"spec": {"vendors": [{"count": 2}, {"count": "many"}]}}, AS_OF_DATE) == (
         "PolicyError: /spec/vendors/1/count: expected a number, got 'many'"
     )
-
-
-def test_the_generated_source_names_no_object() -> None:
-    """Paths and shapes only, so that the cached code fits any parameters."""
-    condition = compile_condition({"fact": "/spec/a", "op": "le", "value": {"param": "limit"}}, {"limit": 12345})
-    source, constants = source_of([("test.yaml", condition)])
-    assert "12345" not in source and "'a'" in source
-    assert 12345 in constants[0]
-
-
-def test_compiled_code_is_cached_and_a_damaged_entry_is_compiled_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from policylint.catalog import cache
-
-    monkeypatch.setenv("POLICYLINT_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("POLICYLINT_NO_CACHE", raising=False)
-    condition, _ = _compiled({"fact": "/spec/a", "op": "equals", "value": 1})
-    source, _ = source_of([("test.yaml", condition)])
-    first = cache.code_for(source, "test")
-    entry = next(tmp_path.glob("code-*.bin"))
-    assert cache.code_for(source, "test") == first
-    entry.write_bytes(entry.read_bytes()[:80])  # cut short
-    assert cache.code_for(source, "test") == first
-    assert len(entry.read_bytes()) > 80  # written again, whole
 
 
 @pytest.mark.parametrize(
