@@ -1,10 +1,9 @@
-"""A small on-disk cache for work that only changes when files change: the validated catalog,
-and the compiled code of its conditions.
+"""A small on-disk cache of JSON data that only changes when files change: the plugin
+directories, and model/validate.py's schemas (until it ships them). Never code.
 
-JSON entries are keyed by a digest of what they were computed from (paths, sizes and
-modification times of the inputs, and the package's own version and schema files); compiled
-code (marshal data, as in a .pyc) by a digest of its source and of Python's version. Entries
-are written atomically. Any problem reading or writing the cache just means computing afresh.
+Entries are keyed by a digest of what they were computed from (paths, sizes and
+modification times of the inputs, and the package's own version and schema files), and
+written atomically. Any problem reading or writing the cache just means computing afresh.
 Set POLICYLINT_NO_CACHE=1 to turn it off, or POLICYLINT_CACHE_DIR to move it.
 """
 
@@ -15,7 +14,6 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from types import CodeType
 from typing import Any
 
 from policylint import __version__
@@ -74,39 +72,3 @@ def _store(filename: str, data: str | bytes) -> None:
         write_atomic(directory / filename, data)
     except OSError:
         pass  # a read-only home or a full disk only costs the next run some time
-
-
-def code_for(source: str, filename: str) -> CodeType:
-    """``compile(source)``, kept by the digest of the source and of Python's version (as
-    marshal data, like a .pyc): compiling the catalog's conditions takes longer than a
-    pre-commit run may spend."""
-    import marshal
-    import sys
-
-    key = hashlib.sha256(f"{sys.version}\0{source}".encode()).hexdigest().encode("ascii")
-    cached = _read_binary("code", key)
-    if cached is not None:
-        try:
-            code = marshal.loads(cached)
-        except (ValueError, EOFError, TypeError):
-            code = None
-        if isinstance(code, CodeType):
-            return code
-    code = compile(source, filename, "exec")
-    _write_binary("code", key, marshal.dumps(code))
-    return code
-
-
-def _read_binary(name: str, key: bytes) -> bytes | None:
-    directory = cache_dir()
-    if directory is None:
-        return None
-    try:
-        entry = (directory / f"{name}-{_INSTALLATION}.bin").read_bytes()
-    except OSError:
-        return None
-    return entry[len(key) + 1 :] if entry.startswith(key + b"\n") else None
-
-
-def _write_binary(name: str, key: bytes, value: bytes) -> None:
-    _store(f"{name}-{_INSTALLATION}.bin", key + b"\n" + value)

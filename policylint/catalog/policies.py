@@ -180,8 +180,7 @@ def load_catalog(
 ) -> Catalog:
     """Load, validate and compile every policy and guideline under ``directories``."""
     packs = plugin_directories() if plugins else []
-    files = _catalog_files([builtin_policy_dir(), *packs, *directories])
-    validated, digest = _validated(files)
+    validated, digest = _validated(_catalog_files([*packs, *directories]))
     guidelines = [_guideline(data) for path, data in validated if path.name == GUIDELINE_FILE]
     policies = _compiled([_policy(p, data, overrides or {}) for p, data in validated if p.name != GUIDELINE_FILE])
     by_id = _unique(policies)
@@ -190,22 +189,54 @@ def load_catalog(
     return Catalog(dict(sorted(by_id.items())), tuple(guidelines), digest, law_names)
 
 
-def _validated(files: list[Path]) -> tuple[list[tuple[Path, dict[str, Any]]], str]:
-    """Every file's data, checked against its schema and cross-checked; cached while unchanged."""
-    from policylint.catalog import cache
+Validated = list[tuple[Path, dict[str, Any]]]
+# The built-in catalog, validated and cross-checked when the package is made (tests/
+# test_catalog.py holds it to policies/): a run reads it as data, with no schema check.
+BUILTIN_CATALOG = PACKAGE / "data" / "builtin-catalog.json"
 
-    key = cache.key_for(files)
-    cached = cache.read("catalog", key)
-    if cached is not None:
-        return [(Path(path), data) for path, data in cached["files"]], cached["digest"]
+
+def builtin_catalog() -> dict[str, Any]:
+    """The built-in catalog's files (paths relative to its directory) and digest, as shipped."""
+    directory = builtin_policy_dir()
+    files = _catalog_files([directory])
+    validated = _validated_files(files, [])
+    return {
+        "digest": _digest(files),
+        "files": [[path.relative_to(directory).as_posix(), data] for path, data in validated],
+    }
+
+
+def write_builtin_catalog() -> None:
+    """Ship the built-in catalog as it validates now (run after changing policies/)."""
+    text = json.dumps(builtin_catalog(), ensure_ascii=False, indent=1)
+    BUILTIN_CATALOG.write_text(text + "\n", encoding="utf-8")
+
+
+def _shipped() -> tuple[Validated, str]:
+    shipped = json.loads(BUILTIN_CATALOG.read_text(encoding="utf-8"))
+    directory = builtin_policy_dir()
+    return [(directory / name, data) for name, data in shipped["files"]], str(shipped["digest"])
+
+
+def _validated(extra: list[Path]) -> tuple[Validated, str]:
+    """The built-in catalog's data, and every extra file's, checked against its schema and
+    cross-checked with the rest. With extra files, the digest is that of the built-in
+    catalog's digest and the extra files."""
+    builtin, digest = _shipped()
+    if not extra:
+        return builtin, digest
+    return [*builtin, *_validated_files(extra, builtin)], _digest(extra, digest)
+
+
+def _validated_files(files: list[Path], checked: Validated) -> Validated:
+    """``files``' data, checked against their schemas and with ``checked`` (already so)."""
     documents = [(path, _load_one(path)) for path in files]
     validated = [(path, _schema_check(path, document)) for path, document in documents]
-    guidelines = [_guideline(data) for path, data in validated if path.name == GUIDELINE_FILE]
-    by_id = _unique([_policy(path, data, {}) for path, data in validated if path.name != GUIDELINE_FILE])
+    everything = [*checked, *validated]
+    guidelines = [_guideline(data) for path, data in everything if path.name == GUIDELINE_FILE]
+    by_id = _unique([_policy(path, data, {}) for path, data in everything if path.name != GUIDELINE_FILE])
     _cross_check(by_id, guidelines, dict(documents))
-    digest = _digest(files)
-    cache.write("catalog", key, {"files": [[str(path), data] for path, data in validated], "digest": digest})
-    return validated, digest
+    return validated
 
 
 def _catalog_files(directories: Sequence[Path]) -> list[Path]:
@@ -372,7 +403,8 @@ def _cross_check(by_id: dict[str, Policy], guidelines: list[Guideline], document
     reminders = {(r.case, r.number): r for g in guidelines for c in g.cases for r in c.reminders}
     cases = {c.id: c for g in guidelines for c in g.cases}
     for policy in by_id.values():
-        _check_policy_references(policy, reminders, cases, documents[Path(policy.source)])
+        if Path(policy.source) in documents:  # the others were checked with their own files
+            _check_policy_references(policy, reminders, cases, documents[Path(policy.source)])
     for guideline_path, document in documents.items():
         if guideline_path.name == GUIDELINE_FILE:
             _check_reminders(guideline_path, document, by_id)
@@ -436,8 +468,8 @@ def _check_reminders(path: Path, document: Document, by_id: dict[str, Policy]) -
                     )
 
 
-def _digest(files: Sequence[Path]) -> str:
-    digest = hashlib.sha256()
+def _digest(files: Sequence[Path], before: str = "") -> str:
+    digest = hashlib.sha256(before.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
