@@ -118,11 +118,9 @@ PYCACHE = CORPUS_ROOT / "pycache"
 
 def child_env() -> dict[str, str]:
     """Bytecode cached, as after a pip install: a PYTHONDONTWRITEBYTECODE=1 shell would otherwise
-    make every run recompile policylint's own modules (~120 ms here), which no user pays.
-    policylint's own cache (the validated catalog) lives in the corpus root, warmed up like the rest."""
+    make every run recompile policylint's own modules (~120 ms here), which no user pays."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    env["POLICYLINT_CACHE_DIR"] = str(CORPUS_ROOT / "policylint-cache")  # warmed up, and not in ~/.cache
     return env
 
 
@@ -496,7 +494,7 @@ IMPORT_STEPS: list[tuple[str, str]] = [
         "+ pydantic + policylint.model.descriptor (not on a check's path)",
         "import pydantic, policylint.model.descriptor",
     ),
-    ("+ jsonschema (only when the catalog cache misses)", "import jsonschema"),
+    ("+ jsonschema (only for policy directories of your own)", "import jsonschema"),
 ]
 
 

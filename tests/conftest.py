@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,8 +11,6 @@ from policylint.catalog.policies import Catalog, load_catalog
 from policylint.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
-# Tests never read or write the user's cache; each test session gets its own.
-os.environ["POLICYLINT_CACHE_DIR"] = tempfile.mkdtemp(prefix="policylint-cache-")
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 AS_OF = "2026-11-29"

@@ -7,6 +7,7 @@ arrow a reader has to follow.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -45,20 +46,7 @@ def test_every_module_lives_in_a_layer() -> None:
     assert sorted(loose) == ["policylint.__main__"], "a module beside the layers belongs in one of them"
 
 
-# The code cache is removed in the commits that follow the move; until then it is the one
-# known upward arrow (strict: the mark fails once the arrow is gone).
-KNOWN_UPWARD = {"policylint.catalog.cache"}
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="the code cache"))
-        if name in KNOWN_UPWARD
-        else name
-        for name in sorted(GRAPH)
-    ],
-)
+@pytest.mark.parametrize("module", sorted(GRAPH))
 def test_imports_run_down_the_pipeline(module: str) -> None:
     source = layer(module)
     if source is None:
@@ -90,3 +78,11 @@ def test_the_walk_sees_an_upward_import(tmp_path: Path) -> None:
     module.parent.mkdir(parents=True)
     module.write_text("from policylint.report.text import render\n", encoding="utf-8")
     assert imports_of(module) == {"policylint.report.text", "policylint.report.text.render"}
+
+
+def test_nothing_is_cached_between_runs() -> None:
+    """No module keeps data between runs: nothing a cache directory holds can steer a run."""
+    sources = {name: path.read_text(encoding="utf-8") for name, path in MODULES.items()}
+    cache_directory = re.compile(r"XDG_CACHE_HOME|CACHE_DIR|\.cache[\"'/]")
+    assert not [name for name, text in sources.items() if cache_directory.search(text)]
+    assert not [name for name, text in sources.items() if "marshal" in text or "exec(" in text]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -142,25 +141,11 @@ def _validator(name: str) -> Any:
 
 
 def plugin_directories() -> list[Path]:
-    """Policy directories of installed packs; cached until something is installed or removed."""
-    import sys
-
-    from policylint.catalog import cache
-
-    key = cache.key_for(Path(entry) for entry in sys.path if entry and os.path.isdir(entry))
-    cached = cache.read("plugins", key)
-    if cached is None:
-        cached = [str(directory) for directory in _entry_point_directories()]
-        cache.write("plugins", key, cached)
-    return [Path(directory) for directory in cached]
-
-
-def _entry_point_directories() -> list[Path]:
     """Policy directories of installed packs, registered in the entry-point group."""
-    from importlib.metadata import entry_points
+    from policylint.load.entrypoints import entry_points_of
 
     directories = []
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for entry in entry_points_of(ENTRY_POINT_GROUP):
         try:
             target = entry.load()
             location = target() if callable(target) else target

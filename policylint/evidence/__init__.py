@@ -121,9 +121,9 @@ def kinds() -> dict[str, str]:
 
 @cache  # installed distributions do not change during a run
 def _entry_points() -> dict[str, str]:
-    from importlib.metadata import entry_points
+    from policylint.load.entrypoints import entry_points_of
 
-    return {point.name: point.value for point in entry_points(group=ENTRY_POINT_GROUP)}
+    return {point.name: point.value for point in entry_points_of(ENTRY_POINT_GROUP)}
 
 
 @cache  # one lookup a kind and process: every file that is no descriptor asks
