@@ -34,6 +34,7 @@ from policylint.model.results import (
     Localized,
     Reference,
     RunReport,
+    SourceLine,
     SystemResult,
 )
 from policylint.report import REPORTERS, render
@@ -584,3 +585,28 @@ def test_bytes_are_written_under_a_utf8_stream_only() -> None:
     stream.write(" 最後")
     stream.flush()
     assert buffer.getvalue().decode() == "先寫的 再寫的 最後"  # type: ignore[attr-defined]
+
+
+# --- one scan, every reporter ----------------------------------------------------------
+
+
+def test_one_scan_writes_every_report_as_a_run_of_its_own_would(
+    examples: Callable[..., Result], tmp_path: Path
+) -> None:
+    extras = [f"{name}:{tmp_path / name}" for name in REPORTERS if name != "text"]
+    combined = examples("text", *(argument for extra in extras for argument in ("--report", extra)))
+    assert combined.out == examples("text").out
+    for name in REPORTERS:
+        if name != "text":
+            assert (tmp_path / name).read_text(encoding="utf-8") == examples(name).out, name
+
+
+def test_audit_reports_show_the_evidence_the_engine_captured_without_opening_the_file(catalog: Catalog) -> None:
+    """The evidence comes with the results: the file named here does not exist."""
+    finding = _finding(file="gone/a.yaml", line=2)
+    results = _run([finding], [SystemResult("gone/a.yaml", "svc", 1, (("audit-logging", FAILED),))])
+    lines = (SourceLine(1, "audit:"), SourceLine(2, "  enabled: false"), SourceLine(3, "  days: 1"))
+    results.reports[0] = results.reports[0]._replace(source_lines=lines)
+    markdown = reporter("markdown")(results, catalog)
+    assert ">    2 |   enabled: false" in markdown and "     3 |   days: 1" in markdown
+    assert '<span class="focus">   2 |   enabled: false</span>' in reporter("html")(results, catalog)
