@@ -610,3 +610,34 @@ def test_audit_reports_show_the_evidence_the_engine_captured_without_opening_the
     markdown = reporter("markdown")(results, catalog)
     assert ">    2 |   enabled: false" in markdown and "     3 |   days: 1" in markdown
     assert '<span class="focus">   2 |   enabled: false</span>' in reporter("html")(results, catalog)
+
+
+def test_results_written_from_templates_are_those_of_their_data(catalog: Catalog) -> None:
+    """SARIF results and JSON findings are filled into a text made once per policy; the bytes
+    are those of writing each result's own data (waived ones are written so)."""
+    from policylint.model.results import BaselineSummary
+    from policylint.report.json_report import PolicyFacts, finding_data
+    from policylint.report.sarif import result_data
+
+    waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2")
+    findings = [
+        _finding(),
+        _finding(line=9, column=2, baselined=True, message=Localized("中\x00", 'a "b"\n')),
+        _finding(line=12, waiver=waiver),
+        _finding(file="/abs/b.yaml", system="", pointer="/x~1y"),
+        _finding(file="svc/c.yaml", severity="low", policy="not-in-catalog"),
+    ]
+    for baseline in (None, BaselineSummary("b.json", 1, ())):
+        results = _run(findings, baseline=baseline)
+        log = reporter("sarif")(results, catalog)
+        assert log == json.dumps(json.loads(log), ensure_ascii=False, indent=2) + "\n"
+        rules = [rule["id"] for rule in json.loads(log)["runs"][0]["tool"]["driver"]["rules"]]
+        ordered = [f for report in results.reports for f in report.findings]
+        ordered.sort(key=lambda f: (f.file, f.line, f.column, f.policy, f.pointer))
+        expected = [result_data(f, results.run, rules.index(f.policy)) for f in ordered]
+        assert json.loads(log)["runs"][0]["results"] == json.loads(json.dumps(expected))
+        report = reporter("json")(results, catalog)
+        assert report == json.dumps(json.loads(report), ensure_ascii=False, indent=2) + "\n"
+        shared = {f.policy: PolicyFacts.of(f) for f in reversed(ordered)}
+        expected = [finding_data(f, "en", False, shared[f.policy]) for f in ordered]
+        assert json.loads(report)["findings"] == json.loads(json.dumps(expected))

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
-from policylint.model.pretty import pretty
+from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
 from policylint.report.stream import Spool
 
@@ -27,6 +27,14 @@ class PolicyFacts(NamedTuple):
     def of(cls, finding: Finding) -> PolicyFacts:
         return cls(finding.remediation, finding.references, finding.laws)
 
+    def holds(self, finding: Finding) -> bool:
+        """Whether ``finding`` says what its policy's entry says (nearly always)."""
+        return (
+            finding.remediation == self.remediation
+            and finding.references == self.references
+            and finding.laws == self.laws
+        )
+
     def data(self) -> dict[str, Any]:
         return {
             "remediation": self.remediation.as_dict(),
@@ -46,6 +54,7 @@ class JsonReporter:
         self.systems = Spool()
         self.systems_written = 0
         self.policies: dict[str, PolicyFacts] = {}
+        self.templates: dict[str, _FindingTemplate] = {}  # by policy: one shape for its findings
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -70,9 +79,14 @@ class JsonReporter:
         shared = self.policies.get(finding.policy)
         if shared is None:
             shared = self.policies[finding.policy] = PolicyFacts.of(finding)
-        data = finding_data(finding, self.run.lang, self.run.no_waivers, shared)
         self.written += 1
-        return ("\n" if self.written == 1 else ",\n") + "    " + pretty(data, _ITEM)
+        separator = "\n    " if self.written == 1 else ",\n    "
+        if finding.waiver is not None or not shared.holds(finding):
+            return separator + pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
+        template = self.templates.get(finding.policy)
+        if template is None or template.severity != finding.severity:
+            template = self.templates[finding.policy] = _FindingTemplate.of(finding, self.run.lang, shared)
+        return separator + template.fill(_texts(finding, self.run.lang))
 
     def _system(self, system: SystemResult) -> str:
         self.systems_written += 1
@@ -92,6 +106,44 @@ class JsonReporter:
         self.out.write(("\n  ]" if self.written else "]") + before.partition(pretty(_FINDINGS))[2] + "[")
         self.systems.copy_to(self.out)
         self.out.write(("\n  ]" if self.systems_written else "]") + after + "\n")
+
+
+class _FindingTemplate(NamedTuple):
+    """The text of a policy's unwaived findings, with holes for what differs (``_texts``)."""
+
+    severity: str
+    template: Template
+
+    @classmethod
+    def of(cls, finding: Finding, lang: str, shared: PolicyFacts) -> _FindingTemplate:
+        holes = dict(zip(_HOLES, map(hole, range(len(_HOLES))), strict=True))
+        shape = finding_data(finding, lang, shared=shared) | holes
+        shape["messages"] = {"zh-TW": holes["messages"], "en": hole(len(_HOLES))}
+        return cls(finding.severity, Template(shape, _ITEM))
+
+    def fill(self, values: list[str]) -> str:
+        return self.template.fill(values)
+
+
+_HOLES = ("status", "file", "line", "column", "pointer", "system", "message", "messages", "fingerprint", "baselined")
+
+
+def _texts(finding: Finding, lang: str) -> list[str]:
+    """The JSON text of each of ``_HOLES`` of an unwaived finding, then its English message."""
+    message = finding.message
+    return [
+        text(finding.status),
+        text(finding.file),
+        str(finding.line),
+        str(finding.column),
+        text(finding.pointer),
+        text(finding.system),
+        text(message(lang)),
+        text(message.zh),
+        text(finding.fingerprint),
+        "true" if finding.baselined else "false",
+        text(message.en),
+    ]
 
 
 def summary_data(run: RunReport) -> dict[str, Any]:

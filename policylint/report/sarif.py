@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import quote
 
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
 from policylint.load.masking import folder_of_masked, masked_name_note
-from policylint.model.pretty import pretty
+from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
 from policylint.report.stream import Spool
@@ -88,6 +88,7 @@ class SarifReporter:
         self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
         self.results = Spool()
         self.written = 0
+        self.templates: dict[tuple[Any, ...], Template] = {}  # by the shape of a result
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -103,8 +104,18 @@ class SarifReporter:
             source = self.foreign.setdefault(finding.policy, RuleSource.of_finding(finding))
             index = -list(self.foreign).index(source.id) - 1
         self.written += 1
-        data = result_data(finding, self.run, index)
-        return ("\n" if self.written == 1 else ",\n") + "        " + pretty(data, _ITEM)
+        separator = "\n        " if self.written == 1 else ",\n        "
+        if finding.waiver is not None or finding.related or folder_of_masked(finding.file) is not None:
+            return separator + pretty(result_data(finding, self.run, index), _ITEM)
+        return separator + self._template(finding).fill(_texts(ResultFields.of(finding, self.run, index)))
+
+    def _template(self, finding: Finding) -> Template:
+        relative = "uriBaseId" in artifact_location(finding.file)
+        shape = (finding.policy, finding.severity, finding.references, finding.laws, relative)
+        template = self.templates.get(shape)
+        if template is None:
+            template = self.templates[shape] = Template(_result(finding, self.run, ResultFields.holes()), _ITEM)
+        return template
 
     def end(self, run: RunReport) -> None:
         assert self.catalog is not None
@@ -123,6 +134,10 @@ class SarifReporter:
         seen, first = list(self.foreign), len(self.index)
         place = {policy: first + rank for rank, policy in enumerate(sorted(self.foreign))}
         return _FOREIGN_INDEX.sub(lambda m: f'"ruleIndex": {place[seen[int(m.group(1)) - 1]]},', chunk)
+
+
+def _texts(fields: ResultFields) -> list[str]:
+    return [str(value) if type(value) is int else text(value) for value in fields]
 
 
 def sarif_log(run: RunReport, catalog: Catalog, sources: list[RuleSource]) -> dict[str, Any]:
@@ -226,6 +241,40 @@ def help_markdown(source: RuleSource, catalog: Catalog) -> str:
 # --- results --------------------------------------------------------------------------
 
 
+class ResultFields(NamedTuple):
+    """What differs between the results of one policy: values, or a template's holes."""
+
+    index: Any
+    message: Any
+    uri: Any
+    line: Any
+    column: Any
+    fingerprint: Any
+    status: Any
+    pointer: Any
+    system: Any
+    baseline_state: Any
+
+    @classmethod
+    def holes(cls) -> ResultFields:
+        return cls(*map(hole, range(len(cls._fields))))
+
+    @classmethod
+    def of(cls, finding: Finding, run: RunReport, index: int) -> ResultFields:
+        return cls(
+            index,
+            safe(finding.message(run.lang)) or finding.policy,
+            artifact_location(finding.file)["uri"],
+            max(1, finding.line),
+            max(1, finding.column),
+            finding.fingerprint,
+            finding_status(finding, run.no_waivers),
+            finding.pointer,
+            safe(finding.system),
+            "unchanged" if finding.baselined else "new",
+        )
+
+
 def result_data(finding: Finding, run: RunReport, index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.policy,
@@ -244,6 +293,32 @@ def result_data(finding: Finding, run: RunReport, index: int) -> dict[str, Any]:
         result["suppressions"] = [_suppression(finding)]
     if run.baseline is not None:
         result["baselineState"] = "unchanged" if finding.baselined else "new"
+    return result
+
+
+def _result(finding: Finding, run: RunReport, fields: ResultFields) -> dict[str, Any]:
+    """``result_data``'s shape for a finding that is not waived, names no other place and
+    whose file name is not masked: what ``SarifReporter`` makes templates of."""
+    location = {**artifact_location(finding.file), "uri": fields.uri}
+    region = {"startLine": fields.line, "startColumn": fields.column}
+    result: dict[str, Any] = {
+        "ruleId": finding.policy,
+        "ruleIndex": fields.index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": fields.message},
+        "locations": [{"physicalLocation": {"artifactLocation": location, "region": region}}],
+        "partialFingerprints": {FINGERPRINT_KEY: fields.fingerprint},
+        "properties": {
+            "severity": finding.severity,
+            "status": fields.status,
+            "pointer": fields.pointer,
+            "system": fields.system,
+            "references": [str(reference) for reference in finding.references],
+            "laws": list(finding.laws),
+        },
+    }
+    if run.baseline is not None:
+        result["baselineState"] = fields.baseline_state
     return result
 
 
