@@ -89,6 +89,7 @@ class SarifReporter:
         self.results = Spool()
         self.written = 0
         self.templates: dict[tuple[Any, ...], Template] = {}  # by the shape of a result
+        self.located: tuple[str | None, dict[str, str]] = (None, {})
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -107,10 +108,17 @@ class SarifReporter:
         separator = "\n        " if self.written == 1 else ",\n        "
         if finding.waiver is not None or finding.related or folder_of_masked(finding.file) is not None:
             return separator + pretty(result_data(finding, self.run, index), _ITEM)
-        return separator + self._template(finding).fill(_texts(ResultFields.of(finding, self.run, index)))
+        location = self._location(finding.file)
+        fields = ResultFields.of(finding, self.run, index, location["uri"])
+        return separator + self._template(finding, "uriBaseId" in location).fill(_texts(fields))
 
-    def _template(self, finding: Finding) -> Template:
-        relative = "uriBaseId" in artifact_location(finding.file)
+    def _location(self, file: str) -> dict[str, str]:
+        """``artifact_location``, kept for the file of the findings at hand."""
+        if self.located[0] != file:
+            self.located = (file, artifact_location(file))
+        return self.located[1]
+
+    def _template(self, finding: Finding, relative: bool) -> Template:
         shape = (finding.policy, finding.severity, finding.references, finding.laws, relative)
         template = self.templates.get(shape)
         if template is None:
@@ -260,11 +268,11 @@ class ResultFields(NamedTuple):
         return cls(*map(hole, range(len(cls._fields))))
 
     @classmethod
-    def of(cls, finding: Finding, run: RunReport, index: int) -> ResultFields:
+    def of(cls, finding: Finding, run: RunReport, index: int, uri: str | None = None) -> ResultFields:
         return cls(
             index,
             safe(finding.message(run.lang)) or finding.policy,
-            artifact_location(finding.file)["uri"],
+            artifact_location(finding.file)["uri"] if uri is None else uri,
             max(1, finding.line),
             max(1, finding.column),
             finding.fingerprint,
