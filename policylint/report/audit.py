@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TextIO
 
 from policylint.catalog.policies import Case, Catalog, Reminder
@@ -46,7 +47,6 @@ SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_DECLARED: "?", NOT_APPLICABLE: "—
 # lone surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SPACE = re.compile(r"\s+")
 LABELS: dict[str, Localized] = {
     "title": Localized("policylint 稽核報告", "policylint audit report"),
@@ -124,10 +124,11 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # the labels, references and laws of every finding: the same few texts
 def markdown_escape(text: str) -> str:
     """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_and_mask(_SPACE.sub(" ", text))).strip()
-    return "".join(_HTML_SPECIAL.get(character, character) for character in text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # "&" first: once each
 
 
 # --- statuses -------------------------------------------------------------------------
