@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from policylint.catalog.policies import Catalog
     from policylint.model.results import FileReport, RunReport
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16  # read back in pieces of about 64 KiB: what is held while copying
 
 
 class Reporter(Protocol):
