@@ -84,7 +84,7 @@ class JsonReporter:
         if finding.waiver is not None or not shared.holds(finding):
             return separator + pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
         template = self.templates.get(finding.policy)
-        if template is None or template.severity != finding.severity:
+        if template is None or template.severity != finding.severity or template.policies != finding.policies:
             template = self.templates[finding.policy] = _FindingTemplate.of(finding, self.run.lang, shared)
         return separator + template.fill(_texts(finding, self.run.lang))
 
@@ -112,6 +112,7 @@ class _FindingTemplate(NamedTuple):
     """The text of a policy's unwaived findings, with holes for what differs (``_texts``)."""
 
     severity: str
+    policies: tuple[str, ...]  # a missing fact's: the policies that need it
     template: Template
 
     @classmethod
@@ -119,7 +120,7 @@ class _FindingTemplate(NamedTuple):
         holes = dict(zip(_HOLES, map(hole, range(len(_HOLES))), strict=True))
         shape = finding_data(finding, lang, shared=shared) | holes
         shape["messages"] = {"zh-TW": holes["messages"], "en": hole(len(_HOLES))}
-        return cls(finding.severity, Template(shape, _ITEM))
+        return cls(finding.severity, finding.policies, Template(shape, _ITEM))
 
     def fill(self, values: list[str]) -> str:
         return self.template.fill(values)
