@@ -32,11 +32,16 @@ def feed(reporters: Sequence[Reporter], run: RunReport, catalog: Catalog, report
     """Hand one scan (or merged results) to every reporter, file by file."""
     for reporter in reporters:
         reporter.begin(run, catalog)
-    for unsorted in reports:
-        report = unsorted.sorted()
-        run.add(report)
-        for reporter in reporters:
-            reporter.file(report)
+    try:
+        for unsorted in reports:
+            report = unsorted.sorted()
+            run.add(report)
+            for reporter in reporters:
+                reporter.file(report)
+    finally:  # a signal or an error: the scan's workers end now, not when the traceback goes
+        close = getattr(reports, "close", None)
+        if close is not None:
+            close()
     run.finish()
 
 
