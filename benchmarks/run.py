@@ -105,10 +105,23 @@ class Plan:
     scan_runs: int
 
 
-def plan_for(quick: bool) -> Plan:
+def plan_for(quick: bool, descriptors: int | None = None) -> Plan:
     if quick:
-        return Plan(spec_for(1000), spec_for(100), latency_runs=10, scan_runs=2)
-    return Plan(spec_for(10_000), spec_for(100), latency_runs=15, scan_runs=3)
+        return Plan(spec_for(descriptors or 1000), spec_for(100), latency_runs=10, scan_runs=2)
+    return Plan(spec_for(descriptors or 10_000), spec_for(100), latency_runs=15, scan_runs=3)
+
+
+FORMATS = ("text", "json", "sarif", "junit", "gitlab", "csv", "markdown", "html")
+
+
+def formats_of(option: str) -> list[str]:
+    chosen = list(FORMATS) if option == "all" else [name.strip() for name in option.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(FORMATS))
+    if unknown or not chosen:
+        raise SystemExit(
+            f"benchmark: unknown format {', '.join(unknown) or '(none)'}; choose among {', '.join(FORMATS)}"
+        )
+    return chosen
 
 
 # --- running commands -----------------------------------------------------------------
@@ -214,16 +227,20 @@ def scanned_counts(policylint: list[str], corpus: Path) -> dict[str, Any]:
     return {key: summary.get(key) for key in ("files", "descriptors", "findings", "errors")}
 
 
-def scan_argv(policylint: list[str], corpus: Path, jobs: bool) -> list[str]:
-    return [*policylint, "check", *(["--jobs", "1"] if jobs else []), str(corpus)]
+def scan_argv(policylint: list[str], corpus: Path, jobs: bool, output: str = "text") -> list[str]:
+    formats = ["--format", output] if output != "text" else []
+    return [*policylint, "check", *(["--jobs", "1"] if jobs else []), *formats, str(corpus)]
 
 
-def scan_cost(policylint: list[str], big: Path, small: Path, plan: Plan) -> tuple[Measure, list[Sample], list[Sample]]:
-    """policylint on the big corpus vs the libyaml parse floor, and the small corpus for memory."""
+def scan_cost(
+    policylint: list[str], big: Path, small: Path, plan: Plan, output: str = "text"
+) -> tuple[Measure, list[Sample], list[Sample]]:
+    """policylint on the big corpus, writing ``output``, vs the libyaml parse floor; and the
+    small corpus for memory."""
     jobs = accepts_jobs(policylint)
     floor = [sys.executable, "-c", _FLOOR, str(big)]
     ours, parse, small_runs = alternate(
-        [scan_argv(policylint, big, jobs), floor, scan_argv(policylint, small, jobs)], plan.scan_runs
+        [scan_argv(policylint, big, jobs, output), floor, scan_argv(policylint, small, jobs, output)], plan.scan_runs
     )
     details: dict[str, Any] = {"policylint": timing(ours), "parse_floor": timing(parse), "jobs_1": jobs}
     details["corpus"] = _corpus_details(big, plan.big)
@@ -237,8 +254,12 @@ def scan_cost(policylint: list[str], big: Path, small: Path, plan: Plan) -> tupl
     details["floor_per_file_ms"] = round(best(parse) / plan.big.files * 1000, 3)
     if not jobs:
         details["note"] = "--jobs is not accepted by this policylint yet: measured without it (one process anyway)"
-    name = f"scan cost, one core: check --jobs 1 {plan.big.name} / parse floor"
+    name = f"scan cost, one core: check --jobs 1{_format_flag(output)} {plan.big.name} / parse floor"
     return ratio_measure(name, best(ours), best(parse), TARGET_SCAN, details), ours, small_runs
+
+
+def _format_flag(output: str) -> str:
+    return "" if output == "text" else f" --format {output}"
 
 
 def _corpus_details(path: Path, spec: CorpusSpec) -> dict[str, Any]:
@@ -251,7 +272,7 @@ def _corpus_details(path: Path, spec: CorpusSpec) -> dict[str, Any]:
     }
 
 
-def memory(big: list[Sample], small: list[Sample], plan: Plan) -> Measure:
+def memory(big: list[Sample], small: list[Sample], plan: Plan, output: str = "text") -> Measure:
     big_rss = min(sample.rss_kib for sample in big)
     small_rss = min(sample.rss_kib for sample in small)
     details = {
@@ -259,7 +280,7 @@ def memory(big: list[Sample], small: list[Sample], plan: Plan) -> Measure:
         f"peak_rss_mib_{plan.small.descriptors}": round(small_rss / 1024, 1),
         "small_exit_status": small[-1].returncode,
     }
-    name = f"memory: peak RSS {plan.big.descriptors} / {plan.small.descriptors} descriptors"
+    name = f"memory{_format_flag(output)}: peak RSS {plan.big.descriptors} / {plan.small.descriptors} descriptors"
     return ratio_measure(name, big_rss, small_rss, TARGET_MEMORY, details)
 
 
@@ -434,6 +455,17 @@ else:
     runpy.run_path(python_args[0], run_name="__main__")
 """
 
+# Every reporter's class (policylint.report.REPORTERS): each file's part and the end are timed.
+_REPORTERS = [
+    ("policylint.report.text", "TextReporter"),
+    ("policylint.report.json_report", "JsonReporter"),
+    ("policylint.report.sarif", "SarifReporter"),
+    ("policylint.report.junit", "JunitReporter"),
+    ("policylint.report.gitlab", "GitlabReporter"),
+    ("policylint.report.csv_report", "CsvReporter"),
+    ("policylint.report.audit", "AuditReporter"),  # markdown and html
+]
+
 # (module, attribute, stage, is a generator); "a|b": the first module that has the attribute
 # (code moves while it is optimised). A function called inside another of its own stage is not
 # counted twice. Per-file stages are disjoint; "per file, total"
@@ -456,12 +488,13 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.engine.evaluate", "_waive", "waivers: inline + apply", False),
     ("policylint.model.results", "RunReport.add", "run bookkeeping: RunReport.add/finish", False),
     ("policylint.model.results", "RunReport.finish", "run bookkeeping: RunReport.add/finish", False),
-    ("policylint.cli.commands", "_emit", "report: render + write", False),
+    ("policylint.report.stream", "end", "report: render + write", False),
     ("policylint.cli.commands", "write_output", "report: render + write", False),
-    ("policylint.report.text", "render", "report: render + write", False),
-    ("policylint.report.text", "findings_text", "report: render + write", False),
-    ("policylint.report.text", "findings_utf8", "report: render + write", False),  # a streamed text run's
-    ("policylint.report.text", "summary_text", "report: render + write", False),
+    *[
+        (module, f"{cls}.{method}", "report: render + write", False)
+        for module, cls in _REPORTERS
+        for method in ("file", "end")
+    ],
 ]
 _PER_FILE = [stage for _, _, stage, _ in PATCHES[7:15]]  # read ... waivers, inside "per file, total"
 _TOP_LEVEL = ["configuration", PATCHES[3][2], PATCHES[4][2], "per file, total", PATCHES[15][2], PATCHES[17][2]]
@@ -668,6 +701,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--policylint", metavar="CMD", help="the policylint command (default: python -m policylint)")
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json", metavar="PATH")
     parser.add_argument("--profile", action="store_true", help="profile start-up and the big scan instead")
+    parser.add_argument(
+        "--formats",
+        default="text,json,sarif",
+        metavar="LIST",
+        help=f"the output formats whose scan cost and memory are measured (any of {','.join(FORMATS)}; 'all')",
+    )
+    parser.add_argument("--descriptors", type=int, metavar="N", help="the big corpus's size (10,000; 1,000 --quick)")
     return parser.parse_args(argv)
 
 
@@ -709,7 +749,7 @@ def prepare(plan: Plan) -> tuple[Path, Path, Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    plan = plan_for(args.quick)
+    plan, formats = plan_for(args.quick, args.descriptors), formats_of(args.formats)
     policylint = policylint_command(args.policylint)
     one, small, big = prepare(plan)
     warm_up(policylint, one, small)
@@ -718,12 +758,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"policylint: {shlex.join(policylint)}\ncorpora: {CORPUS_ROOT.relative_to(REPO)}", flush=True)
     load_before = busy_warning()
     latency = one_file_latency(policylint, one, plan.latency_runs)
-    scan, big_runs, small_runs = scan_cost(policylint, big, small, plan)
-    measures = [latency, scan, memory(big_runs, small_runs, plan), identifier_throughput(args.quick)]
+    measures = [latency]
+    for output in formats:
+        scan, big_runs, small_runs = scan_cost(policylint, big, small, plan, output)
+        measures += [scan, memory(big_runs, small_runs, plan, output)]
+    measures.append(identifier_throughput(args.quick))
     print_table(measures)
     print("\ndetails:")
     print_details(measures)
-    settings = {"quick": args.quick, "policylint": policylint, **asdict(plan)}
+    settings = {"quick": args.quick, "policylint": policylint, "formats": formats, **asdict(plan)}
     settings["load_average_before"] = load_before
     write_json(args.json, measures, settings)
     print(f"\nwritten: {args.json}")

@@ -92,8 +92,13 @@ def test_json_contract(run: Run) -> None:
     assert finding["column"] == 7
     assert finding["pointer"] == "/spec/authentication/defaultCredentials/accountSource"
     assert finding["system"] == "job-matching-portal"
-    assert finding["references"] == [{"case": "20170101", "reminder": 1}]
-    assert finding["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
+    assert report["format"] == "policylint/v2"
+    assert "references" not in finding and "remediation" not in finding  # the policy's, in its table
+    policy = report["policies"]["default-credentials"]
+    assert policy["references"] == [{"case": "20170101", "reminder": 1}]
+    assert policy["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
+    assert policy["remediation"]["en"] and policy["remediation"]["zh-TW"]
+    assert sorted(report["policies"]) == sorted({f["policy"] for f in report["findings"]})
     assert finding["message"] == finding["messages"]["en"]
     assert report["summary"]["findings"] == len(report["findings"])
     assert report["summary"]["by_severity"]["critical"] >= 1

@@ -582,8 +582,7 @@ def test_a_failing_reporter_leaves_the_previous_report(
     def failing(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("reporter failed")
 
-    monkeypatch.setattr("policylint.report.json_report.render", failing)
-    monkeypatch.setattr("policylint.report.json_report.stream_end", failing)  # a streamed report
+    monkeypatch.setattr("policylint.report.json_report.JsonReporter.end", failing)  # after findings are written
     result = run(*CHECK, "--output", str(report), str(good))
     assert result.code == 2
     assert "Traceback" not in result.err

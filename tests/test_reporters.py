@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policylint.catalog.policies import Catalog
+from policylint.engine.excerpts import safe_source
 from policylint.engine.waivers import Waiver
 from policylint.model.pretty import pretty
 from policylint.model.results import (
@@ -28,14 +29,16 @@ from policylint.model.results import (
     PASSED,
     WAIVED,
     FileError,
+    FileReport,
     Finding,
     Localized,
     Reference,
     RunReport,
+    SourceLine,
     SystemResult,
 )
-from policylint.report import REPORTERS, reporter
-from policylint.report.audit import audit, safe_source, worst, xml_safe
+from policylint.report import REPORTERS, render
+from policylint.report.audit import AuditTally, SystemRow, worst, xml_safe
 from policylint.report.csv_report import COLUMNS, neutralise
 from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
 from policylint.report.sarif import artifact_location, pascal_case
@@ -102,12 +105,34 @@ def _finding(**changes: Any) -> Finding:
     return replace(base, **changes)
 
 
-def _run(findings: list[Finding], systems: list[SystemResult] | None = None, **changes: Any) -> RunReport:
-    report = RunReport("0.1.0", AS_OF_DATE, changes.pop("lang", "en"), "low", scanned=["svc"], **changes)
-    report.findings = findings
-    report.systems = systems or []
-    report.files = len({finding.file for finding in findings})
-    return report.finish()
+class Results(NamedTuple):
+    run: RunReport
+    reports: list[FileReport]
+
+
+def _run(findings: list[Finding], systems: list[SystemResult] | None = None, **changes: Any) -> Results:
+    """A run whose files hold ``findings`` and ``systems``, ready to be handed to a reporter."""
+    run = RunReport("0.1.0", AS_OF_DATE, changes.pop("lang", "en"), "low", scanned=["svc"], **changes)
+    systems = systems or []
+    files = sorted({finding.file for finding in findings} | {system.file for system in systems})
+    reports = [
+        FileReport(
+            file,
+            systems=tuple(system for system in systems if system.file == file),
+            findings=tuple(finding for finding in findings if finding.file == file),
+        )
+        for file in files
+    ]
+    return Results(run, reports)
+
+
+def reporter(name: str) -> Callable[[Results, Catalog], str]:
+    return lambda results, catalog: render(name, results.run, catalog, results.reports)
+
+
+def _audit_rows(results: Results, catalog: Catalog) -> tuple[AuditTally, list[SystemRow]]:
+    tally = AuditTally(catalog, results.run.no_waivers)
+    return tally, [row for report in results.reports for row in tally.rows(report)]
 
 
 # --- every format ---------------------------------------------------------------------
@@ -384,18 +409,18 @@ def test_matrix_cells_are_the_worst_status_over_a_reminders_policies(catalog: Ca
     reminder = next(r for g in catalog.guidelines for c in g.cases for r in c.reminders if len(r.policies) > 1)
     first, second = reminder.policies[:2]
     system = SystemResult("svc/a.yaml", "svc", 1, ((first, PASSED), (second, NOT_DECLARED)))
-    matrix = audit(_run([], [system]), catalog)
-    column = matrix.columns.index(reminder)
-    assert matrix.matrix[0].cells[column] == NOT_DECLARED
+    tally, rows = _audit_rows(_run([], [system]), catalog)
+    column = tally.columns.index(reminder)
+    assert tally.matrix_row(rows[0]).cells[column] == NOT_DECLARED
 
 
 def test_pairs_whose_findings_are_all_waived_count_as_waived_unless_waivers_are_ignored(catalog: Catalog) -> None:
     waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2")
     system = SystemResult("svc/a.yaml", "svc", 1, (("audit-logging", WAIVED),))
     findings = [_finding(waiver=waiver)]
-    assert audit(_run(findings, [system]), catalog).systems[0].statuses["audit-logging"] == WAIVED
-    ignored = audit(_run(findings, [system], no_waivers=True), catalog)
-    assert ignored.systems[0].statuses["audit-logging"] == FAILED
+    assert _audit_rows(_run(findings, [system]), catalog)[1][0].statuses["audit-logging"] == WAIVED
+    ignored = _audit_rows(_run(findings, [system], no_waivers=True), catalog)[1]
+    assert ignored[0].statuses["audit-logging"] == FAILED
 
 
 def test_markdown_has_the_per_case_summary_and_the_matrix(examples: Callable[..., Result], catalog: Catalog) -> None:
@@ -548,7 +573,7 @@ def test_the_text_report_in_utf8_is_the_text_encoded(
 
 
 def test_bytes_are_written_under_a_utf8_stream_only() -> None:
-    from policylint.cli.commands import _utf8_bytes_under
+    from policylint.report.text import utf8_bytes_under as _utf8_bytes_under
 
     assert _utf8_bytes_under(io.StringIO()) is None
     assert _utf8_bytes_under(io.TextIOWrapper(io.BytesIO(), encoding="cp950")) is None
@@ -560,3 +585,59 @@ def test_bytes_are_written_under_a_utf8_stream_only() -> None:
     stream.write(" 最後")
     stream.flush()
     assert buffer.getvalue().decode() == "先寫的 再寫的 最後"  # type: ignore[attr-defined]
+
+
+# --- one scan, every reporter ----------------------------------------------------------
+
+
+def test_one_scan_writes_every_report_as_a_run_of_its_own_would(
+    examples: Callable[..., Result], tmp_path: Path
+) -> None:
+    extras = [f"{name}:{tmp_path / name}" for name in REPORTERS if name != "text"]
+    combined = examples("text", *(argument for extra in extras for argument in ("--report", extra)))
+    assert combined.out == examples("text").out
+    for name in REPORTERS:
+        if name != "text":
+            assert (tmp_path / name).read_text(encoding="utf-8") == examples(name).out, name
+
+
+def test_audit_reports_show_the_evidence_the_engine_captured_without_opening_the_file(catalog: Catalog) -> None:
+    """The evidence comes with the results: the file named here does not exist."""
+    finding = _finding(file="gone/a.yaml", line=2)
+    results = _run([finding], [SystemResult("gone/a.yaml", "svc", 1, (("audit-logging", FAILED),))])
+    lines = (SourceLine(1, "audit:"), SourceLine(2, "  enabled: false"), SourceLine(3, "  days: 1"))
+    results.reports[0] = results.reports[0]._replace(source_lines=lines)
+    markdown = reporter("markdown")(results, catalog)
+    assert ">    2 |   enabled: false" in markdown and "     3 |   days: 1" in markdown
+    assert '<span class="focus">   2 |   enabled: false</span>' in reporter("html")(results, catalog)
+
+
+def test_results_written_from_templates_are_those_of_their_data(catalog: Catalog) -> None:
+    """SARIF results and JSON findings are filled into a text made once per policy; the bytes
+    are those of writing each result's own data (waived ones are written so)."""
+    from policylint.model.results import BaselineSummary
+    from policylint.report.json_report import PolicyFacts, finding_data
+    from policylint.report.sarif import result_data
+
+    waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2")
+    findings = [
+        _finding(),
+        _finding(line=9, column=2, baselined=True, message=Localized("中\x00", 'a "b"\n')),
+        _finding(line=12, waiver=waiver),
+        _finding(file="/abs/b.yaml", system="", pointer="/x~1y"),
+        _finding(file="svc/c.yaml", severity="low", policy="not-in-catalog"),
+    ]
+    for baseline in (None, BaselineSummary("b.json", 1, ())):
+        results = _run(findings, baseline=baseline)
+        log = reporter("sarif")(results, catalog)
+        assert log == json.dumps(json.loads(log), ensure_ascii=False, indent=2) + "\n"
+        rules = [rule["id"] for rule in json.loads(log)["runs"][0]["tool"]["driver"]["rules"]]
+        ordered = [f for report in results.reports for f in report.findings]
+        ordered.sort(key=lambda f: (f.file, f.line, f.column, f.policy, f.pointer))
+        expected = [result_data(f, results.run, rules.index(f.policy)) for f in ordered]
+        assert json.loads(log)["runs"][0]["results"] == json.loads(json.dumps(expected))
+        report = reporter("json")(results, catalog)
+        assert report == json.dumps(json.loads(report), ensure_ascii=False, indent=2) + "\n"
+        shared = {f.policy: PolicyFacts.of(f) for f in reversed(ordered)}
+        expected = [finding_data(f, "en", False, shared[f.policy]) for f in ordered]
+        assert json.loads(report)["findings"] == json.loads(json.dumps(expected))

@@ -76,6 +76,17 @@ def test_merge_refuses_what_is_not_a_result(run: Run, tmp_path: Path) -> None:
     assert "not a policylint JSON result" in result.err
 
 
+def test_merge_refuses_a_result_of_the_previous_contract(run: Run, corpus: Path, tmp_path: Path) -> None:
+    target = tmp_path / "all.json"
+    run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "-o", str(target))
+    data = json.loads(target.read_text(encoding="utf-8"))
+    del data["format"], data["policies"]  # as policylint/v1 wrote it
+    target.write_text(json.dumps(data), encoding="utf-8")
+    result = run("merge", str(target))
+    assert result.code == 2
+    assert "not a policylint/v2 result" in result.err
+
+
 @pytest.mark.parametrize("shard", ["0/3", "4/3", "a/b", "3"])
 def test_bad_shard_is_a_usage_error(run: Run, corpus: Path, shard: str) -> None:
     with pytest.raises(SystemExit) as raised:

@@ -66,12 +66,13 @@ def _report(run: Run, tree: Path, *options: str) -> Result:
 def test_flags_exactly_the_identifiers_and_guessable_passwords(run: Run, tree: Path) -> None:
     result = _report(run, tree, "--format", "json")
     assert result.code == 1
-    findings = json.loads(result.out)["findings"]
+    report = json.loads(result.out)
+    findings = report["findings"]
     found = {(str(Path(f["file"]).relative_to(tree)), f["line"], f["policy"]) for f in findings}
     assert found == EXPECTED
     compose = next(f for f in findings if f["file"].endswith("compose.yaml") and f["line"] == 4)
     assert (compose["column"], compose["pointer"]) == (17, "/services/db/environment/ADMIN_ID")
-    assert compose["references"] == [{"case": "20170101", "reminder": 1}]
+    assert report["policies"][compose["policy"]]["references"] == [{"case": "20170101", "reminder": 1}]
 
 
 @pytest.mark.parametrize("output_format", sorted(REPORTERS))

@@ -9,17 +9,18 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog.policies import Catalog, load_catalog
 from policylint.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from policylint.model.config import Config, Settings, find_config, load_config, settings_data, settings_with
-from policylint.model.results import FileError, FileReport, RunReport
+from policylint.model.results import FileError, FileReport, Finding, RunReport
 from policylint.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from policylint.cli.statistics import Statistics
+    from policylint.report.stream import Reporter
 
 
 class Session(NamedTuple):
@@ -65,9 +66,7 @@ def unknown_policies(names: list[str], catalog: Catalog) -> str:
 # --- check and baseline ---------------------------------------------------------------
 
 
-def _new_run(
-    args: argparse.Namespace, session: Session, *, streaming: bool = False, keep_systems: bool = True
-) -> RunReport:
+def _new_run(args: argparse.Namespace, session: Session) -> RunReport:
     settings = session.settings
     from policylint.load.sources import display_name
 
@@ -76,14 +75,11 @@ def _new_run(
     run.scanned = sorted(set(run.scanned))
     run.no_waivers = getattr(args, "no_waivers", False)
     run.category = getattr(args, "category", "")
-    run.streaming, run.keep_systems = streaming, keep_systems
     return run
 
 
-def _scan(
-    args: argparse.Namespace, session: Session, run: RunReport, sink: Callable[[FileReport], None] | None = None
-) -> RunReport:
-    """Check every file into ``run``; a ``sink`` also gets each file's report as it is done."""
+def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False) -> Iterator[FileReport]:
+    """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Options
     from policylint.engine.parallel import CatalogSpec, check_files, shard
     from policylint.load.sources import discover, display_name
@@ -94,7 +90,7 @@ def _scan(
     run.warnings.extend(f"{display_name(link)}: warning: {_OUTSIDE_LINK}" for link in discovery.outside)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
-    options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers)
+    options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers, source_lines=evidence)
     files = _included(discovery.files, session)
     if args.shard:
         files = shard(files, *args.shard)
@@ -107,16 +103,9 @@ def _scan(
             if report.evidence:
                 held.append(report)
             else:
-                _add(run, report, sink)
+                yield report
     for report in held:  # a linked file's settings were checked through its descriptor
-        _add(run, report._replace(systems=(), findings=()) if os.path.normpath(report.file) in linked else report, sink)
-    return run
-
-
-def _add(run: RunReport, report: FileReport, sink: Callable[[FileReport], None] | None) -> None:
-    run.add(report)
-    if sink is not None:
-        sink(report)
+        yield report._replace(systems=(), findings=()) if os.path.normpath(report.file) in linked else report
 
 
 _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"
@@ -186,19 +175,41 @@ def _included(files: Iterable[str], session: Session) -> list[str]:
 
 
 def check(args: argparse.Namespace) -> int:
-    from policylint.engine.baseline import apply_baseline, read_baseline
+    from policylint.engine.baseline import mark_known, read_baseline
     from policylint.load.sources import display_name
+    from policylint.report import SHOWS_EVIDENCE
 
     session = _session(args)
-    if _streams(args):
-        return _check_streaming(args, session)
     entries = read_baseline(args.baseline) if args.baseline else None
-    run = _scan(args, session, _new_run(args, session))
+    run = _new_run(args, session)
+    evidence = not SHOWS_EVIDENCE.isdisjoint([args.format, *(name for name, _ in args.report)])
+    reports = _scan(args, session, run, evidence)
     if entries is not None:
-        apply_baseline(run, display_name(args.baseline), entries)
-    run.finish()
-    _emit(args, run, session.catalog)
+        reports = mark_known(reports, run, display_name(args.baseline), entries)
+    _report(args, run, session.catalog, reports)
     return exit_status(run, exit_zero=args.exit_zero)
+
+
+class _SummaryOnly:
+    """A text report without its finding lines (--quiet, --statistics): the summary stays."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self.reporter = reporter
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.reporter.begin(run, catalog)
+
+    def file(self, report: FileReport) -> None:
+        return None
+
+    def end(self, run: RunReport) -> None:
+        self.reporter.end(run)
+
+
+def _counted(reports: Iterable[FileReport], statistics: Statistics) -> Iterator[FileReport]:
+    for report in reports:
+        statistics.add(report.findings)
+        yield report
 
 
 def _statistics(args: argparse.Namespace) -> Statistics | None:
@@ -221,59 +232,28 @@ def _write_statistics(
         (out if args.format == "text" else sys.stderr).write(table)
 
 
-def _streams(args: argparse.Namespace) -> bool:
-    """Text and JSON reports can be written file by file, holding only counts in memory."""
-    return args.format in ("text", "json") and not args.report and not args.baseline
-
-
-def _check_streaming(args: argparse.Namespace, session: Session) -> int:
-    """Each file's findings are written as soon as it is checked, and only counts (and, for
-    JSON, the per-system results) stay in memory. The bytes are those of a sorted run,
-    because files are checked in sorted order and each file's findings are sorted."""
-    import importlib
-
-    from policylint.model.results import FINDING_ORDER
+def _report(args: argparse.Namespace, run: RunReport, catalog: Catalog, reports: Iterable[FileReport]) -> None:
+    """The main report and every ``--report FORMAT:PATH``, all written file by file from one
+    pass over ``reports``; errors and warnings go to standard error."""
+    from policylint.report import open_reporter
     from policylint.report.output import atomic_stream
+    from policylint.report.stream import end, feed
 
-    reporter = importlib.import_module("policylint.report." + ("text" if args.format == "text" else "json_report"))
-    run = _new_run(args, session, streaming=True, keep_systems=args.format == "json")
     color = args.format == "text" and _wants_color(args, sys.stdout)
-    statistics, shown = _statistics(args), _findings_shown(args)
+    statistics = _statistics(args)
+    if statistics is not None:
+        reports = _counted(reports, statistics)
     with contextlib.ExitStack() as stack:
         out = sys.stdout if args.output is None else stack.enter_context(atomic_stream(Path(args.output)))
-        out.write(reporter.stream_begin(run, session.catalog))
-        binary = _utf8_bytes_under(out) if args.format == "text" else None
-
-        def write_file(report: FileReport) -> None:
-            if statistics is not None:
-                statistics.add(report.findings)
-            if not shown:
-                return
-            findings = sorted(report.findings, key=FINDING_ORDER)
-            if binary is not None:
-                binary.write(reporter.stream_file_utf8(findings, run, color, out.errors or "strict"))
-            else:
-                out.write(reporter.stream_file(findings, run, run.finding_count - len(findings), color))
-
-        _scan(args, session, run, write_file).finish()
+        main = open_reporter(args.format, out, color=color)
+        reporters = [main if _findings_shown(args) else _SummaryOnly(main)]
+        reporters += [open_reporter(name, stack.enter_context(atomic_stream(Path(path)))) for name, path in args.report]
+        feed(reporters, run, catalog, reports)
         for line in [*map(str, run.errors), *run.warnings]:
             print(line, file=sys.stderr)
-        _write_statistics(args, statistics, out, run, session.catalog)
-        out.write(reporter.stream_end(run, session.catalog))
+        _write_statistics(args, statistics, out, run, catalog)
+        end(reporters, run)
         out.flush()
-    return exit_status(run, exit_zero=args.exit_zero)
-
-
-def _utf8_bytes_under(out: TextIO) -> BinaryIO | None:
-    """The byte stream under ``out``, flushed, when writing UTF-8 to it gives the very bytes
-    ``out`` would write (a UTF-8 stream, and lines that end as written); else None."""
-    import codecs
-
-    buffer = getattr(out, "buffer", None)
-    if buffer is None or os.linesep != "\n" or codecs.lookup(out.encoding or "ascii").name != "utf-8":
-        return None
-    out.flush()  # what ``out`` holds goes first; what it is given later follows the bytes
-    return buffer  # type: ignore[no-any-return]
 
 
 def exit_status(run: RunReport, *, exit_zero: bool = False) -> int:
@@ -283,37 +263,13 @@ def exit_status(run: RunReport, *, exit_zero: bool = False) -> int:
     return EXIT_FINDINGS if run.fails() and not exit_zero else EXIT_CLEAN
 
 
-def _emit(args: argparse.Namespace, run: RunReport, catalog: Catalog) -> None:
-    from policylint.report import reporter
-
-    for line in [*map(str, run.errors), *run.warnings]:
-        print(line, file=sys.stderr)
-    color = args.format == "text" and _wants_color(args, sys.stdout)
-    if _findings_shown(args):
-        text = reporter(args.format)(run, catalog, color=color)
-    else:
-        from policylint.report.text import summary_text
-
-        text = summary_text(run)
-    statistics = _statistics(args)
-    if statistics is not None:
-        statistics.add(run.findings)
-        if args.format == "text":
-            text = statistics.render(catalog, run.lang) + text
-        else:
-            sys.stderr.write(statistics.render(catalog, run.lang))
-    write_output(text, args.output)
-    for name, path in args.report:
-        write_output(reporter(name)(run, catalog), path)
-
-
 def merge(args: argparse.Namespace) -> int:
     from policylint.engine.merge import merge_results
 
     session = _session(args)
-    run = merge_results(args.results, session.settings.lang, session.settings.fail_on).finish()
+    run, reports = merge_results(args.results, session.settings.lang, session.settings.fail_on)
     run.category = args.category
-    _emit(args, run, session.catalog)
+    _report(args, run, session.catalog, reports)
     return exit_status(run, exit_zero=args.exit_zero)
 
 
@@ -321,13 +277,18 @@ def baseline(args: argparse.Namespace) -> int:
     from policylint.engine.baseline import baseline_json
 
     session = _session(args)
-    run = _scan(args, session, _new_run(args, session)).finish()
+    run = _new_run(args, session)
+    findings: list[Finding] = []
+    for report in _scan(args, session, run):
+        run.add(report)
+        findings.extend(report.findings)
+    run.finish()
     for line in map(str, run.errors):
         print(line, file=sys.stderr)
     if run.errors:
         return EXIT_ERROR
-    write_output(baseline_json(run), args.output)
-    print(f"policylint: recorded {len(run.findings)} findings in {args.output}", file=sys.stderr)
+    write_output(baseline_json(run.tool_version, findings), args.output)
+    print(f"policylint: recorded {len(findings)} findings in {args.output}", file=sys.stderr)
     return EXIT_CLEAN
 
 

@@ -7,13 +7,14 @@ from line numbers or detected values), so entries survive lines moving and unrel
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from policylint.load.errors import LocatedError
 from policylint.model.pretty import pretty
-from policylint.model.results import BaselineSummary, Finding, RunReport
+from policylint.model.results import BaselineSummary, FileReport, Finding, RunReport
 
 FORMAT_VERSION = 1
 
@@ -22,13 +23,13 @@ class BaselineError(LocatedError):
     """A baseline file that cannot be used."""
 
 
-def baseline_json(run: RunReport) -> str:
+def baseline_json(tool_version: str, findings: Iterable[Finding]) -> str:
     entries = sorted(
-        (_entry(finding) for finding in run.findings),
+        (_entry(finding) for finding in findings),
         key=lambda entry: (entry["file"], entry["policy"], entry["fingerprint"]),
     )
     unique = list({entry["fingerprint"]: entry for entry in entries}.values())
-    document = {"policylint-baseline": FORMAT_VERSION, "tool-version": run.tool_version, "findings": unique}
+    document = {"policylint-baseline": FORMAT_VERSION, "tool-version": tool_version, "findings": unique}
     return pretty(document) + "\n"
 
 
@@ -59,13 +60,24 @@ def read_baseline(path: str) -> list[dict[str, str]]:
     return findings
 
 
-def apply_baseline(run: RunReport, path: str, entries: list[dict[str, str]]) -> None:
-    """Mark known findings; record how many remain and which entries are fixed."""
+def mark_known(
+    reports: Iterable[FileReport], run: RunReport, path: str, entries: list[dict[str, str]]
+) -> Iterator[FileReport]:
+    """Each report with its known findings marked; once all are done, ``run.baseline`` says how
+    many known findings remain and which entries are fixed (none of its findings now)."""
     known = {entry["fingerprint"] for entry in entries}
-    run.findings = [_mark(f, known) for f in run.findings]
-    current = {f.fingerprint for f in run.findings}
-    fixed = tuple(entry for entry in entries if entry["fingerprint"] not in current)
-    run.baseline = BaselineSummary(path, sum(f.baselined for f in run.findings), fixed)
+    remaining: set[str] = set()  # of ``known``: grows with the baseline, not with the scan
+    count = 0
+    run.baseline = BaselineSummary(path, 0, ())  # the reports say which findings are new
+    for report in reports:
+        findings = tuple(_mark(finding, known) for finding in report.findings)
+        for finding in findings:
+            if finding.baselined:
+                remaining.add(finding.fingerprint)
+                count += 1
+        yield report._replace(findings=findings)
+    fixed = tuple(entry for entry in entries if entry["fingerprint"] not in remaining)
+    run.baseline = BaselineSummary(path, count, fixed)
 
 
 def _mark(finding: Finding, known: set[str]) -> Finding:

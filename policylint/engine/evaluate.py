@@ -18,6 +18,7 @@ from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outco
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
+from policylint.engine.excerpts import excerpt
 from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
@@ -43,6 +44,7 @@ class Options(NamedTuple):
     as_of: date
     max_bytes: int = 10 * 1024 * 1024
     waivers: tuple[Waiver, ...] = ()
+    source_lines: bool = False  # capture the source lines around findings (the audit reports show them)
 
 
 def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
@@ -336,6 +338,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         inline_waivers=inline,
         links=frozenset(check.links),
         evidence=bool(check.systems) and not check.metadata_documents,
+        source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
     )
 
 

@@ -1,14 +1,19 @@
-"""Combine JSON results of sharded runs (``--shard K/N``) into one report in any format."""
+"""Combine JSON results of sharded runs (``--shard K/N``) into one report in any format.
+
+Results are read in the current contract, ``policylint/v2``; a ``policylint/v1`` result
+(before the policies table) is refused with a message to re-run its check.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from policylint.load.errors import LocatedError
-from policylint.model.results import FileError, Finding, Localized, Reference, RunReport, SystemResult
+from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
 from policylint.model.waiver import Waiver
 
 
@@ -16,16 +21,31 @@ class MergeError(LocatedError):
     """A result that cannot be merged."""
 
 
-def merge_results(paths: list[str], lang: str | None, fail_on: str | None) -> RunReport:
+FORMAT = "policylint/v2"
+
+
+def merge_results(paths: list[str], lang: str | None, fail_on: str | None) -> tuple[RunReport, Iterator[FileReport]]:
+    """The merged run, and its results file by file in sorted order (for the reporters)."""
     shards = [(path, _read(path)) for path in paths]
     first = shards[0][1]
     _check_compatible(shards)
     run = RunReport(
         first["tool"]["version"], date.fromisoformat(first["as_of"]), lang or first["lang"], fail_on or "low"
     )
+    by_file: dict[str, tuple[list[Finding], list[SystemResult]]] = {}
     for _, data in shards:
-        _add_shard(run, data)
-    return run
+        _add_shard(run, data, by_file)
+    run.scanned = sorted(set(run.scanned))
+    return run, _reports(run, by_file, sum(data["summary"]["files"] for _, data in shards))
+
+
+def _reports(
+    run: RunReport, by_file: dict[str, tuple[list[Finding], list[SystemResult]]], files: int
+) -> Iterator[FileReport]:
+    for file in sorted(by_file):
+        findings, systems = by_file.pop(file)
+        yield FileReport(file, systems=tuple(systems), findings=tuple(findings))
+    run.files = files  # the files the shards checked, not only those with results
 
 
 def _read(path: str) -> dict[str, Any]:
@@ -35,6 +55,8 @@ def _read(path: str) -> dict[str, Any]:
         raise MergeError(path, f"cannot read a JSON result: {error}") from None
     if not isinstance(data, dict) or data.get("tool", {}).get("name") != "policylint" or "findings" not in data:
         raise MergeError(path, "not a policylint JSON result (written by 'policylint check --format json')")
+    if data.get("format") != FORMAT:
+        raise MergeError(path, f"not a {FORMAT} result (written by an older policylint): check again to merge it")
     return data
 
 
@@ -51,14 +73,17 @@ def _get(data: dict[str, Any], key: str | tuple[str, str]) -> Any:
     return data[key] if isinstance(key, str) else data[key[0]][key[1]]
 
 
-def _add_shard(run: RunReport, data: dict[str, Any]) -> None:
-    run.files += data["summary"]["files"]
+def _add_shard(
+    run: RunReport, data: dict[str, Any], by_file: dict[str, tuple[list[Finding], list[SystemResult]]]
+) -> None:
     run.scanned.extend(data.get("scanned", []))
-    run.findings.extend(_finding(item) for item in data["findings"])
+    policies = data.get("policies", {})
+    for item in data["findings"]:
+        by_file.setdefault(item["file"], ([], []))[0].append(_finding(item, policies.get(item["policy"], {})))
+    for s in data["systems"]:
+        system = SystemResult(s["file"], s["system"], s["line"], tuple(s["results"].items()))
+        by_file.setdefault(system.file, ([], []))[1].append(system)
     run.errors.extend(FileError(e["file"], e["message"], e.get("line"), e.get("column")) for e in data["errors"])
-    run.systems.extend(
-        SystemResult(s["file"], s["system"], s["line"], tuple(s["results"].items())) for s in data["systems"]
-    )
     run.warnings.extend(data.get("warnings", []))
 
 
@@ -66,7 +91,9 @@ def _localized(data: dict[str, str]) -> Localized:
     return Localized(data["zh-TW"], data["en"])
 
 
-def _finding(item: dict[str, Any]) -> Finding:
+def _finding(item: dict[str, Any], policy: dict[str, Any]) -> Finding:
+    """A finding; what it leaves out, its policy's entry in the ``policies`` table holds."""
+    item = {**policy, **item}
     waiver = item.get("waiver")
     policies = tuple(item.get("policies", [item["policy"]]))
     return Finding(

@@ -148,6 +148,13 @@ class SystemResult(NamedTuple):
     statuses: tuple[tuple[str, str], ...]
 
 
+class SourceLine(NamedTuple):
+    """A line of a checked file as the audit reports show it: masked, and cut when long."""
+
+    number: int
+    text: str
+
+
 class FileReport(NamedTuple):
     file: str
     documents: int = 0
@@ -160,6 +167,17 @@ class FileReport(NamedTuple):
     # whether this file is a configuration file checked on its own (dropped if one links it).
     links: frozenset[str] = frozenset()
     evidence: bool = False
+    # The lines around the findings, captured when a report shows them (Options.source_lines),
+    # so that no reporter opens a scanned file.
+    source_lines: tuple[SourceLine, ...] = ()
+
+    def sorted(self) -> FileReport:
+        """Findings in report order and systems by line, as every reporter is given them."""
+        findings = tuple(sorted(self.findings, key=FINDING_ORDER))
+        return self._replace(findings=findings, systems=tuple(sorted(self.systems, key=_SYSTEM_ORDER)))
+
+
+_SYSTEM_ORDER = attrgetter("file", "line")
 
 
 class BaselineSummary(NamedTuple):
@@ -172,7 +190,8 @@ class BaselineSummary(NamedTuple):
 
 @dataclass
 class RunReport:
-    """Everything a reporter needs, sorted so that output is deterministic."""
+    """What a run knows besides each file's results, which go to the reporters as each file is
+    done: the settings, counts, errors and warnings. Its memory does not grow with the scan."""
 
     tool_version: str
     as_of: date
@@ -181,42 +200,32 @@ class RunReport:
     scanned: list[str] = field(default_factory=list)
     files: int = 0
     documents: int = 0
-    systems: list[SystemResult] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     no_waivers: bool = False
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
-    baseline: BaselineSummary | None = None
+    baseline: BaselineSummary | None = None  # set before the scan when a baseline applies
     # ``check --category``: what this run's results are called (SARIF automationDetails.id),
     # so that shards or matrix jobs uploading to one place do not replace each other's.
     category: str = ""
-    # Streaming: findings and systems go to the output as each file is done, and only their
-    # counts stay, so memory does not grow with the size of the scan.
-    streaming: bool = False
-    keep_systems: bool = True  # a streamed JSON report lists every system at its end
+    descriptor_count: int = 0
     _severity_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
     _any_failing: bool = False
-    _system_count: int = 0
 
     def add(self, report: FileReport) -> None:
         self.files += 1
         self.documents += report.documents
         self.errors.extend(report.errors)
-        if self.streaming:
-            self._count(report)
-        else:
-            self.findings.extend(report.findings)
-        if self.keep_systems:
-            self.systems.extend(report.systems)
+        self.descriptor_count += len(report.systems)
+        for severity, count in Counter(map(_SEVERITY_OF, report.findings)).items():  # counted in C
+            self._severity_counts[severity] += count
+        self._any_failing = self._any_failing or any(map(self._fails, report.findings))
         self.used_waivers |= report.used_waivers
         self.declared_waivers |= report.inline_waivers
 
     def finish(self) -> RunReport:
         self.scanned = sorted(set(self.scanned))
-        self.systems.sort(key=lambda system: (system.file, system.line))
-        self.findings.sort(key=FINDING_ORDER)
         self.errors.sort(key=FileError.sort_key)
         unmatched = sorted(self.declared_waivers - self.used_waivers)
         self.warnings = sorted(
@@ -224,27 +233,12 @@ class RunReport:
         )
         return self
 
-    def _count(self, report: FileReport) -> None:
-        self._system_count += len(report.systems)
-        for severity, count in Counter(map(_SEVERITY_OF, report.findings)).items():  # counted in C
-            self._severity_counts[severity] += count
-        self._any_failing = self._any_failing or any(map(self._fails, report.findings))
-
-    @property
-    def descriptor_count(self) -> int:
-        return self._system_count if self.streaming else len(self.systems)
-
     @property
     def finding_count(self) -> int:
-        return sum(self._severity_counts.values()) if self.streaming else len(self.findings)
+        return sum(self._severity_counts.values())
 
     def by_severity(self) -> dict[str, int]:
-        if self.streaming:
-            return dict(self._severity_counts)
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for finding in self.findings:
-            counts[finding.severity] += 1
-        return counts
+        return dict(self._severity_counts)
 
     def _fails(self, finding: Finding) -> bool:
         """At or above --fail-on, not waived (unless waivers are ignored), not in the baseline."""
@@ -256,6 +250,4 @@ class RunReport:
 
     def fails(self) -> bool:
         """Whether findings fail the run."""
-        if self.streaming:
-            return self._any_failing
-        return any(self._fails(finding) for finding in self.findings)
+        return self._any_failing

@@ -1,34 +1,41 @@
 """What the audit reports share: per case, per law and per system summaries, the compliance
-matrix, labels in both languages, and the evidence of a finding read back from its file.
+matrix, labels in both languages, and the evidence lines of a finding.
 
-Nothing here evaluates a policy: everything is read from a finished ``RunReport`` and the
-catalog. Every text that comes from a scanned file or a message goes through :func:`safe`
-(or :func:`safe_source` for source lines) before any reporter shows it.
+Nothing here evaluates a policy or opens a scanned file: everything is read from the results
+(the engine captured the masked source lines) and the catalog. A tally keeps counts per case,
+law and status as files go by, never findings. Every text that comes from a scanned file or a
+message goes through :func:`safe` before any reporter shows it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import date
+from functools import lru_cache
+from typing import TextIO
 
-from policylint.catalog.docs import reminders
 from policylint.catalog.policies import Case, Catalog, Reminder
-from policylint.load.masking import escape_and_mask, redact, redact_source_line
+from policylint.engine.excerpts import EVIDENCE_RADIUS
+from policylint.load.masking import escape_and_mask, redact
 from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
     NOT_DECLARED,
     PASSED,
     WAIVED,
+    FileReport,
     Finding,
     Localized,
     Reference,
     RunReport,
+    SourceLine,
     SystemResult,
 )
+from policylint.report.stream import Spool
 
 ERROR = "error"
 # A reminder's cell shows the worst status over its policies, in this order.
@@ -36,13 +43,10 @@ WORST_FIRST = (ERROR, FAILED, NOT_DECLARED, WAIVED, PASSED, NOT_APPLICABLE)
 # The order of status columns in the summaries.
 STATUS_COLUMNS = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED, ERROR)
 SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_DECLARED: "?", NOT_APPLICABLE: "—", WAIVED: "W", ERROR: "!"}
-EVIDENCE_RADIUS = 1
-MAX_SOURCE_LINE = 240
 # Characters XML 1.0 forbids (and HTML reports as parse errors): C0 controls but tab, LF, CR;
 # lone surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _SPACE = re.compile(r"\s+")
 LABELS: dict[str, Localized] = {
     "title": Localized("policylint 稽核報告", "policylint audit report"),
@@ -115,21 +119,16 @@ def safe(text: str) -> str:
     return redact(text)
 
 
-def safe_source(line: str) -> str:
-    """A source line with identifiers masked and the value of any password-like key hidden."""
-    line = escape_and_mask(redact_source_line(line))  # no raw escape sequence reaches a terminal
-    return line if len(line) <= MAX_SOURCE_LINE else line[: MAX_SOURCE_LINE - 1] + "…"
-
-
 def xml_safe(text: str) -> str:
     """``text`` without the characters that XML 1.0 cannot hold."""
     return _NOT_XML.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # the labels, references and laws of every finding: the same few texts
 def markdown_escape(text: str) -> str:
     """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_and_mask(_SPACE.sub(" ", text))).strip()
-    return "".join(_HTML_SPECIAL.get(character, character) for character in text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # "&" first: once each
 
 
 # --- statuses -------------------------------------------------------------------------
@@ -178,10 +177,11 @@ class SystemRow:
     counts: Counter[str] = field(default_factory=Counter)
 
 
-def system_rows(run: RunReport) -> list[SystemRow]:
-    grouped = _findings_by_system(run.findings)
-    rows = [_row(run, result, grouped.pop((result.file, result.system), [])) for result in run.systems]
-    rows += [_orphan_row(run, key, found) for key, found in grouped.items()]
+def file_rows(report: FileReport, no_waivers: bool) -> list[SystemRow]:
+    """The rows of one checked file: its descriptors, and its findings outside any."""
+    grouped = _findings_by_system(report.findings)
+    rows = [_row(result, grouped.pop((result.file, result.system), []), no_waivers) for result in report.systems]
+    rows += [_orphan_row(key, found, no_waivers) for key, found in grouped.items()]
     return sorted(rows, key=lambda row: (row.file, row.line, row.system))
 
 
@@ -192,17 +192,17 @@ def _findings_by_system(findings: Iterable[Finding]) -> dict[tuple[str, str], li
     return grouped
 
 
-def _row(run: RunReport, result: SystemResult, findings: list[Finding]) -> SystemRow:
-    from_findings = _statuses_from_findings(findings, run.no_waivers)
+def _row(result: SystemResult, findings: list[Finding], no_waivers: bool) -> SystemRow:
+    from_findings = _statuses_from_findings(findings, no_waivers)
     statuses = {policy: status for policy, status in result.statuses}
-    if run.no_waivers:
+    if no_waivers:
         statuses = {p: from_findings.get(p, s) if s == WAIVED else s for p, s in statuses.items()}
     statuses = {**{p: s for p, s in from_findings.items() if p not in statuses}, **statuses}
     return SystemRow(result.file, result.system, result.line, statuses, tuple(findings), Counter(statuses.values()))
 
 
-def _orphan_row(run: RunReport, key: tuple[str, str], findings: list[Finding]) -> SystemRow:
-    statuses = _statuses_from_findings(findings, run.no_waivers)
+def _orphan_row(key: tuple[str, str], findings: list[Finding], no_waivers: bool) -> SystemRow:
+    statuses = _statuses_from_findings(findings, no_waivers)
     line = min(finding.line for finding in findings)
     return SystemRow(key[0], key[1], line, statuses, tuple(findings), Counter(statuses.values()))
 
@@ -249,53 +249,80 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class Audit:
-    systems: tuple[SystemRow, ...]
+    """The summaries, once every file is counted."""
+
     cases: tuple[CaseRow, ...]
     laws: tuple[LawRow, ...]
     columns: tuple[Reminder, ...]
-    matrix: tuple[MatrixRow, ...]
     statuses: tuple[str, ...]
 
 
-def audit(run: RunReport, catalog: Catalog) -> Audit:
-    rows = system_rows(run)
-    columns = tuple(reminders(catalog))  # every reminder of every guideline, in order
-    return Audit(
-        systems=tuple(rows),
-        cases=tuple(_case_row(case, catalog, rows) for case in cases(catalog)),
-        laws=tuple(_law_row(law, catalog, run) for law in _laws(catalog, run.findings)),
-        columns=columns,
-        matrix=tuple(MatrixRow(row, tuple(_cell(row, reminder) for reminder in columns)) for row in rows),
-        statuses=_status_columns(rows),
-    )
+@dataclass
+class _LawCount:
+    findings: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    systems: int = 0
 
 
-def _status_columns(rows: Iterable[SystemRow]) -> tuple[str, ...]:
+class AuditTally:
+    """Counts per case, law and status over the files as they go by; a file's rows are handed
+    back to be written at once. Its size is the catalog's, whatever the size of the scan."""
+
+    def __init__(self, catalog: Catalog, no_waivers: bool) -> None:
+        self.catalog, self.no_waivers = catalog, no_waivers
+        self.columns = tuple(r for guideline in catalog.guidelines for c in guideline.cases for r in c.reminders)
+        self._cases = [(case, _case_policies(case, catalog)) for case in cases(catalog)]
+        self._case_counts: list[Counter[str]] = [Counter() for _ in self._cases]
+        self._laws: dict[str, _LawCount] = {law: _LawCount() for law in catalog.law_names}
+        self._statuses: set[str] = set()
+
+    def rows(self, report: FileReport) -> list[SystemRow]:
+        """The file's rows, counted."""
+        rows = file_rows(report, self.no_waivers)
+        for row in rows:
+            self._statuses.update(row.statuses.values())
+            for (_, policies), counts in zip(self._cases, self._case_counts, strict=True):
+                counts.update(row.statuses[policy] for policy in policies if policy in row.statuses)
+        self._count_laws(report.findings)
+        return rows
+
+    def _count_laws(self, findings: Iterable[Finding]) -> None:
+        systems: dict[str, set[tuple[str, str]]] = {}
+        for finding in findings:
+            for law in finding.laws:
+                count = self._laws.get(law) or self._laws.setdefault(law, _LawCount())
+                count.findings += 1
+                count.counts[finding_status(finding, self.no_waivers)] += 1
+                systems.setdefault(law, set()).add((finding.file, finding.system))
+        for law, seen in systems.items():
+            self._laws[law].systems += len(seen)
+
+    def matrix_row(self, row: SystemRow) -> MatrixRow:
+        return MatrixRow(row, tuple(_cell(row, reminder) for reminder in self.columns))
+
+    def summary(self) -> Audit:
+        known = list(self.catalog.law_names)
+        laws = known + sorted(set(self._laws) - set(known))
+        return Audit(
+            cases=tuple(CaseRow(case, p, c) for (case, p), c in zip(self._cases, self._case_counts, strict=True)),
+            laws=tuple(self._law_row(law) for law in laws),
+            columns=self.columns,
+            statuses=status_columns(self._statuses),
+        )
+
+    def _law_row(self, law: str) -> LawRow:
+        count = self._laws[law]
+        policies = sum(law in policy.laws for policy in self.catalog.policies.values())
+        return LawRow(law, policies, count.findings, count.counts, count.systems)
+
+
+def status_columns(seen: set[str]) -> tuple[str, ...]:
     """Every status column but ``error``, which shows only when a policy could not be evaluated."""
-    seen = {status for row in rows for status in row.statuses.values()}
     return tuple(status for status in STATUS_COLUMNS if status != ERROR or status in seen)
 
 
-def _case_row(case: Case, catalog: Catalog, rows: Iterable[SystemRow]) -> CaseRow:
-    policies = tuple(dict.fromkeys(p for r in case.reminders for p in r.policies if p in catalog.policies))
-    counts = Counter(row.statuses[policy] for row in rows for policy in policies if policy in row.statuses)
-    return CaseRow(case, policies, counts)
-
-
-def _laws(catalog: Catalog, findings: Iterable[Finding]) -> list[str]:
-    known = list(catalog.law_names)
-    return known + sorted({law for finding in findings for law in finding.laws} - set(known))
-
-
-def _law_row(law: str, catalog: Catalog, run: RunReport) -> LawRow:
-    citing = [finding for finding in run.findings if law in finding.laws]
-    return LawRow(
-        law=law,
-        policies=sum(law in policy.laws for policy in catalog.policies.values()),
-        findings=len(citing),
-        counts=Counter(finding_status(finding, run.no_waivers) for finding in citing),
-        systems=len({(finding.file, finding.system) for finding in citing}),
-    )
+def _case_policies(case: Case, catalog: Catalog) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for r in case.reminders for p in r.policies if p in catalog.policies))
 
 
 def _cell(row: SystemRow, reminder: Reminder) -> str | None:
@@ -309,36 +336,13 @@ def system_label(row: SystemRow, lang: str) -> str:
 # --- evidence -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SourceLine:
-    number: int
-    text: str
-    focus: bool
-
-
-class SourceReader:
-    """Reads each file once and hands out masked lines around a finding."""
-
-    def __init__(self) -> None:
-        self._lines: dict[str, list[str] | None] = {}
-
-    def around(self, finding: Finding, radius: int = EVIDENCE_RADIUS) -> tuple[SourceLine, ...]:
-        lines = self._read(finding.file)
-        if not lines or not 1 <= finding.line <= len(lines):
-            return ()
-        first, last = max(1, finding.line - radius), min(len(lines), finding.line + radius)
-        return tuple(
-            SourceLine(number, safe_source(lines[number - 1]), number == finding.line)
-            for number in range(first, last + 1)
-        )
-
-    def _read(self, file: str) -> list[str] | None:
-        if file not in self._lines:
-            try:
-                self._lines[file] = Path(file).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError, ValueError):
-                self._lines[file] = None
-        return self._lines[file]
+def evidence(finding: Finding, lines: dict[int, str]) -> list[tuple[SourceLine, bool]]:
+    """The captured lines around ``finding`` (``lines`` by number), each with whether it is the
+    finding's own."""
+    if finding.line not in lines:
+        return []
+    around = range(finding.line - EVIDENCE_RADIUS, finding.line + EVIDENCE_RADIUS + 1)
+    return [(SourceLine(number, lines[number]), number == finding.line) for number in around if number in lines]
 
 
 # --- facts shown for a finding and for the run ----------------------------------------
@@ -388,9 +392,9 @@ def run_facts(run: RunReport, catalog: Catalog) -> list[tuple[str, str]]:
 def scope_text(run: RunReport, catalog: Catalog) -> str:
     counts = [
         (run.files, "files"),
-        (len(run.systems), "descriptors"),
+        (run.descriptor_count, "descriptors"),
         (len(catalog.policies), "policies"),
-        (len(run.findings), "findings"),
+        (run.finding_count, "findings"),
         (len(run.errors), "errors"),
     ]
     return ", ".join(f"{label(key, run.lang)} {count}" for count, key in counts)
@@ -438,20 +442,93 @@ def law_table(report: Audit, catalog: Catalog, lang: str) -> Table:
     return Table((*headers, *tail), rows, numeric_from=2)
 
 
-def system_table(report: Audit, lang: str) -> Table:
+def system_headers(statuses: tuple[str, ...], lang: str) -> Table:
+    """The system table's headers (its rows are written as files are checked)."""
     headers = (label("file", lang), label("system", lang))
-    rows = tuple(
-        (
-            f"{safe(row.file)}:{row.line}",
-            system_label(row, lang),
-            *(str(row.counts[status]) for status in report.statuses),
-            str(len(row.findings)),
-        )
-        for row in report.systems
-    )
-    counts = (*(label(status, lang) for status in report.statuses), label("findings", lang))
-    return Table((*headers, *counts), rows, numeric_from=2)
+    counts = (*(label(status, lang) for status in statuses), label("findings", lang))
+    return Table((*headers, *counts), (), numeric_from=2)
+
+
+def system_cells(row: SystemRow, lang: str) -> tuple[str, ...]:
+    """A row of the system table, with a count for every status column."""
+    counts = (str(row.counts[status]) for status in STATUS_COLUMNS)
+    return (f"{safe(row.file)}:{row.line}", system_label(row, lang), *counts, str(len(row.findings)))
+
+
+def shown_cells(cells: list[str], statuses: tuple[str, ...]) -> tuple[str, ...]:
+    """``system_cells`` for the status columns shown (``error`` only when there was one)."""
+    counts = dict(zip(STATUS_COLUMNS, cells[2:-1], strict=True))
+    return (cells[0], cells[1], *(counts[status] for status in statuses), cells[-1])
 
 
 def legend(lang: str, statuses: Sequence[str]) -> list[tuple[str, str]]:
     return [(SYMBOLS[status], label(status, lang)) for status in statuses]
+
+
+# --- the audit reports' stream --------------------------------------------------------
+
+SYSTEM_ROWS = "\u0000system rows\u0000"
+MATRIX_ROWS = "\u0000matrix rows\u0000"
+DETAILS = "\u0000details\u0000"
+
+
+class AuditReporter:
+    """What the Markdown and HTML reports share: the summaries come first but are known only
+    at the end, so each file's system row, matrix row and findings go to spools, and the page
+    is written at the end around them. A format gives the page with the placeholders
+    ``SYSTEM_ROWS``, ``MATRIX_ROWS`` and ``DETAILS``, and the text of each row and file."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.run = out, RunReport("", date.min, "en", "low")
+        self.catalog: Catalog | None = None
+        self.tally: AuditTally | None = None
+        self.system_rows, self.matrix_rows, self.details = Spool(), Spool(), Spool()
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run, self.catalog, self.tally = run, catalog, AuditTally(catalog, run.no_waivers)
+
+    def file(self, report: FileReport) -> None:
+        assert self.tally is not None
+        for row in self.tally.rows(report):
+            self.system_rows.write(json.dumps(system_cells(row, self.run.lang)) + "\n")
+            self.matrix_rows.write(self.matrix_row(self.tally.matrix_row(row)))
+        if report.findings:
+            lines = {line.number: line.text for line in report.source_lines}
+            self.details.write(self.file_details(report, lines, first=self.details.empty))
+
+    def end(self, run: RunReport) -> None:
+        assert self.tally is not None
+        summary = self.tally.summary()
+        page = self.page(run, summary, rows=not self.system_rows.empty, findings=not self.details.empty)
+        before_rows, _, rest = page.partition(SYSTEM_ROWS)
+        before_matrix, _, rest = rest.partition(MATRIX_ROWS)
+        before_details, _, rest = rest.partition(DETAILS)
+        self.out.write(before_rows)
+        self.system_rows.copy_to(self.out, lambda chunk: self._system_rows(chunk, summary.statuses))
+        self.out.write(before_matrix)
+        self.matrix_rows.copy_to(self.out)
+        self.out.write(before_details)
+        self.details.copy_to(self.out)
+        self.out.write(rest)
+
+    def _system_rows(self, chunk: str, statuses: tuple[str, ...]) -> str:
+        return "".join(self.system_row(shown_cells(json.loads(line), statuses)) for line in chunk.splitlines())
+
+    # What a format gives: --------------------------------------------------------------
+
+    def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
+        raise NotImplementedError
+
+    def system_row(self, cells: tuple[str, ...]) -> str:
+        raise NotImplementedError
+
+    def matrix_row(self, row: MatrixRow) -> str:
+        raise NotImplementedError
+
+    def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
+        raise NotImplementedError
+
+    def evidence(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[tuple[SourceLine, bool]]:
+        """The captured lines around a finding of the checked file (not of a configuration
+        file that an expired waiver's finding points to)."""
+        return evidence(finding, lines) if finding.file == report.file else []

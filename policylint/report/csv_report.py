@@ -8,11 +8,12 @@ a tab or a carriage return is escaped like every control character.
 from __future__ import annotations
 
 import csv
-import io
+from datetime import date
+from typing import TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import escape_and_mask
-from policylint.model.results import Finding, RunReport, references_text
+from policylint.model.results import FileReport, Finding, RunReport, references_text
 from policylint.report.audit import finding_status, safe
 
 COLUMNS = (
@@ -32,12 +33,22 @@ COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(row(finding, run) for finding in run.findings)
-    return buffer.getvalue()
+class CsvReporter:
+    """The header row, then each file's rows as it is checked."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.run = RunReport("", date.min, "en", "low")
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run = run
+        self.writer.writerow(COLUMNS)
+
+    def file(self, report: FileReport) -> None:
+        self.writer.writerows(row(finding, self.run) for finding in report.findings)
+
+    def end(self, run: RunReport) -> None:
+        return None
 
 
 def row(finding: Finding, run: RunReport) -> list[str | int]:

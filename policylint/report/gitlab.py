@@ -10,12 +10,13 @@ were never evaluated.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from datetime import date
+from typing import Any, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.model.pretty import pretty
-from policylint.model.results import FileError, Finding, RunReport, references_text
+from policylint.model.results import FileError, FileReport, Finding, RunReport, references_text
 from policylint.report.audit import label, safe
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
@@ -23,9 +24,27 @@ ERROR_CHECK = "policylint-error"
 ERROR_SEVERITY = "blocker"
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    issues = [issue(finding, run) for finding in run.findings] + [error_issue(error) for error in run.errors]
-    return pretty(issues) + "\n"
+class GitlabReporter:
+    """One JSON array: each file's issues as it is checked, the errors' at the end."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.run, self.written = out, RunReport("", date.min, "en", "low"), 0
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run = run
+        self.out.write("[")
+
+    def file(self, report: FileReport) -> None:
+        if report.findings:
+            self.out.write("".join(self._item(issue(finding, self.run)) for finding in report.findings))
+
+    def end(self, run: RunReport) -> None:
+        self.out.write("".join(self._item(error_issue(error)) for error in run.errors))
+        self.out.write(("\n]" if self.written else "]") + "\n")
+
+    def _item(self, data: dict[str, Any]) -> str:
+        self.written += 1
+        return ("\n" if self.written == 1 else ",\n") + "  " + pretty(data, "\n  ")
 
 
 def issue(finding: Finding, run: RunReport) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 from itertools import groupby
 
-from policylint.catalog.policies import Catalog
-from policylint.model.results import SEVERITIES, Finding, RunReport
+from policylint.catalog.policies import Reminder
+from policylint.model.results import SEVERITIES, FileReport, Finding, RunReport, SourceLine
 from policylint.report import audit
-from policylint.report.audit import Audit, SourceLine, SourceReader, Table, label, safe, xml_safe
+from policylint.report.audit import Audit, Table, label, safe, xml_safe
 
 # No resource may load from anywhere, whatever a report contains.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
@@ -67,23 +67,55 @@ pre .focus { background: #fee4e2; display: inline-block; width: 100%; }
 """
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    report = audit.audit(run, catalog)
-    lang = run.lang
-    body = [
-        f"<h1>{_e(label('title', lang))}</h1>",
-        _facts(audit.run_facts(run, catalog)),
-        _cards(run),
-        _section("cases", label("by_case", lang), _table(audit.case_table(report, lang))),
-        _section("laws", label("by_law", lang), _table(audit.law_table(report, catalog, lang))),
-        _section("systems", label("by_system", lang), _table(audit.system_table(report, lang))),
-        _section(
-            "matrix", label("matrix", lang), _legend(report, lang), _matrix(report, lang), _reminders(report, lang)
-        ),
-        _section("findings", label("details", lang), _details(run, catalog)),
-        _problems(run),
-    ]
-    return _page(lang, label("title", lang), "\n".join(part for part in body if part))
+class HtmlReporter(audit.AuditReporter):
+    def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
+        assert self.catalog is not None
+        catalog, lang = self.catalog, run.lang
+        systems = _streamed_table(audit.system_headers(summary.statuses, lang), audit.SYSTEM_ROWS) if rows else _NONE
+        details = audit.DETAILS if findings else f'<p class="muted">{_e(label("none", lang))}</p>'
+        body = [
+            f"<h1>{_e(label('title', lang))}</h1>",
+            _facts(audit.run_facts(run, catalog)),
+            _cards(run),
+            _section("cases", label("by_case", lang), _table(audit.case_table(summary, lang))),
+            _section("laws", label("by_law", lang), _table(audit.law_table(summary, catalog, lang))),
+            _section("systems", label("by_system", lang), systems),
+            _section(
+                "matrix",
+                label("matrix", lang),
+                _legend(summary, lang),
+                _matrix(summary, lang),
+                _reminders(summary, lang),
+            ),
+            _section("findings", label("details", lang), details),
+            _problems(run),
+        ]
+        return _page(lang, label("title", lang), "\n".join(part for part in body if part))
+
+    def system_row(self, cells: tuple[str, ...]) -> str:
+        return _table_row(cells, 2)  # the file and the system, then counts
+
+    def matrix_row(self, row: audit.MatrixRow) -> str:
+        return _matrix_row(row, self.tally.columns if self.tally else (), self.run.lang)
+
+    def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
+        assert self.catalog is not None
+        parts = [f"<h3>{_e(safe(report.file))}</h3>"]
+        parts += [self._finding(finding, report, lines) for finding in report.findings]
+        return ("" if first else "\n") + "\n".join(parts)
+
+    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
+        assert self.catalog is not None
+        lang = self.run.lang
+        where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
+        head = f"<h4>{_e(where)} · {_e(label(finding.severity, lang))} · {_e(finding.policy)}</h4>"
+        facts = audit.finding_facts(finding, self.catalog, self.run)
+        items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+        source = _source(self.evidence(finding, report, lines), lang)
+        return f'<article class="finding sev-{_e(finding.severity)}">{head}<dl>{items}</dl>{source}</article>'
+
+
+_NONE = '<p class="muted">-</p>'
 
 
 def _e(text: str) -> str:
@@ -118,7 +150,7 @@ def _fact_value(name: str, value: str) -> str:
 
 def _cards(run: RunReport) -> str:
     counts = run.by_severity()
-    values = [(len(run.systems), "descriptors"), (len(run.findings), "findings")]
+    values = [(run.descriptor_count, "descriptors"), (run.finding_count, "findings")]
     values += [(counts[severity], severity) for severity in SEVERITIES] + [(len(run.errors), "errors")]
     cards = [(str(value), label(key, run.lang)) for value, key in values]
     items = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in cards)
@@ -127,13 +159,20 @@ def _cards(run: RunReport) -> str:
 
 def _table(table: Table) -> str:
     if not table.rows:
-        return '<p class="muted">-</p>'
+        return _NONE
+    rows = "".join(_table_row(row, table.numeric_from) for row in table.rows)
+    return _streamed_table(table, rows)
+
+
+def _streamed_table(table: Table, rows: str) -> str:
+    """The table, with ``rows`` (or a placeholder for the rows written later)."""
     head = "".join(_cell("th", h, table.is_numeric(i)) for i, h in enumerate(table.headers))
-    rows = "".join(
-        "<tr>" + "".join(_cell("td", cell, table.is_numeric(i)) for i, cell in enumerate(row)) + "</tr>\n"
-        for row in table.rows
-    )
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>"
+
+
+def _table_row(cells: tuple[str, ...], numeric_from: int | None) -> str:
+    numeric = len(cells) if numeric_from is None else numeric_from
+    return "<tr>" + "".join(_cell("td", cell, i >= numeric) for i, cell in enumerate(cells)) + "</tr>\n"
 
 
 def _cell(tag: str, text: str, numeric: bool) -> str:
@@ -163,15 +202,15 @@ def _matrix(report: Audit, lang: str) -> str:
     first = f'<th class="sys" rowspan="2">{_e(label("system", lang))}</th>'
     first += "".join(f'<th colspan="{span}">{_e(case)}</th>' for case, span in groups)
     second = "".join(f'<th title="{_e(r.text(lang))}">{r.number}</th>' for r in report.columns)
-    rows = "".join(_matrix_row(row, report, lang) for row in report.matrix)
+    rows = audit.MATRIX_ROWS
     return (
         f'<table class="matrix">\n<thead><tr>{first}</tr><tr>{second}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
     )
 
 
-def _matrix_row(row: audit.MatrixRow, report: Audit, lang: str) -> str:
+def _matrix_row(row: audit.MatrixRow, columns: tuple[Reminder, ...], lang: str) -> str:
     name = f"{_e(audit.system_label(row.row, lang))}<br><small>{_e(safe(row.row.file))}</small>"
-    pairs = zip(row.cells, report.columns, strict=True)
+    pairs = zip(row.cells, columns, strict=True)
     cells = "".join(_matrix_cell(cell, reminder.case, reminder.number, lang) for cell, reminder in pairs)
     return f'<tr><td class="sys">{name}</td>{cells}</tr>\n'
 
@@ -183,30 +222,12 @@ def _matrix_cell(status: str | None, case: str, number: int, lang: str) -> str:
     return f'<td class="s-{status}" title="{_e(title)}">{_e(audit.SYMBOLS[status])}</td>'
 
 
-def _details(run: RunReport, catalog: Catalog) -> str:
-    if not run.findings:
-        return f'<p class="muted">{_e(label("none", run.lang))}</p>'
-    reader = SourceReader()
-    parts = []
-    for file, group in groupby(run.findings, key=lambda f: f.file):
-        parts.append(f"<h3>{_e(safe(file))}</h3>")
-        parts += [_finding(finding, run, catalog, reader) for finding in group]
-    return "\n".join(parts)
-
-
-def _finding(finding: Finding, run: RunReport, catalog: Catalog, reader: SourceReader) -> str:
-    where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
-    head = f"<h4>{_e(where)} · {_e(label(finding.severity, run.lang))} · {_e(finding.policy)}</h4>"
-    facts = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in audit.finding_facts(finding, catalog, run))
-    source = _source(reader.around(finding), run.lang)
-    return f'<article class="finding sev-{_e(finding.severity)}">{head}<dl>{facts}</dl>{source}</article>'
-
-
-def _source(lines: tuple[SourceLine, ...], lang: str) -> str:
+def _source(lines: list[tuple[SourceLine, bool]], lang: str) -> str:
     if not lines:
         return ""
     body = "\n".join(
-        f'<span class="{"focus" if line.focus else "line"}">{line.number:>4} | {_e(line.text)}</span>' for line in lines
+        f'<span class="{"focus" if focus else "line"}">{line.number:>4} | {_e(line.text)}</span>'
+        for line, focus in lines
     )
     return f'<pre aria-label="{_e(label("evidence", lang))}">{body}</pre>'
 

@@ -1,70 +1,172 @@
-"""The JSON report: a stable contract, documented in docs/output.md."""
+"""The JSON report ``policylint/v2``: a stable contract, documented in docs/output.md."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
-from policylint.model.pretty import pretty
-from policylint.model.results import FileError, Finding, RunReport, SystemResult
+from policylint.model.pretty import Template, hole, pretty, text
+from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
+from policylint.report.stream import Spool
 
-_PLACEHOLDER = "\u0000findings\u0000"
-
-
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    return stream_begin(run, catalog) + stream_file(run.findings, run, 0) + stream_end(run, catalog)
-
-
-# A streaming run writes the same bytes in three parts: what is known before the scan, the
-# findings of each file as it is checked, and what is known after it (summary last).
+FORMAT = "policylint/v2"
+_FINDINGS = "\u0000findings\u0000"
+_SYSTEMS = "\u0000systems\u0000"
+_ITEM = "\n    "  # an array item of the report's top level starts its line here
 
 
-def stream_begin(run: RunReport, catalog: Catalog) -> str:
-    head = {
-        "tool": {"name": "policylint", "version": run.tool_version},
-        "as_of": run.as_of.isoformat(),
-        "lang": run.lang,
-        "catalog": {"digest": catalog.digest, "policies": len(catalog.policies)},
-        "scanned": list(run.scanned),
-        "findings": _PLACEHOLDER,
+class PolicyFacts(NamedTuple):
+    """What every finding of a policy shares, written once in the ``policies`` table."""
+
+    remediation: Localized
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+
+    @classmethod
+    def of(cls, finding: Finding) -> PolicyFacts:
+        return cls(finding.remediation, finding.references, finding.laws)
+
+    def holds(self, finding: Finding) -> bool:
+        """Whether ``finding`` says what its policy's entry says (nearly always)."""
+        return (
+            finding.remediation == self.remediation
+            and finding.references == self.references
+            and finding.laws == self.laws
+        )
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "remediation": self.remediation.as_dict(),
+            "references": references_data(self.references),
+            "laws": list(self.laws),
+        }
+
+
+class JsonReporter:
+    """The findings as each file is checked; the systems to a spool, copied in at the end
+    with the errors, the policies the findings name and the summary."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.run = out, RunReport("", date.min, "en", "low")
+        self.catalog: Catalog | None = None
+        self.written = 0
+        self.systems = Spool()
+        self.systems_written = 0
+        self.policies: dict[str, PolicyFacts] = {}
+        self.templates: dict[str, _FindingTemplate] = {}  # by policy: one shape for its findings
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run, self.catalog = run, catalog
+        head = {
+            "format": FORMAT,
+            "tool": {"name": "policylint", "version": run.tool_version},
+            "as_of": run.as_of.isoformat(),
+            "lang": run.lang,
+            "catalog": {"digest": catalog.digest, "policies": len(catalog.policies)},
+            "scanned": sorted(set(run.scanned)),
+            "findings": _FINDINGS,
+        }
+        self.out.write(pretty(head).partition(pretty(_FINDINGS))[0] + "[")
+
+    def file(self, report: FileReport) -> None:
+        if report.findings:
+            self.out.write("".join(map(self._finding, report.findings)))
+        if report.systems:
+            self.systems.write("".join(map(self._system, report.systems)))
+
+    def _finding(self, finding: Finding) -> str:
+        shared = self.policies.get(finding.policy)
+        if shared is None:
+            shared = self.policies[finding.policy] = PolicyFacts.of(finding)
+        self.written += 1
+        separator = "\n    " if self.written == 1 else ",\n    "
+        if finding.waiver is not None or not shared.holds(finding):
+            return separator + pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
+        template = self.templates.get(finding.policy)
+        if template is None or template.severity != finding.severity or template.policies != finding.policies:
+            template = self.templates[finding.policy] = _FindingTemplate.of(finding, self.run.lang, shared)
+        return separator + template.fill(_texts(finding, self.run.lang))
+
+    def _system(self, system: SystemResult) -> str:
+        self.systems_written += 1
+        return ("\n" if self.systems_written == 1 else ",\n") + "    " + pretty(system_data(system), _ITEM)
+
+    def end(self, run: RunReport) -> None:
+        tail = {
+            "findings": _FINDINGS,
+            "errors": [error_data(e) for e in run.errors],
+            "warnings": list(run.warnings),
+            "systems": _SYSTEMS,
+            "policies": {policy: self.policies[policy].data() for policy in sorted(self.policies)},
+            "summary": summary_data(run),
+            "baseline": baseline_data(run),
+        }
+        before, _, after = pretty(tail).partition(pretty(_SYSTEMS))
+        self.out.write(("\n  ]" if self.written else "]") + before.partition(pretty(_FINDINGS))[2] + "[")
+        self.systems.copy_to(self.out)
+        self.out.write(("\n  ]" if self.systems_written else "]") + after + "\n")
+
+
+class _FindingTemplate(NamedTuple):
+    """The text of a policy's unwaived findings, with holes for what differs (``_texts``)."""
+
+    severity: str
+    policies: tuple[str, ...]  # a missing fact's: the policies that need it
+    template: Template
+
+    @classmethod
+    def of(cls, finding: Finding, lang: str, shared: PolicyFacts) -> _FindingTemplate:
+        holes = dict(zip(_HOLES, map(hole, range(len(_HOLES))), strict=True))
+        shape = finding_data(finding, lang, shared=shared) | holes
+        shape["messages"] = {"zh-TW": holes["messages"], "en": hole(len(_HOLES))}
+        return cls(finding.severity, finding.policies, Template(shape, _ITEM))
+
+    def fill(self, values: list[str]) -> str:
+        return self.template.fill(values)
+
+
+_HOLES = ("status", "file", "line", "column", "pointer", "system", "message", "messages", "fingerprint", "baselined")
+
+
+def _texts(finding: Finding, lang: str) -> list[str]:
+    """The JSON text of each of ``_HOLES`` of an unwaived finding, then its English message."""
+    message = finding.message
+    return [
+        text(finding.status),
+        text(finding.file),
+        str(finding.line),
+        str(finding.column),
+        text(finding.pointer),
+        text(finding.system),
+        text(message(lang)),
+        text(message.zh),
+        text(finding.fingerprint),
+        "true" if finding.baselined else "false",
+        text(message.en),
+    ]
+
+
+def summary_data(run: RunReport) -> dict[str, Any]:
+    return {
+        "files": run.files,
+        "descriptors": run.descriptor_count,
+        "findings": run.finding_count,
+        "errors": len(run.errors),
+        "by_severity": run.by_severity(),
     }
-    return _dump(head).partition(_dump(_PLACEHOLDER))[0] + "["
 
 
-def stream_file(findings: Sequence[Finding], run: RunReport, written: int, color: bool = False) -> str:
-    """Array items for ``findings``; ``written`` is how many items came before them."""
-    return "".join(
-        ("\n" if written + index == 0 else ",\n") + "    " + pretty(finding_data(f, run.lang, run.no_waivers), "\n    ")
-        for index, f in enumerate(findings)
-    )
+def references_data(references: tuple[Reference, ...]) -> list[dict[str, Any]]:
+    return [{"case": r.case, "reminder": r.reminder} for r in references]
 
 
-def stream_end(run: RunReport, catalog: Catalog) -> str:
-    tail = {
-        "findings": _PLACEHOLDER,
-        "errors": [error_data(e) for e in run.errors],
-        "warnings": list(run.warnings),
-        "systems": [system_data(s) for s in run.systems],
-        "summary": {
-            "files": run.files,
-            "descriptors": run.descriptor_count,
-            "findings": run.finding_count,
-            "errors": len(run.errors),
-            "by_severity": run.by_severity(),
-        },
-        "baseline": baseline_data(run),
-    }
-    closing = "\n  ]" if run.finding_count else "]"
-    return closing + _dump(tail).partition(_dump(_PLACEHOLDER))[2] + "\n"
-
-
-def _dump(value: Any) -> str:
-    return pretty(value)
-
-
-def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[str, Any]:
-    data = {
+def finding_data(
+    finding: Finding, lang: str, no_waivers: bool = False, shared: PolicyFacts | None = None
+) -> dict[str, Any]:
+    """A finding; what its policy's table entry (``shared``) holds is left out, unless this
+    finding says otherwise (a result merged from another catalog)."""
+    data: dict[str, Any] = {
         "policy": finding.policy,
         "severity": finding.severity,
         "status": finding.status if no_waivers else finding.shown_status,
@@ -75,12 +177,15 @@ def finding_data(finding: Finding, lang: str, no_waivers: bool = False) -> dict[
         "system": finding.system,
         "message": finding.message(lang),
         "messages": finding.message.as_dict(),
-        "remediation": finding.remediation.as_dict(),
-        "references": [{"case": r.case, "reminder": r.reminder} for r in finding.references],
-        "laws": list(finding.laws),
         "fingerprint": finding.fingerprint,
         "baselined": finding.baselined,
     }
+    if shared is None or finding.remediation != shared.remediation:
+        data["remediation"] = finding.remediation.as_dict()
+    if shared is None or finding.references != shared.references:
+        data["references"] = references_data(finding.references)
+    if shared is None or finding.laws != shared.laws:
+        data["laws"] = list(finding.laws)
     if finding.policies:  # a not-declared finding: the policies that need the missing fact
         data["policies"] = list(finding.policies)
     if finding.waiver is not None:

@@ -7,6 +7,8 @@ Only what the Jenkins xUnit schema (junit-10.xsd) allows: no ``file`` on test ca
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import date
+from typing import TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.model.results import (
@@ -15,6 +17,7 @@ from policylint.model.results import (
     NOT_DECLARED,
     WAIVED,
     FileError,
+    FileReport,
     Finding,
     RunReport,
     references_text,
@@ -22,31 +25,51 @@ from policylint.model.results import (
 from policylint.report.audit import (
     ERROR,
     SystemRow,
+    file_rows,
     finding_status,
     label,
     safe,
-    system_rows,
     xml_safe,
 )
+from policylint.report.stream import Spool
 
 ERRORS_SUITE = "policylint errors"
 _COUNTS = ("tests", "failures", "errors", "skipped")
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    root = build(run)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+class JunitReporter:
+    """A test suite per descriptor as each file is checked, spooled: the root element, which
+    comes first, carries the totals."""
 
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.run = out, RunReport("", date.min, "en", "low")
+        self.suites = Spool()
+        self.totals = dict.fromkeys(_COUNTS[:3], 0)
 
-def build(run: RunReport) -> ET.Element:
-    suites = [_suite(row, run) for row in system_rows(run)]
-    if run.errors:
-        suites.append(_error_suite(run.errors))
-    totals = {key: sum(int(suite.get(key, "0")) for suite in suites) for key in _COUNTS}
-    root = ET.Element("testsuites", _attributes(name="policylint", **{k: totals[k] for k in _COUNTS[:3]}))
-    root.extend(suites)
-    return root
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run = run
+
+    def file(self, report: FileReport) -> None:
+        for row in file_rows(report, self.run.no_waivers):
+            self._add(_suite(row, self.run))
+
+    def _add(self, suite: ET.Element) -> None:
+        for key in self.totals:
+            self.totals[key] += int(suite.get(key, "0"))
+        ET.indent(suite, level=1)
+        self.suites.write("\n  " + ET.tostring(suite, encoding="unicode"))
+
+    def end(self, run: RunReport) -> None:
+        if run.errors:
+            self._add(_error_suite(run.errors))
+        root = ET.Element("testsuites", _attributes(name="policylint", **self.totals))
+        self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        if self.suites.empty:
+            self.out.write(ET.tostring(root, encoding="unicode") + "\n")
+            return
+        self.out.write(ET.tostring(root, encoding="unicode").removesuffix(" />") + ">")
+        self.suites.copy_to(self.out)
+        self.out.write("\n</testsuites>\n")
 
 
 def _attributes(**values: object) -> dict[str, str]:

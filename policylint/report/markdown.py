@@ -4,28 +4,51 @@ and every finding with its masked evidence. Computations live in ``audit``."""
 from __future__ import annotations
 
 import re
-from itertools import groupby
 
-from policylint.catalog.policies import Catalog
-from policylint.model.results import Finding, RunReport
+from policylint.model.results import FileReport, Finding, RunReport, SourceLine
 from policylint.report import audit
-from policylint.report.audit import Audit, SourceReader, Table, label, safe
+from policylint.report.audit import Audit, Table, label, safe
 from policylint.report.audit import markdown_escape as escape
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    report = audit.audit(run, catalog)
-    lang = run.lang
-    blocks = [
-        [f"# {label('title', lang)}", "", *_facts(audit.run_facts(run, catalog))],
-        _section(label("by_case", lang), _table(audit.case_table(report, lang))),
-        _section(label("by_law", lang), _table(audit.law_table(report, catalog, lang))),
-        _section(label("by_system", lang), _table(audit.system_table(report, lang))),
-        _section(label("matrix", lang), _matrix(report, lang), _reminders(report, lang)),
-        _section(label("details", lang), _details(run, catalog)),
-        _problems(run),
-    ]
-    return "\n\n".join("\n".join(block) for block in blocks if block).rstrip() + "\n"
+class MarkdownReporter(audit.AuditReporter):
+    def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
+        assert self.catalog is not None
+        catalog, lang = self.catalog, run.lang
+        systems = _streamed_table(audit.system_headers(summary.statuses, lang), audit.SYSTEM_ROWS, rows)
+        details = ["", audit.DETAILS, ""] if findings else ["", escape(label("none", lang))]
+        blocks = [
+            [f"# {label('title', lang)}", "", *_facts(audit.run_facts(run, catalog))],
+            _section(label("by_case", lang), _table(audit.case_table(summary, lang))),
+            _section(label("by_law", lang), _table(audit.law_table(summary, catalog, lang))),
+            _section(label("by_system", lang), systems),
+            _section(label("matrix", lang), _matrix(summary, lang, rows), _reminders(summary, lang)),
+            [f"## {escape(label('details', lang))}", *details],
+            _problems(run),
+        ]
+        return "\n\n".join("\n".join(block) for block in blocks if block).rstrip() + "\n"
+
+    def system_row(self, cells: tuple[str, ...]) -> str:
+        return "\n" + _row(cells)
+
+    def matrix_row(self, row: audit.MatrixRow) -> str:
+        name = f"{audit.system_label(row.row, self.run.lang)} ({safe(row.row.file)})"
+        return "\n" + _row((name, *(audit.SYMBOLS[cell] if cell else "" for cell in row.cells)))
+
+    def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
+        assert self.catalog is not None
+        blocks = ["\n".join(self._finding(finding, report, lines)) for finding in report.findings]
+        return ("" if first else "\n\n") + f"### {escape(safe(report.file))}\n\n" + "\n\n".join(blocks)
+
+    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[str]:
+        assert self.catalog is not None
+        where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
+        head = f"#### {escape(where)} {escape(finding.severity.upper())} **{escape(finding.policy)}**"
+        result = [head, "", *_facts(audit.finding_facts(finding, self.catalog, self.run))]
+        source = self.evidence(finding, report, lines)
+        if source:
+            result += ["", f"{escape(label('evidence', self.run.lang))}:", "", *_code(source)]
+        return result
 
 
 def _facts(facts: list[tuple[str, str]]) -> list[str]:
@@ -39,8 +62,9 @@ def _section(title: str, *parts: list[str]) -> list[str]:
     return lines
 
 
-def _table(table: Table) -> list[str]:
-    if not table.rows:
+def _table(table: Table, *, streamed: bool = False) -> list[str]:
+    """The table's lines; ``streamed``: its rows come later, each after a line break."""
+    if not table.rows and not streamed:
         return ["-"]
     rule = "".join("---:|" if table.is_numeric(column) else "---|" for column in range(len(table.headers)))
     lines = [_row(table.headers), "|" + rule]
@@ -58,43 +82,22 @@ def _reminders(report: Audit, lang: str) -> list[str]:
     return lines if report.columns else []
 
 
-def _matrix(report: Audit, lang: str) -> list[str]:
+def _streamed_table(table: Table, placeholder: str, rows: bool) -> list[str]:
+    if not rows:
+        return ["-"]
+    lines = _table(table, streamed=True)
+    return [*lines[:-1], lines[-1] + placeholder]
+
+
+def _matrix(report: Audit, lang: str, rows: bool) -> list[str]:
     headers = (label("system", lang), *(f"{r.case}-{r.number}" for r in report.columns))
-    rows = tuple(
-        (
-            f"{audit.system_label(row.row, lang)} ({safe(row.row.file)})",
-            *(audit.SYMBOLS[cell] if cell else "" for cell in row.cells),
-        )
-        for row in report.matrix
-    )
     legend = ", ".join(f"{symbol} {name}" for symbol, name in audit.legend(lang, report.statuses))
-    return [escape(label("matrix_note", lang)) + " " + escape(legend), "", *_table(Table(headers, rows))]
+    table = _streamed_table(Table(headers, ()), audit.MATRIX_ROWS, rows)
+    return [escape(label("matrix_note", lang)) + " " + escape(legend), "", *table]
 
 
-def _details(run: RunReport, catalog: Catalog) -> list[str]:
-    if not run.findings:
-        return [escape(label("none", run.lang))]
-    reader = SourceReader()
-    lines: list[str] = []
-    for file, group in groupby(run.findings, key=lambda f: f.file):
-        lines += [f"### {escape(safe(file))}", ""]
-        for finding in group:
-            lines += _finding(finding, run, catalog, reader)
-    return lines
-
-
-def _finding(finding: Finding, run: RunReport, catalog: Catalog, reader: SourceReader) -> list[str]:
-    where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
-    head = f"#### {escape(where)} {escape(finding.severity.upper())} **{escape(finding.policy)}**"
-    lines = [head, "", *_facts(audit.finding_facts(finding, catalog, run))]
-    source = reader.around(finding)
-    if source:
-        lines += ["", f"{escape(label('evidence', run.lang))}:", "", *_code(source)]
-    return [*lines, ""]
-
-
-def _code(source: tuple[audit.SourceLine, ...]) -> list[str]:
-    body = [f"{'>' if line.focus else ' '} {line.number:>4} | {line.text}" for line in source]
+def _code(source: list[tuple[SourceLine, bool]]) -> list[str]:
+    body = [f"{'>' if focus else ' '} {line.number:>4} | {line.text}" for line, focus in source]
     longest = max((len(run) for line in body for run in re.findall("`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}text", *body, fence]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import quote
 
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
 from policylint.load.masking import folder_of_masked, masked_name_note
-from policylint.model.pretty import pretty
-from policylint.model.results import FileError, Finding, Localized, Reference, RunReport
+from policylint.model.pretty import Template, hole, pretty, text
+from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
+from policylint.report.stream import Spool
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/policylint/policylint"
@@ -70,33 +72,94 @@ class RuleSource:
         return cls(finding.policy, finding.severity, title, finding.remediation, finding.references, finding.laws)
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    return pretty(as_sarif(run, catalog)) + "\n"
+_RESULTS = "\u0000results\u0000"
+_ITEM = "\n        "  # a result starts its line here: runs[0].results[n]
+_FOREIGN_INDEX = re.compile(r'"ruleIndex": -(\d+),')
 
 
-def as_sarif(run: RunReport, catalog: Catalog) -> dict[str, Any]:
-    sources = rule_sources(run, catalog)
-    index = {source.id: position for position, source in enumerate(sources)}
+class SarifReporter:
+    """Results as each file is checked, spooled: the rules and the invocation, which SARIF puts
+    first, are known only at the end (errors, and policies only findings name)."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.run = out, RunReport("", date.min, "en", "low")
+        self.catalog: Catalog | None = None
+        self.index: dict[str, int] = {}
+        self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
+        self.results = Spool()
+        self.written = 0
+        self.templates: dict[tuple[Any, ...], Template] = {}  # by the shape of a result
+        self.located: tuple[str | None, dict[str, str]] = (None, {})
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.run, self.catalog = run, catalog
+        self.index = {policy: position for position, policy in enumerate(catalog.policies)}
+
+    def file(self, report: FileReport) -> None:
+        if report.findings:
+            self.results.write("".join(map(self._result, report.findings)))
+
+    def _result(self, finding: Finding) -> str:
+        index = self.index.get(finding.policy)
+        if index is None:  # written as -(its place among foreign policies), settled at the end
+            source = self.foreign.setdefault(finding.policy, RuleSource.of_finding(finding))
+            index = -list(self.foreign).index(source.id) - 1
+        self.written += 1
+        separator = "\n        " if self.written == 1 else ",\n        "
+        if finding.waiver is not None or finding.related or folder_of_masked(finding.file) is not None:
+            return separator + pretty(result_data(finding, self.run, index), _ITEM)
+        location = self._location(finding.file)
+        fields = ResultFields.of(finding, self.run, index, location["uri"])
+        return separator + self._template(finding, "uriBaseId" in location).fill(_texts(fields))
+
+    def _location(self, file: str) -> dict[str, str]:
+        """``artifact_location``, kept for the file of the findings at hand."""
+        if self.located[0] != file:
+            self.located = (file, artifact_location(file))
+        return self.located[1]
+
+    def _template(self, finding: Finding, relative: bool) -> Template:
+        shape = (finding.policy, finding.severity, finding.references, finding.laws, relative)
+        template = self.templates.get(shape)
+        if template is None:
+            template = self.templates[shape] = Template(_result(finding, self.run, ResultFields.holes()), _ITEM)
+        return template
+
+    def end(self, run: RunReport) -> None:
+        assert self.catalog is not None
+        before, _, after = pretty(sarif_log(run, self.catalog, self._sources())).partition(pretty(_RESULTS))
+        self.out.write(before + "[")
+        self.results.copy_to(self.out, self._settle if self.foreign else None)
+        self.out.write(("\n      ]" if self.written else "]") + after + "\n")
+
+    def _sources(self) -> list[RuleSource]:
+        """Every policy of the catalog, then any policy that only findings name (``expired-waiver``)."""
+        assert self.catalog is not None
+        sources = [RuleSource.of_policy(policy) for policy in self.catalog.policies.values()]
+        return sources + [self.foreign[policy] for policy in sorted(self.foreign)]
+
+    def _settle(self, chunk: str) -> str:
+        seen, first = list(self.foreign), len(self.index)
+        place = {policy: first + rank for rank, policy in enumerate(sorted(self.foreign))}
+        return _FOREIGN_INDEX.sub(lambda m: f'"ruleIndex": {place[seen[int(m.group(1)) - 1]]},', chunk)
+
+
+def _texts(fields: ResultFields) -> list[str]:
+    return [str(value) if type(value) is int else text(value) for value in fields]
+
+
+def sarif_log(run: RunReport, catalog: Catalog, sources: list[RuleSource]) -> dict[str, Any]:
+    """The log, with a placeholder for its results."""
     run_data = {
         "tool": {"driver": _driver(run, [_rule(source, catalog) for source in sources])},
         "invocations": [_invocation(run)],
         "originalUriBaseIds": {SOURCE_ROOT: {"description": {"text": "The directory policylint ran in."}}},
         "language": run.lang,
         "columnKind": "unicodeCodePoints",
-        "results": [_result(finding, run, index) for finding in run.findings],
+        "results": _RESULTS,
         "properties": {"as_of": run.as_of.isoformat(), "catalog_digest": catalog.digest, "fail_on": run.fail_on},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run_data]}
-
-
-def rule_sources(run: RunReport, catalog: Catalog) -> list[RuleSource]:
-    """Every policy of the catalog, then any policy that only findings name (``expired-waiver``)."""
-    sources = [RuleSource.of_policy(policy) for policy in catalog.policies.values()]
-    extra: dict[str, RuleSource] = {}
-    for finding in run.findings:
-        if finding.policy not in catalog.policies and finding.policy not in extra:
-            extra[finding.policy] = RuleSource.of_finding(finding)
-    return sources + [extra[policy] for policy in sorted(extra)]
 
 
 def _driver(run: RunReport, rules: list[dict[str, Any]]) -> dict[str, Any]:
@@ -186,10 +249,44 @@ def help_markdown(source: RuleSource, catalog: Catalog) -> str:
 # --- results --------------------------------------------------------------------------
 
 
-def _result(finding: Finding, run: RunReport, index: dict[str, int]) -> dict[str, Any]:
+class ResultFields(NamedTuple):
+    """What differs between the results of one policy: values, or a template's holes."""
+
+    index: Any
+    message: Any
+    uri: Any
+    line: Any
+    column: Any
+    fingerprint: Any
+    status: Any
+    pointer: Any
+    system: Any
+    baseline_state: Any
+
+    @classmethod
+    def holes(cls) -> ResultFields:
+        return cls(*map(hole, range(len(cls._fields))))
+
+    @classmethod
+    def of(cls, finding: Finding, run: RunReport, index: int, uri: str | None = None) -> ResultFields:
+        return cls(
+            index,
+            safe(finding.message(run.lang)) or finding.policy,
+            artifact_location(finding.file)["uri"] if uri is None else uri,
+            max(1, finding.line),
+            max(1, finding.column),
+            finding.fingerprint,
+            finding_status(finding, run.no_waivers),
+            finding.pointer,
+            safe(finding.system),
+            "unchanged" if finding.baselined else "new",
+        )
+
+
+def result_data(finding: Finding, run: RunReport, index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.policy,
-        "ruleIndex": index[finding.policy],
+        "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": _located(safe(finding.message(run.lang)) or finding.policy, finding.file, run.lang)},
         "locations": [{"physicalLocation": _physical(finding.file, finding.line, finding.column)}],
@@ -204,6 +301,32 @@ def _result(finding: Finding, run: RunReport, index: dict[str, int]) -> dict[str
         result["suppressions"] = [_suppression(finding)]
     if run.baseline is not None:
         result["baselineState"] = "unchanged" if finding.baselined else "new"
+    return result
+
+
+def _result(finding: Finding, run: RunReport, fields: ResultFields) -> dict[str, Any]:
+    """``result_data``'s shape for a finding that is not waived, names no other place and
+    whose file name is not masked: what ``SarifReporter`` makes templates of."""
+    location = {**artifact_location(finding.file), "uri": fields.uri}
+    region = {"startLine": fields.line, "startColumn": fields.column}
+    result: dict[str, Any] = {
+        "ruleId": finding.policy,
+        "ruleIndex": fields.index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": fields.message},
+        "locations": [{"physicalLocation": {"artifactLocation": location, "region": region}}],
+        "partialFingerprints": {FINGERPRINT_KEY: fields.fingerprint},
+        "properties": {
+            "severity": finding.severity,
+            "status": fields.status,
+            "pointer": fields.pointer,
+            "system": fields.system,
+            "references": [str(reference) for reference in finding.references],
+            "laws": list(finding.laws),
+        },
+    }
+    if run.baseline is not None:
+        result["baselineState"] = fields.baseline_state
     return result
 
 

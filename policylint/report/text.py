@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import escape_and_mask
-from policylint.model.results import SEVERITIES, Finding, Localized, Reference, RunReport, references_text
+from policylint.model.results import SEVERITIES, FileReport, Finding, Localized, Reference, RunReport, references_text
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -25,27 +25,62 @@ _WAIVED = Localized("已豁免", "waived")
 _BASELINED = Localized("基準線已知", "in baseline")
 
 
-def render(run: RunReport, catalog: Catalog, *, color: bool = False) -> str:
-    return findings_text(run.findings, run.lang, color) + summary_text(run)
+class TextReporter:
+    """Each file's findings as soon as it is checked, the summary line at the end."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out, self.color, self.lang = out, color, "en"
+        self.binary: BinaryIO | None = None
+        self.texts: dict[Localized, _Known] = {}  # see _text
+
+    def begin(self, run: RunReport, catalog: Catalog) -> None:
+        self.lang = run.lang
+        self.binary = utf8_bytes_under(self.out)
+
+    def file(self, report: FileReport) -> None:
+        if not report.findings:
+            return
+        if self.binary is not None:  # most of a scan's output: written as bytes, see findings_utf8
+            errors = self.out.errors or "strict"
+            self.binary.write(b"".join(_blocks(report.findings, self.lang, self.color, errors, self.texts)))
+        else:
+            self.out.write("".join(_blocks(report.findings, self.lang, self.color, None, self.texts)))
+
+    def end(self, run: RunReport) -> None:
+        self.out.write(summary_text(run))
+
+
+def utf8_bytes_under(out: TextIO) -> BinaryIO | None:
+    """The byte stream under ``out``, flushed, when writing UTF-8 to it gives the very bytes
+    ``out`` would write (a UTF-8 stream, and lines that end as written); else None."""
+    import codecs
+    import os
+
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or os.linesep != "\n" or codecs.lookup(out.encoding or "ascii").name != "utf-8":
+        return None
+    out.flush()  # what ``out`` holds goes first; what it is given later follows the bytes
+    return buffer  # type: ignore[no-any-return]
 
 
 def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
-    """The blocks of sorted findings, one a file, each followed by a blank line. A streaming
-    run prints this for each file as it is checked, and the same bytes come out."""
-    return "".join(_blocks(findings, lang, color, None))  # joined once: a scan writes ten times the text it reads
+    """The blocks of sorted findings, one a file, each followed by a blank line."""
+    return "".join(_blocks(findings, lang, color, None, {}))  # joined once: a scan writes ten times the text it reads
 
 
 def findings_utf8(findings: Sequence[Finding], lang: str, color: bool, errors: str = "strict") -> bytes:
     """``findings_text`` encoded in UTF-8 with the ``errors`` handler: the texts that recur are
     encoded once, where encoding each file's text took a tenth of a scan (most is Chinese)."""
-    return b"".join(_blocks(findings, lang, color, errors))
+    return b"".join(_blocks(findings, lang, color, errors, {}))
 
 
-def _blocks(findings: Sequence[Finding], lang: str, color: bool, errors: str | None) -> list[Any]:
+def _blocks(
+    findings: Sequence[Finding], lang: str, color: bool, errors: str | None, texts: dict[Localized, _Known]
+) -> list[Any]:
     """The pieces of ``findings_text``: strings, or (``errors`` given) UTF-8 bytes."""
     pieces: list[Any] = []
     for _, group in groupby(findings, key=attrgetter("file")):
-        _file_block(list(group), lang, color, pieces, errors)
+        _file_block(list(group), lang, color, pieces, errors, texts)
         pieces.append("\n" if errors is None else b"\n")
     return pieces
 
@@ -54,30 +89,20 @@ def summary_text(run: RunReport) -> str:
     return _summary(run) + "\n"
 
 
-def stream_begin(run: RunReport, catalog: Catalog) -> str:
-    return ""
-
-
-def stream_file(findings: Sequence[Finding], run: RunReport, written: int, color: bool = False) -> str:
-    return findings_text(findings, run.lang, color)
-
-
-def stream_file_utf8(findings: Sequence[Finding], run: RunReport, color: bool, errors: str) -> bytes:
-    """``stream_file`` encoded, for a stream that writes UTF-8 with ``errors`` and no newline translation."""
-    return findings_utf8(findings, run.lang, color, errors)
-
-
-def stream_end(run: RunReport, catalog: Catalog) -> str:
-    return summary_text(run)
-
-
-def _file_block(findings: list[Finding], lang: str, color: bool, pieces: list[Any], errors: str | None) -> None:
+def _file_block(
+    findings: list[Finding],
+    lang: str,
+    color: bool,
+    pieces: list[Any],
+    errors: str | None,
+    texts: dict[Localized, _Known],
+) -> None:
     """The findings of one file; each way to fix (a policy's, or a missing fact's) follows its
     first finding. The pieces are strings, or with ``errors`` UTF-8 bytes, from the same kept
     texts."""
     explained: set[Localized] = set()
     path = shown_path(findings[0].file)
-    texts, text_at = _texts_for(lang, color), 3 if errors is None else 4  # a kept text, or its bytes
+    text_at = 3 if errors is None else 4  # a kept text, or its bytes
     fix = _fix if errors is None else _fix_utf8
     where, line, column = "", 0, 0
     prefix: str | bytes = ""
@@ -124,17 +149,12 @@ def _fix_utf8(remediation: Localized, lang: str) -> bytes:
     return _fix(remediation, lang).encode("utf-8")  # a policy's own text: no surrogate
 
 
-# A line's text after its position, by message, for each language and colouring: the same
-# few recur in every file of a scan (most messages say a section is not declared, and a
-# failing leaf phrases a value once). The policy, severity and references are kept beside
-# the text (with its line break) and compared on use: a merged result may pair a message
-# with others.
+# A line's text after its position, by message, kept by the reporter (one language and
+# colouring): the same few recur in every file of a scan (most messages say a section is not
+# declared, and a failing leaf phrases a value once). The policy, severity and references are
+# kept beside the text (with its line break) and compared on use: a merged result may pair a
+# message with others.
 _Known = tuple[str, str, tuple[Reference, ...], str, bytes | None]
-_TEXTS: dict[tuple[str, bool], dict[Localized, _Known]] = {}
-
-
-def _texts_for(lang: str, color: bool) -> dict[Localized, _Known]:
-    return _TEXTS.get((lang, color)) or _TEXTS.setdefault((lang, color), {})
 
 
 def _text(texts: dict[Localized, _Known], finding: Finding, lang: str, color: bool) -> _Known:
