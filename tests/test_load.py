@@ -79,5 +79,32 @@ def test_json_with_tabs_falls_back_to_json_module() -> None:
 
 def test_invalid_json_reports_line() -> None:
     with pytest.raises(LoadError) as raised:
-        list(load_json('{\n\t"a": 1,\n}\n'))
-    assert raised.value.line == 3
+        list(load_json('{\n\t"a": 1\n\t"b": 2\n}\n'))
+    assert (raised.value.message, raised.value.line, raised.value.column) == (
+        "invalid JSON: Expecting ',' delimiter",
+        3,
+        2,
+    )
+
+
+# Python 3.13 reports a trailing comma at the comma, 3.10 to 3.12 at the bracket after it, in
+# other words: policylint says it the same way on each, at the comma.
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column"),
+    [
+        ('{"a": 1,}', "trailing comma before '}'", 1, 8),
+        ("[1, 2,]", "trailing comma before ']'", 1, 6),
+        ('{\n\t"a": 1,\n}\n', "trailing comma before '}'", 2, 8),
+        ('{"a": 1 ,  \n }', "trailing comma before '}'", 1, 9),
+        ('{"a": [1,]}', "trailing comma before ']'", 1, 9),
+        ("[,]", "Expecting value", 1, 2),
+        ("{,}", "Expecting property name enclosed in double quotes", 1, 2),
+        ("[1,,]", "Expecting value", 1, 4),
+        ('{"a": 1,,"b": 2}', "Expecting property name enclosed in double quotes", 1, 9),
+        ('{"a" }', "Expecting ':' delimiter", 1, 6),
+    ],
+)
+def test_json_syntax_errors_read_the_same_on_every_python(text: str, message: str, line: int, column: int) -> None:
+    with pytest.raises(LoadError) as raised:
+        list(load_json(text))
+    assert (raised.value.message, raised.value.line, raised.value.column) == (f"invalid JSON: {message}", line, column)

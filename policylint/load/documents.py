@@ -124,7 +124,7 @@ def load_json(text: str) -> Iterator[Document]:
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, duplicates), parse_int=_json_int)
     except json.JSONDecodeError as error:
-        raise LoadError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+        raise _json_syntax_error(error) from None
     except RecursionError:
         raise LoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:
@@ -139,6 +139,33 @@ def load_json(text: str) -> Iterator[Document]:
             yield documents[0]
             return
     yield Document(data, {"": Position(1, 1)}, 0, duplicates)
+
+
+_JSON_SPACE = " \t\n\r"
+_CLOSERS = {"}": "'}'", "]": "']'"}
+
+
+def _json_syntax_error(error: json.JSONDecodeError) -> LoadError:
+    """The decoder's error, except where Pythons differ: 3.13 reports a trailing comma at the
+    comma ("Illegal trailing comma ..."), 3.10 to 3.12 at the bracket after it ("Expecting
+    property name ..." or "Expecting value"). policylint words and places that one itself."""
+    comma = _trailing_comma(error.doc, error.pos)
+    if comma is None:
+        return LoadError(f"invalid JSON: {error.msg}", error.lineno, error.colno)
+    closer = error.doc[comma + 1 :].lstrip(_JSON_SPACE)[0]
+    line = error.doc.count("\n", 0, comma) + 1
+    column = comma - error.doc.rfind("\n", 0, comma)
+    return LoadError(f"invalid JSON: trailing comma before {_CLOSERS[closer]}", line, column)
+
+
+def _trailing_comma(text: str, pos: int) -> int | None:
+    """Where the comma stands if the error at ``pos`` is a comma after a value and before a
+    closing bracket (at the comma or at the bracket, as the Python reports it)."""
+    comma = len(text[:pos].rstrip(_JSON_SPACE)) - 1 if text[pos : pos + 1] in _CLOSERS else pos
+    if comma < 0 or text[comma] != "," or text[comma + 1 :].lstrip(_JSON_SPACE)[:1] not in _CLOSERS:
+        return None
+    before = text[:comma].rstrip(_JSON_SPACE)[-1:]
+    return comma if before not in ("", "[", "{", ",") else None
 
 
 def _json_object(pairs: list[tuple[str, Any]], duplicates: list[tuple[str, Position]]) -> dict[str, Any]:
