@@ -97,6 +97,7 @@ def test_invalid_json_reports_line() -> None:
         ('{\n\t"a": 1,\n}\n', "trailing comma before '}'", 2, 8),
         ('{"a": 1 ,  \n }', "trailing comma before '}'", 1, 9),
         ('{"a": [1,]}', "trailing comma before ']'", 1, 9),
+        ("", "Expecting value", 1, 1),
         ("[,]", "Expecting value", 1, 2),
         ("{,}", "Expecting property name enclosed in double quotes", 1, 2),
         ("[1,,]", "Expecting value", 1, 4),

@@ -162,7 +162,7 @@ def _trailing_comma(text: str, pos: int) -> int | None:
     """Where the comma stands if the error at ``pos`` is a comma after a value and before a
     closing bracket (at the comma or at the bracket, as the Python reports it)."""
     comma = len(text[:pos].rstrip(_JSON_SPACE)) - 1 if text[pos : pos + 1] in _CLOSERS else pos
-    if comma < 0 or text[comma] != "," or text[comma + 1 :].lstrip(_JSON_SPACE)[:1] not in _CLOSERS:
+    if comma < 0 or text[comma : comma + 1] != "," or text[comma + 1 :].lstrip(_JSON_SPACE)[:1] not in _CLOSERS:
         return None
     before = text[:comma].rstrip(_JSON_SPACE)[-1:]
     return comma if before not in ("", "[", "{", ",") else None
