@@ -38,6 +38,31 @@ def test_jobs_give_the_same_bytes_as_a_serial_run(run: Run, corpus: Path, output
     assert parallel.err == serial.err
 
 
+@pytest.mark.parametrize("selection", [(), ("--select", "default-credentials,database-security")])
+def test_spawned_workers_give_the_same_bytes_as_a_serial_run(
+    run: Run, corpus: Path, monkeypatch: pytest.MonkeyPatch, selection: tuple[str, ...]
+) -> None:
+    """Workers on Windows and macOS are spawned: they inherit nothing and rebuild the catalog."""
+    import multiprocessing
+
+    from policylint.engine import parallel
+
+    started: list[str | None] = []
+
+    def get_context(method: str | None = None) -> multiprocessing.context.BaseContext:
+        started.append(method)
+        return real_get_context(method)
+
+    real_get_context = multiprocessing.get_context
+    monkeypatch.setattr(parallel, "START_METHOD", "spawn")
+    monkeypatch.setattr(multiprocessing, "get_context", get_context)
+    serial = run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "--jobs", "1", *selection)
+    spawned = run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "--jobs", "2", *selection)
+    assert started == ["spawn"]
+    assert (spawned.code, spawned.out, spawned.err) == (serial.code, serial.out, serial.err)
+    assert json.loads(serial.out)["systems"]
+
+
 def test_shards_partition_the_files_and_merge_back(run: Run, corpus: Path, tmp_path: Path) -> None:
     serial = run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "--jobs", "1").out
     parts = []

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from threading import Thread
 
 MIN_FILES_PER_WORKER = 16
+# How workers start, chosen here only. On Linux, fork: a worker inherits the loaded catalog
+# instead of reading and compiling it again, and policylint starts no thread that a fork
+# could copy in a locked state. Elsewhere, spawn: the only method on Windows, and macOS's
+# system libraries are not safe to use after fork. Output does not depend on it (a test runs
+# the workers spawned); neither does it follow Python's default, which on Linux turns from
+# fork to forkserver in 3.14.
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 _worker_catalog: Catalog | None = None
 
 
@@ -48,7 +55,7 @@ def check_files(
 
     global _worker_catalog
     _worker_catalog = catalog  # inherited by forked workers, which then skip reloading it
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    context = multiprocessing.get_context(START_METHOD)
     chunk = max(1, len(files) // (workers * 8))
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(spec, os.getpid()))
     finished = False
