@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,12 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 AS_OF = "2026-11-29"
 AS_OF_DATE = date.fromisoformat(AS_OF)
+
+
+def shown(path: Path | str) -> str:
+    """How outputs name a file given by its absolute path: relative to the working directory,
+    with ``/`` (an oracle written apart from ``display_name``)."""
+    return os.path.relpath(path).replace(os.sep, "/")
 
 
 @dataclass

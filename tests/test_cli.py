@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from policylint import __version__
-from tests.conftest import AS_OF, DESCRIPTOR_HEAD, EXAMPLES, ROOT, Result
+from tests.conftest import AS_OF, DESCRIPTOR_HEAD, EXAMPLES, ROOT, Result, shown
 
 Run = Callable[..., Result]
 Write = Callable[[str, str], Path]
@@ -58,10 +58,10 @@ def test_errors_win_over_findings_and_other_files_are_still_checked(run: Run, wr
     result = run("check", "--format", "json", "--as-of", AS_OF, str(broken), str(EXAMPLES / "20170101-job-portal.yaml"))
     assert result.code == 2
     report = _json(result)
-    assert report["errors"][0]["file"] == str(broken)
+    assert report["errors"][0]["file"] == shown(broken)
     assert report["errors"][0]["line"] == 2
     assert any(f["policy"] == "default-credentials" for f in report["findings"])
-    assert f"{broken}:2:1: error: invalid YAML" in result.err
+    assert f"{shown(broken)}:2:1: error: invalid YAML" in result.err
 
 
 def test_missing_path_is_an_error(run: Run, tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ def test_json_contract(run: Run) -> None:
     assert report["tool"] == {"name": "policylint", "version": __version__}
     assert report["as_of"] == AS_OF
     finding = next(f for f in report["findings"] if f["policy"] == "default-credentials" and f["line"] == 18)
-    assert finding["file"] == str(EXAMPLES / "20170101-job-portal.yaml")
+    assert finding["file"] == shown(EXAMPLES / "20170101-job-portal.yaml")
     assert finding["column"] == 7
     assert finding["pointer"] == "/spec/authentication/defaultCredentials/accountSource"
     assert finding["system"] == "job-matching-portal"

@@ -29,7 +29,7 @@ from policylint.load import events as load_events
 from policylint.load import nodes as load_nodes
 from policylint.load import sources
 from policylint.report.output import write_atomic
-from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
+from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result, shown
 
 Run = Callable[..., Result]
 Write = Callable[[str, str], Path]
@@ -54,7 +54,7 @@ def _check(run: Run, *paths: Path | str, options: tuple[str, ...] = ()) -> tuple
 
 
 def _error(path: Path | str, message: str, line: int | None = None, column: int | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"file": str(path), "message": message}
+    error: dict[str, Any] = {"file": shown(path), "message": message}
     if line is not None:
         error["line"] = line
     if column is not None:
@@ -154,7 +154,7 @@ def test_100000_levels_of_nesting_end_in_a_clear_error(
     assert result.code == 2
     (error,) = json.loads(result.out)["errors"]
     assert (error["message"], error.get("line")) == (NESTING, line)
-    assert result.err.startswith(f"{path}") and "Traceback" not in result.err
+    assert result.err.startswith(shown(path)) and "Traceback" not in result.err
 
 
 def test_nesting_is_bounded_without_libyaml_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,7 +198,7 @@ def test_python_tags_never_run(run: Run, write: Write, tmp_path: Path, python_ta
     result, report = _check(run, plain, descriptor, as_json)
     assert not marker.exists()
     assert result.code == 2  # the descriptor's name is a list, not a string: invalid, never run
-    assert [error["file"] for error in report["errors"]] == [str(descriptor)]
+    assert [error["file"] for error in report["errors"]] == [shown(descriptor)]
 
 
 def test_application_tags_are_plain_values() -> None:
@@ -321,13 +321,13 @@ def test_a_broken_file_never_hides_a_good_descriptor(run: Run, write: Write) -> 
         _error(binary, "binary file (contains NUL bytes)"),
         _error(broken, "invalid YAML: did not find expected ',' or ']'", 3, 1),
     ]
-    assert report["findings"] and {finding["file"] for finding in report["findings"]} == {str(good)}
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert report["findings"] and {finding["file"] for finding in report["findings"]} == {shown(good)}
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
     text = run("check", "--lang", "en", "--as-of", AS_OF, str(broken), str(good))
     assert text.code == 2
-    assert f"{broken}:3:1: error: invalid YAML: did not find expected ',' or ']'" in text.err
-    assert f"{good}:" in text.out
+    assert f"{shown(broken)}:3:1: error: invalid YAML: did not find expected ',' or ']'" in text.err
+    assert f"{shown(good)}:" in text.out
 
 
 # --- odd paths ---------------------------------------------------------------------------
@@ -346,7 +346,7 @@ def test_a_directory_named_like_a_descriptor_is_walked(run: Run, write: Write, t
     result, report = _check(run, tmp_path / "x.yaml")
     assert result.code == 1
     assert report["errors"] == []
-    assert [system["file"] for system in report["systems"]] == [str(tmp_path / "x.yaml" / "inner.yaml")]
+    assert [system["file"] for system in report["systems"]] == [shown(tmp_path / "x.yaml" / "inner.yaml")]
 
 
 @needs_fork
@@ -362,7 +362,7 @@ def test_named_pipes_are_never_opened(tmp_path: Path, write: Write) -> None:
     report = json.loads(result.out)
     message = "not a regular file (a named pipe); not read"
     assert report["errors"] == [_error(named, message), _error(walked, message)]
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
 
 @needs_fork
@@ -405,7 +405,9 @@ def test_symbolic_link_loops_and_dangling_links(run: Run, write: Write, tmp_path
         _error(tree / "loop-b.yaml", loop),
     ]
     assert report["systems"] == []
-    outside = f"{tree / 'link-to-file.yaml'}: warning: symbolic link to a file outside the scanned paths; not read"
+    outside = (
+        f"{shown(tree / 'link-to-file.yaml')}: warning: symbolic link to a file outside the scanned paths; not read"
+    )
     assert report["warnings"] == [outside + " (--follow-symlinks reads it)"]
     assert "real.yaml" not in result.out + result.err
 
@@ -417,7 +419,7 @@ def test_symbolic_link_loops_and_dangling_links(run: Run, write: Write, tmp_path
     ]:
         result, report = _check(run, *paths, options=options)
         assert report["warnings"] == []
-        assert str(tree / "link-to-file.yaml") in [system["file"] for system in report["systems"]]
+        assert shown(tree / "link-to-file.yaml") in [system["file"] for system in report["systems"]]
 
 
 def test_a_link_to_the_runners_secrets_is_not_read_during_a_walk(run: Run, write: Write, tmp_path: Path) -> None:
@@ -438,7 +440,7 @@ def test_walking_directory_link_loops_always_ends(run: Run, write: Write, tmp_pa
     result, report = _check(run, tmp_path / "tree")
     assert result.code == 1
     assert report["errors"] == []
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
 
 @pytest.fixture
@@ -466,7 +468,7 @@ def test_walking_a_very_deep_tree_ends(run: Run, deep_tree: list[Path]) -> None:
     bottom.write_text(DESCRIPTOR, encoding="utf-8")
     result, report = _check(run, deep_tree[0])
     assert result.code == 1
-    assert [system["file"] for system in report["systems"]] == [str(bottom)]
+    assert [system["file"] for system in report["systems"]] == [shown(bottom)]
 
 
 @pytest.mark.parametrize(
@@ -478,8 +480,8 @@ def test_file_names_round_trip_through_json(run: Run, write: Write, name: str) -
     path = write(name, DESCRIPTOR)
     result, report = _check(run, path)
     assert result.code == 1
-    assert {finding["file"] for finding in report["findings"]} == {str(path)}
-    assert [system["file"] for system in report["systems"]] == [str(path)]
+    assert {finding["file"] for finding in report["findings"]} == {shown(path)}
+    assert [system["file"] for system in report["systems"]] == [shown(path)]
 
 
 def test_a_newline_in_a_file_name_cannot_forge_a_finding_line(run: Run, write: Write, tmp_path: Path) -> None:
@@ -487,12 +489,12 @@ def test_a_newline_in_a_file_name_cannot_forge_a_finding_line(run: Run, write: W
     path = write(f"evil\n{forged}\x1b[2K.yaml", DESCRIPTOR)
     result = run("check", "--lang", "en", "--as-of", AS_OF, str(path))
     assert result.code == 1
-    shown = f"{tmp_path}/evil\\n{forged}\\x1b[2K.yaml"
+    escaped = shown(path).replace("\n", "\\n").replace("\x1b", "\\x1b")
     lines = result.out.splitlines()
     assert not any(line.startswith("forged.yaml") for line in lines)
     assert "\x1b" not in result.out
     finding_lines = [line for line in lines if not line.startswith(" ") and ": " in line][:-1]
-    assert finding_lines and all(line.startswith(f"{shown}:") for line in finding_lines)
+    assert finding_lines and all(line.startswith(f"{escaped}:") for line in finding_lines)
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped(run: Run, tmp_path: Path) -> None:
@@ -503,9 +505,10 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(run: Run, tmp_path: Path)
         pytest.skip("this file system refuses names that are not UTF-8")
     result, report = _check(run, tmp_path)
     assert result.code == 1
-    assert {finding["file"] for finding in report["findings"]} == {f"{tmp_path}/bad\\xff.yaml"}
+    escaped = os.fsencode(shown(path)).decode("utf-8", "backslashreplace")
+    assert {finding["file"] for finding in report["findings"]} == {escaped}
     text = run("check", "--lang", "en", "--as-of", AS_OF, str(tmp_path))
-    assert text.code == 1 and f"{tmp_path}/bad\\xff.yaml:" in text.out
+    assert text.code == 1 and f"{escaped}:" in text.out
 
 
 @not_root
@@ -519,7 +522,7 @@ def test_an_unreadable_file(run: Run, write: Write) -> None:
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)
     assert result.code == 2
     assert report["errors"] == [_error(path, "cannot read: Permission denied")]
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
 
 @not_root
@@ -534,7 +537,7 @@ def test_an_unlistable_directory(run: Run, write: Write, tmp_path: Path) -> None
         locked.chmod(stat.S_IRWXU)
     assert result.code == 2
     assert report["errors"] == [_error(locked, "cannot list directory: Permission denied")]
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
 
 def test_an_unlistable_directory_is_an_error_not_a_gap(
@@ -555,7 +558,7 @@ def test_an_unlistable_directory_is_an_error_not_a_gap(
     result, report = _check(run, tmp_path / "tree")
     assert result.code == 2
     assert report["errors"] == [_error(locked, "cannot list directory: Permission denied")]
-    assert [system["file"] for system in report["systems"]] == [str(good)]
+    assert [system["file"] for system in report["systems"]] == [shown(good)]
 
 
 # --- output safety -----------------------------------------------------------------------
@@ -705,6 +708,6 @@ def test_error_lines_cannot_be_forged_by_keys_or_values(run: Run, write: Write) 
     path = write("forge.yaml", text)
     result = run("check", str(path))
     assert result.code == 2
-    assert all(line.startswith(str(path)) for line in result.err.splitlines())
+    assert all(line.startswith(shown(path)) for line in result.err.splitlines())
     assert "\\nfake.yaml:1:1: error: forged" in result.err
     assert max(len(line) for line in result.err.splitlines()) < 400

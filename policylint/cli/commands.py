@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 from policylint import __version__
 from policylint.catalog.policies import Catalog, load_catalog
 from policylint.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
+from policylint.load.sources import display_name
 from policylint.model.config import Config, Settings, find_config, load_config, settings_data, settings_with
 from policylint.model.results import FileError, FileReport, Finding, RunReport
 from policylint.model.waiver import Waiver
@@ -68,11 +69,8 @@ def unknown_policies(names: list[str], catalog: Catalog) -> str:
 
 def _new_run(args: argparse.Namespace, session: Session) -> RunReport:
     settings = session.settings
-    from policylint.load.sources import display_name
-
-    scanned = [display_name(path) for path in args.paths]
+    scanned = sorted({display_name(path) for path in args.paths})
     run = RunReport(__version__, args.as_of or date.today(), settings.lang, settings.fail_on, scanned=scanned)
-    run.scanned = sorted(set(run.scanned))
     run.no_waivers = getattr(args, "no_waivers", False)
     run.category = getattr(args, "category", "")
     return run
@@ -82,7 +80,7 @@ def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: 
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Options
     from policylint.engine.parallel import CatalogSpec, check_files, shard
-    from policylint.load.sources import discover, display_name
+    from policylint.load.sources import discover
 
     settings = session.settings
     discovery = discover(args.paths, _suffixes(session.catalog), follow_symlinks=args.follow_symlinks)

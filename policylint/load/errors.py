@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policylint.load.sources import display_name
+
 
 @dataclass(frozen=True)
 class LocatedError(Exception):
@@ -14,4 +16,4 @@ class LocatedError(Exception):
 
     def __str__(self) -> str:
         where = "".join(f":{part}" for part in (self.line, self.column) if part is not None)
-        return f"{self.file}{where}: {self.message}"
+        return f"{display_name(self.file)}{where}: {self.message}"

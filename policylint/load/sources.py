@@ -23,7 +23,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import NamedTuple
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml", ".json")
@@ -158,21 +158,42 @@ def decode(data: bytes) -> str:
         raise SourceError(f"not UTF-8 text (invalid byte at line {line}, byte offset {error.start})") from None
 
 
-def display_name(path: str) -> str:
-    """``path`` as reports show it: bytes of a file name that are not UTF-8 become ``\\xNN``,
-    and a personal identifier in it is masked, here at the source, so that every finding,
-    error and output carries the masked name.
+def display_name(path: str | PurePath, base: str | PurePath | None = None) -> str:
+    """How every output names a file: the one place reports, baselines and waivers get it.
 
-    The operating system hands undecodable names over as lone surrogates, which no UTF-8
-    report can hold; the file itself is still read through the original ``path``.
+    Relative and with ``/`` on every platform, so that a baseline written on Windows matches on
+    Linux: a relative path is kept as given, less its ``.`` parts; an absolute one becomes
+    relative to ``base`` (the working directory by default), since no output shows a path of
+    the machine; on another drive than ``base``, the path below its drive. Bytes of a file
+    name that are not UTF-8 become ``\\xNN``, and a personal identifier in it is masked, here at
+    the source, so that every finding, error and output carries the masked name. The file
+    itself is still read through the original ``path``.
     """
     from policylint.load.identifiers import redact
 
-    return redact(readable_name(path))
+    pure = path if isinstance(path, PurePath) else PurePath(path)
+    if pure.anchor:
+        start = type(pure)(os.getcwd() if base is None else base)
+        pure = _relative_to(pure, start)
+    return redact(readable_name("/".join(pure.parts) or "."))
+
+
+def _relative_to(path: PurePath, start: PurePath) -> PurePath:
+    """``path`` from ``start``, walking up with ``..`` (PurePath.relative_to walks up from 3.12 only)."""
+    flavour = type(path)
+    shared = 0
+    for ours, theirs in zip(path.parts, start.parts, strict=False):
+        if flavour(ours) != flavour(theirs):  # PureWindowsPath compares without case, as Windows does
+            break
+        shared += 1
+    if shared == 0:  # another drive: no relative way there
+        return flavour(*path.parts[1:])
+    return flavour(*[".."] * (len(start.parts) - shared), *path.parts[shared:])
 
 
 def readable_name(path: str) -> str:
-    """``path`` with the bytes that are not UTF-8 shown as ``\\xNN``; identifiers unmasked."""
+    """``path`` with the bytes that are not UTF-8 shown as ``\\xNN`` (the operating system hands
+    them over as lone surrogates, which no UTF-8 report can hold); identifiers unmasked."""
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:

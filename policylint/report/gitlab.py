@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import folder_of_masked, masked_name_note
+from policylint.load.sources import display_name
 from policylint.model.pretty import pretty
 from policylint.model.results import FileError, FileReport, Finding, RunReport, references_text
 from policylint.report.audit import label, safe
@@ -91,7 +92,4 @@ def _digest(*parts: str) -> str:
 def gitlab_path(path: str) -> str:
     """Relative to the repository, as GitLab links it: forward slashes, no leading ``./``;
     the folder of a file whose masked name locates nothing."""
-    posix = (folder_of_masked(path) or path).replace("\\", "/")
-    while posix.startswith("./"):
-        posix = posix[2:]
-    return posix
+    return display_name(folder_of_masked(path) or path)

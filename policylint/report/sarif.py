@@ -12,6 +12,7 @@ from urllib.parse import quote
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
 from policylint.load.masking import folder_of_masked, masked_name_note
+from policylint.load.sources import display_name
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
@@ -34,7 +35,6 @@ PROBLEM_SEVERITY = {
     "info": "recommendation",
 }
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
 _EXPIRED_TITLE = Localized("豁免已到期", "A waiver has expired")
 _HEADINGS = {
     "zh-TW": {"why": "理由", "fix": "修正", "references": "指引參照", "laws": "法規", "severity": "嚴重度"},
@@ -374,15 +374,9 @@ def _physical(file: str, line: int | None, column: int | None) -> dict[str, Any]
 
 
 def artifact_location(path: str) -> dict[str, str]:
-    """The file as given on the command line, as a URI: relative to ``%SRCROOT%`` where it was relative."""
-    posix = path.replace("\\", "/")
-    if posix.startswith("/"):
-        return {"uri": "file://" + quote(posix, safe="/")}
-    if _WINDOWS_DRIVE.match(posix):
-        return {"uri": "file:///" + posix[:2] + quote(posix[2:], safe="/")}
-    while posix.startswith("./"):
-        posix = posix[2:]
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SOURCE_ROOT}
+    """The file as an RFC 3986 relative reference from ``%SRCROOT%``: spaces, non-ASCII and
+    reserved characters percent-encoded (UTF-8), so that ``a:b.yaml`` cannot read as a scheme."""
+    return {"uri": quote(display_name(path), safe="/"), "uriBaseId": SOURCE_ROOT}
 
 
 # --- the invocation -------------------------------------------------------------------

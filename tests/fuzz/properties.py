@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import tempfile
 from datetime import date
 from functools import cache
@@ -223,7 +224,7 @@ def cli_checks_every_file(files: list[tuple[str, str]], output: str) -> None:
         assert out.getvalue().startswith("{"), err.getvalue()
         report = json.loads(out.getvalue())
         assert report["summary"]["files"] == len(paths)
-        assert {error["file"] for error in report["errors"]} <= set(paths)
+        assert {error["file"] for error in report["errors"]} <= {os.path.relpath(path) for path in paths}
         assert (code == 2) == bool(report["errors"])
 
 
