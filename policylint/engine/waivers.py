@@ -47,8 +47,7 @@ def covers(waiver: Waiver, finding: Finding) -> bool:
 
 
 def _glob(pattern: str, path: str) -> bool:
-    normalized = path.replace("\\", "/").removeprefix("./")
-    return fnmatch.fnmatchcase(normalized, pattern.removeprefix("./"))
+    return fnmatch.fnmatchcase(path, pattern.removeprefix("./"))  # ``path``: a display name, with "/"
 
 
 def inline_waivers(display: str, text: str, metadata_spans: Sequence[tuple[int, int, str]]) -> list[Waiver]:

@@ -76,11 +76,6 @@ def escape_and_mask(text: str) -> str:
     return _UNSAFE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), redact(text))
 
 
-def quoted(value: object) -> str:
-    """A value quoted in a message, as ``repr`` quotes it, its identifiers masked first."""
-    return repr(redact(value)) if isinstance(value, str) else repr(value)
-
-
 # A masked identifier as ``mask`` writes one: what a masked file name holds.
 _MASKED = re.compile(r"[A-Z][1289A-D]\*{6}[0-9]{2}")
 _MASKED_NAME_NOTES = {
@@ -102,3 +97,41 @@ def folder_of_masked(path: str) -> str | None:
     if masked is None:
         return None
     return "/".join(parts[:masked]) or "."
+
+
+# What ``quoted`` escapes: a fixed set, where repr() asks the running Python's Unicode tables,
+# which grow with each version (3.10 shows U+1FAE0 as '\U0001fae0', 3.11 as the character).
+# Controls, invisible spaces and format characters, surrogates and tag characters.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2000-\u200f"
+    "\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\ud800-\udfff"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def quoted(value: object) -> str:
+    """``value`` as repr() shows it, the same on every Python, its identifiers masked first:
+    text in quotes, with repr()'s escapes for ASCII, and only a fixed set of others escaped."""
+    if isinstance(value, str):
+        return _quoted_text(redact(value))
+    if isinstance(value, list | tuple):
+        items = ", ".join(quoted(item) for item in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{quoted(key)}: {quoted(item)}" for key, item in value.items()) + "}"
+    return repr(value)
+
+
+def _quoted_text(text: str) -> str:
+    quote = '"' if "'" in text and '"' not in text else "'"
+    body = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return quote + _INVISIBLE.sub(_escape, body) + quote
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    code = ord(character)
+    if character in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[character]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
