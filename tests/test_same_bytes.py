@@ -38,3 +38,12 @@ def test_a_wrong_value_with_new_unicode_characters_reads_the_same(run: Run, writ
     result = run("check", "--lang", "en", "--as-of", AS_OF, str(path))
     assert result.code == 2
     assert "'spec.protectionGrade': Input should be '普', '中' or '高' (got '\U0001fae8\u0cf3')" in result.err
+
+
+def test_help_shows_options_the_same_on_every_python(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse up to 3.12 writes ``--output FILE, -o FILE``, 3.13 ``--output, -o FILE``."""
+    with pytest.raises(SystemExit):
+        run("check", "--help")
+    help_text = capsys.readouterr().out
+    assert "  --output, -o FILE     write the report to FILE" in help_text
+    assert "  --jobs, -j N          worker processes" in help_text
