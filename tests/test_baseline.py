@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
+from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result, shown
 
 Run = Callable[..., Result]
 Write = Callable[[str, str], Path]
@@ -53,7 +53,7 @@ def test_text_summary_mentions_the_baseline(run: Run, write: Write, tmp_path: Pa
     baseline = tmp_path / "b.json"
     run("baseline", str(system), "--output", str(baseline), "--select", "bulk-download-cap")
     result = run("check", str(system), "--baseline", str(baseline), "--select", "bulk-download-cap", "--lang", "en")
-    assert f"baseline {baseline}: 4 known findings remain, 0 entries fixed" in result.out
+    assert f"baseline {shown(baseline)}: 4 known findings remain, 0 entries fixed" in result.out
 
 
 def test_invalid_baseline_is_an_error(run: Run, write: Write) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from policylint.catalog.compile import MAX_DEPTH
 from policylint.catalog.policies import BUILTIN_CATALOG, Catalog, CatalogError, builtin_catalog, load_catalog
-from tests.conftest import Result
+from tests.conftest import Result, shown
 
 Write = Callable[[str, str], Path]
 
@@ -136,7 +136,7 @@ def test_cli_reports_an_invalid_extra_policy_directory(run: Callable[..., Result
     path = write("extra/agency-mfa.yaml", POLICY.replace("severity: medium", "severity: urgent"))
     result = run("rules", "--policies", str(path.parent))
     assert result.code == 2
-    assert f"{path}:2:1: invalid policy at /severity" in result.err
+    assert f"{shown(path)}:2:1: invalid policy at /severity" in result.err
     assert "Traceback" not in result.err
 
 

@@ -67,7 +67,7 @@ def test_errors_win_over_findings_and_other_files_are_still_checked(run: Run, wr
 def test_missing_path_is_an_error(run: Run, tmp_path: Path) -> None:
     result = run("check", str(tmp_path / "nope.yaml"))
     assert result.code == 2
-    assert f"{tmp_path / 'nope.yaml'}: error: no such file or directory" in result.err
+    assert f"{shown(tmp_path / 'nope.yaml')}: error: no such file or directory" in result.err
 
 
 def test_unknown_policy_in_select_is_a_usage_error(run: Run, write: Write) -> None:
