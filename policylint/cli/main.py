@@ -146,6 +146,10 @@ class _HelpFormatter(argparse.HelpFormatter):
         return f"{', '.join(action.option_strings)} {value}"
 
 
+class _RawDescriptionHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The same, with the description and epilog kept as written (examples)."""
+
+
 class _Parser(argparse.ArgumentParser):
     """Subcommands' parsers are of the parser's own class, so they share the formatter."""
 
@@ -279,7 +283,7 @@ def _add_check(commands: Commands) -> None:
         help="check descriptors",
         description="Check files and directories.",
         epilog=CHECK_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawDescriptionHelpFormatter,
     )
     _add_scan_options(check)
     _add_output_options(check)
