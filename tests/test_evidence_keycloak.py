@@ -9,6 +9,7 @@ import pytest
 
 from policylint.evidence import Observation, Observed, Source, observe
 from tests.conftest import AS_OF, ROOT, SHARED, Result
+from tests.conftest import shown as shown_as
 
 FIXTURES = ROOT / "tests" / "evidence" / "keycloak"
 
@@ -147,7 +148,7 @@ def test_a_weak_realm_fails_login_lockout_at_its_two_lines(run: Callable[..., Re
         "login-rate-limit",
         str(FIXTURES / "weak-lockout-realm.json"),
     )
-    shown = str(FIXTURES / "weak-lockout-realm.json")
+    shown = shown_as(FIXTURES / "weak-lockout-realm.json")
     name = "weak-lockout-realm.json"
     assert result.code == 1
     assert f"{shown}:{line_of(name, 'failureFactor')}:3: HIGH login-rate-limit" in result.out
@@ -158,7 +159,7 @@ def test_a_weak_realm_fails_login_lockout_at_its_two_lines(run: Callable[..., Re
 def test_brute_force_off_fails_at_its_setting(run: Callable[..., Result]) -> None:
     path = FIXTURES / "no-brute-force-realm.json"
     result = run("check", "--as-of", AS_OF, "--lang", "en", "--select", "login-rate-limit", str(path))
-    assert f"{path}:{line_of(path.name, 'bruteForceProtected')}:3: HIGH login-rate-limit" in result.out
+    assert f"{shown_as(path)}:{line_of(path.name, 'bruteForceProtected')}:3: HIGH login-rate-limit" in result.out
     assert result.out.count("login-rate-limit") == 1
 
 
@@ -167,7 +168,8 @@ def test_a_bad_policy_string_exits_2_and_keeps_the_other_findings(run: Callable[
     result = run("check", "--as-of", AS_OF, "--lang", "en", str(path))
     assert result.code == 2
     assert (
-        f"{path}:{line_of(path.name, 'passwordPolicy')}:3: error: Keycloak realm broken: passwordPolicy" in result.err
+        f"{shown_as(path)}:{line_of(path.name, 'passwordPolicy')}:3: error: Keycloak realm broken: passwordPolicy"
+        in result.err
     )
 
 

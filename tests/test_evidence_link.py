@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, ROOT, Result
+from tests.conftest import AS_OF, ROOT, Result, shown
 
 EVIDENCE = ROOT / "tests" / "evidence"
 SYSTEMS = EVIDENCE / "systems"
@@ -101,7 +101,10 @@ def test_a_missing_evidence_file_is_an_error_and_the_rest_still_runs(
     descriptor.write_text(text.replace("perIpPerMinute: 10", "perIpPerMinute: 100"), encoding="utf-8")
     result = check(run, str(descriptor))
     assert result.code == 2
-    assert f"{tmp_path}/realm.json: error: evidence file named by {descriptor}: no such file or directory" in result.err
+    assert (
+        f"{shown(tmp_path / 'realm.json')}: error: evidence file named by {shown(descriptor)}: "
+        "no such file or directory" in result.err
+    )
     assert "perIpPerMinute is 100" in result.out
 
 
