@@ -128,10 +128,11 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _suffixes(catalog: Catalog) -> tuple[str, ...]:
-    """Descriptors only, or every configuration file when a detector reads file text."""
+    """Descriptors and host files, or every configuration file when a detector reads file text."""
     from policylint.engine.detectors import CONFIG_SUFFIXES, STRUCTURED_SUFFIXES
+    from policylint.load.hosts import FILE_NAMES
 
-    return CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES
+    return (CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES) + FILE_NAMES
 
 
 def _config_waivers(config: Config) -> tuple[Waiver, ...]:

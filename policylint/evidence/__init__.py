@@ -32,6 +32,10 @@ ADAPTERS: dict[str, str] = {
     "keycloak-realm": "policylint.evidence.keycloak",
     "nginx": "policylint.evidence.nginx",
     "ingress-nginx": "policylint.evidence.ingress",
+    "windows-security-template": "policylint.evidence.windows",
+    "linux-pam": "policylint.evidence.pam",
+    "login-defs": "policylint.evidence.logindefs",
+    "sshd": "policylint.evidence.sshd",
 }
 
 

@@ -19,6 +19,12 @@ from typing import NamedTuple
 
 from policylint.load.errors import LocatedError
 
+# The names host files go by, for discovery: security templates, sshd_config and its drop-ins
+# (``.conf``, like other evidence), login.defs, PAM stacks and the conf files of their modules.
+PAM_STACKS = ("system-auth", "password-auth", "common-auth", "common-password")
+PAM_CONFS = ("faillock.conf", "pwquality.conf", "pwhistory.conf")
+FILE_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS)
+
 
 class HostSetting(NamedTuple):
     """One setting as the host applies it: where it stands, or where its default applies."""

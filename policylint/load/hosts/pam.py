@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from policylint.load.hosts import (
+    PAM_STACKS,
     HostFileError,
     HostSetting,
     display_beside,
@@ -28,7 +29,7 @@ from policylint.load.hosts import (
 from policylint.load.sources import SourceError, read_source
 
 TYPES = frozenset({"auth", "account", "password", "session"})
-STACK_NAMES = ("system-auth", "password-auth", "common-auth", "common-password", "common-account", "common-session")
+STACK_NAMES = PAM_STACKS
 KNOWN_MODULES = words(
     "access cap cracklib debug deny echo env exec faildelay faillock filter fprintd ftp gnome_keyring group "
     "issue keyinit krb5 kwallet5 lastlog ldap limits listfile localuser loginuid mail mkhomedir motd namespace "
