@@ -75,6 +75,19 @@ class Policy(NamedTuple):
     # identity, the parts of its fingerprint, tells a finding from the others without its
     # position, so that the fingerprint survives line moves; a policy's findings need none.
     new_finding: Callable[..., Finding] | None = None
+    twgcb: tuple[TwgcbItem, ...] = ()  # the baseline items a policy of the TWGCB pack checks
+
+
+class TwgcbItem(NamedTuple):
+    """One item of Taiwan's government configuration baseline: ``TWGCB-01-012-0218``, of the
+    document for ``product`` at ``version``."""
+
+    item: str
+    product: str
+    version: str
+    setting: str
+    value: str
+    parameter: str | None = None
 
 
 class Reminder(NamedTuple):
@@ -297,6 +310,7 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         source=str(path),
         sections=sections,
         parameter_sources=_parameter_sources(str(path), data, overrides.get(data["id"], {})),
+        twgcb=tuple(TwgcbItem(**item) for item in data.get("twgcb", ())),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from policylint.catalog.conditions import Outcome
 from policylint.catalog.policies import Catalog, Policy
+from policylint.engine.twgcb import cite
 from policylint.evidence import Observation, ObservedSystem
 from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
@@ -177,4 +178,4 @@ def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, ma
         if outcome.violations:
             found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
             findings += at_settings(found, merged.observed)
-    return StandaloneSystem(system.name, system.line, statuses, findings)
+    return StandaloneSystem(system.name, system.line, statuses, cite(findings, catalog, merged.data))

@@ -192,7 +192,7 @@ def _storage(host: _Host) -> None:
     else:
         return
     algorithm = HASH_NAMES.get(setting.value.lower(), setting.value.lower())
-    host.found.append(observation(STORAGE, algorithm, setting, setting.value))
+    host.found.append(observation(STORAGE, algorithm, setting, None if flag is not None else setting.value))
 
 
 def _encrypt_method(host: _Host) -> HostSetting | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from policylint.load.errors import LocatedError
@@ -37,12 +36,8 @@ class HostSetting(NamedTuple):
     default: str | None = None  # set nowhere: the documented default of this module or program
 
 
-@dataclass(frozen=True)
 class HostFileError(LocatedError):
-    """A host file, or a line of it, that cannot be read as its kind; a warning where the host
-    may still run it (a PAM module of the agency's own)."""
-
-    warning: bool = False
+    """A host file, or a line of it, that cannot be read as its kind."""
 
 
 class Parsed(NamedTuple):

@@ -10,6 +10,7 @@ backslash. A module reads its settings from its own arguments first, then from i
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Iterator
@@ -172,15 +173,18 @@ def _argument(token: str, column: int) -> Argument:
 def _check_module(
     display: str, number: int, column: int, module: str, arguments: tuple[Argument, ...], errors: list[HostFileError]
 ) -> None:
-    if module.removeprefix("pam_") not in KNOWN_MODULES:
-        message = f"unknown PAM module {module!r}: its settings are not read"
-        errors.append(HostFileError(display, message, number, column, warning=True))
+    """A misspelt module we read, or an argument it does not know, changes what the host runs:
+    an error. Other modules (an agency's own) are left alone."""
+    if module not in MODULES:
+        near = difflib.get_close_matches(module, MODULES, n=1, cutoff=0.85)
+        if near and module.removeprefix("pam_") not in KNOWN_MODULES:
+            message = f"unknown PAM module {module!r} (did you mean {near[0]}?): the stack does not load it"
+            errors.append(HostFileError(display, message, number, column))
         return
-    known = MODULES.get(module, (None,))[0]
     for argument in arguments:
-        if known is not None and argument.key not in known:
-            message = f"unknown {module} argument {argument.key!r}"
-            errors.append(HostFileError(display, message, number, argument.column, warning=True))
+        if argument.key not in MODULES[module][0]:
+            message = f"unknown {module} argument {argument.key!r}: the module ignores it"
+            errors.append(HostFileError(display, message, number, argument.column))
 
 
 # --- conf files --------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def parse_conf(display: str, text: str, keywords: frozenset[str]) -> tuple[dict[
         key, _, value = (part.strip() for part in content.partition("="))
         column = len(content) - len(content.lstrip()) + 1
         if key not in keywords:
-            errors.append(HostFileError(display, f"unknown keyword {key!r}", number, column, warning=True))
+            errors.append(HostFileError(display, f"unknown keyword {key!r}: the module ignores it", number, column))
             continue
         settings[key] = HostSetting(key, value or "1", display, number, column)
     return settings, errors
