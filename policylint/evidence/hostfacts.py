@@ -34,8 +34,10 @@ _MAX_OS_RELEASE = 65536
 
 def observation(pointer: str, value: object, setting: HostSetting, raw: object = None) -> Observation:
     """``setting`` as the fact at ``pointer``; a default says so in the setting's name."""
-    name = setting.name if setting.default is None else f"{setting.name} ({setting.default})"
-    return Observation(pointer, value, setting.file, setting.line, setting.column, name, raw)
+    if setting.default is None:
+        return Observation(pointer, value, setting.file, setting.line, setting.column, setting.name, raw)
+    name = f"{setting.name} ({setting.default})"  # its value is in the default's name
+    return Observation(pointer, value, setting.file, setting.line, setting.column, name)
 
 
 def evidence_errors(errors: Iterable[HostFileError]) -> tuple[EvidenceError, ...]:

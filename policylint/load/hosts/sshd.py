@@ -68,6 +68,7 @@ DEFAULTS = {
 }
 DEFAULT_NOTES = {"PermitRootLogin": "OpenSSH 7.0 and later; yes before 7.0"}
 _CANONICAL = {key.lower(): key for key in DEFAULTS}
+_NGINX = re.compile(r"(;|[^{]\{)\s*$", re.M)
 _LINE = re.compile(r"^(\s*)([A-Za-z][A-Za-z0-9]*)(?:\s*=\s*|\s+)(.*?)\s*$")
 
 
@@ -78,10 +79,12 @@ class SshdConfig(NamedTuple):
 
 
 def recognises(text: str) -> bool:
-    """sshd_config: sshd's own keywords, at least two of the common ones, commented or not."""
+    """sshd_config: two of sshd's keywords at least, commented or not, and none of nginx's
+    statements (``;`` at the end) or blocks (``{`` at the end)."""
+    if _NGINX.search(text):
+        return False
     words = {found.group(2).lower() for found in map(_LINE.match, text.replace("#", "").splitlines()) if found}
-    common = {"port", "permitrootlogin", "passwordauthentication", "usepam", "subsystem", "hostkey", "include"}
-    return len(words & common) >= 2
+    return len(words & KEYWORDS) >= 2
 
 
 class _Reading:
