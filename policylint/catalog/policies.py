@@ -89,6 +89,14 @@ class TwgcbItem(NamedTuple):
     value: str
     parameter: str | None = None
 
+    def __str__(self) -> str:
+        """``TWGCB-01-012-0218 (RHEL 9, v1.2): faillock deny 1–5, parameter maxFailures``."""
+        parameter = f", parameter {self.parameter}" if self.parameter else ""
+        return f"{self.item} ({PRODUCT_NAMES[self.product]}, v{self.version}): {self.setting} {self.value}{parameter}"
+
+
+PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
+
 
 class Reminder(NamedTuple):
     case: str

@@ -15,11 +15,10 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from policylint.catalog.policies import Catalog, Policy, TwgcbItem
+from policylint.catalog.policies import PRODUCT_NAMES, Catalog, Policy, TwgcbItem
 from policylint.model.results import Finding, Localized
 
 ASSUMED = {"windows": "windows-11", "linux": "rhel-9"}  # the document assumed for a platform
-PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
 
 
 def judges(policy: Policy, declared: frozenset[str] | None) -> bool:

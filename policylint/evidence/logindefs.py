@@ -8,7 +8,7 @@ shadow's defaults apply where a key is absent: passwords never expire without
 from __future__ import annotations
 
 from policylint.evidence import Adapter, Observation, Observed, ObservedSystem, Source
-from policylint.evidence.hostfacts import HOST, OS, PASSWORDS, STORAGE, evidence_errors, observation, os_observation
+from policylint.evidence.hostfacts import HOST, PASSWORDS, STORAGE, evidence_errors, observation, os_observation
 from policylint.evidence.pam import HASH_NAMES
 from policylint.evidence.windows import NEVER_EXPIRES_DAYS
 from policylint.load.hosts import HostSetting, host_name, logindefs
@@ -55,7 +55,6 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     f"{PASSWORDS}/minLength": ("PASS_MIN_LEN",),
     f"{HOST}/failDelaySeconds": ("FAIL_DELAY",),
     STORAGE: ("ENCRYPT_METHOD",),
-    OS: ("etc/os-release ID and VERSION_ID", "the evidence entry's os"),
 }
 
 ADAPTER = Adapter("login-defs", "shadow login.defs", ("login.defs",), _recognises, _observe, SETTINGS)

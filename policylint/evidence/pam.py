@@ -18,7 +18,6 @@ from policylint.evidence import Adapter, Observation, Observed, ObservedSystem, 
 from policylint.evidence.hostfacts import (
     HOST,
     LOCKOUT,
-    OS,
     PASSWORDS,
     STORAGE,
     evidence_errors,
@@ -218,7 +217,6 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     f"{PASSWORDS}/history": ("pam_pwhistory remember", "pwhistory.conf remember", "pam_unix remember"),
     STORAGE: ("pam_unix sha512/yescrypt/md5/...", "login.defs ENCRYPT_METHOD"),
     f"{HOST}/lockout/failIntervalSeconds": ("pam_faillock fail_interval", "faillock.conf fail_interval"),
-    OS: ("etc/os-release ID and VERSION_ID", "the evidence entry's os"),
 }
 
 ADAPTER = Adapter("linux-pam", "Linux PAM stack", pam.STACK_NAMES, _recognises, _observe, SETTINGS)

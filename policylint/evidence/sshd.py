@@ -12,7 +12,7 @@ import fnmatch
 import os
 
 from policylint.evidence import Adapter, Observation, Observed, ObservedSystem, Source
-from policylint.evidence.hostfacts import HOST, OS, evidence_errors, observation, os_observation, seconds
+from policylint.evidence.hostfacts import HOST, evidence_errors, observation, os_observation, seconds
 from policylint.load.hosts import HostFileError, HostSetting, host_name, sshd
 from policylint.load.sources import SourceError, read_source
 
@@ -90,8 +90,6 @@ def _algorithms(value: str, default: str) -> list[str]:
     return [name for name in base if not any(fnmatch.fnmatchcase(name, pattern) for pattern in listed)]
 
 
-SETTINGS: dict[str, tuple[str, ...]] = {f"{SSH}/{name}": (key,) for key, (name, _) in _FACTS.items()} | {
-    OS: ("etc/os-release", "the evidence entry's os")
-}
+SETTINGS: dict[str, tuple[str, ...]] = {f"{SSH}/{name}": (key,) for key, (name, _) in _FACTS.items()}
 
 ADAPTER = Adapter("sshd", "OpenSSH sshd_config", ("sshd_config", ".conf"), _recognises, _observe, SETTINGS)

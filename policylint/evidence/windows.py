@@ -13,7 +13,6 @@ from __future__ import annotations
 from policylint.evidence import Adapter, Observation, Observed, ObservedSystem, Source
 from policylint.evidence.hostfacts import (
     LOCKOUT,
-    OS,
     PASSWORDS,
     STORAGE,
     evidence_errors,
@@ -76,7 +75,6 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     f"{LOCKOUT}/threshold": ("LockoutBadCount",),
     f"{LOCKOUT}/durationMinutes": ("LockoutDuration",),
     STORAGE: ("ClearTextPassword",),
-    OS: ("the evidence entry's os",),
 }
 
 ADAPTER = Adapter(
