@@ -75,8 +75,16 @@ def test_one_fact_is_one_finding_with_the_guideline_references(run: Callable[...
 
 def test_switching_the_pack_off_leaves_the_guideline_finding(run: Callable[..., Result]) -> None:
     export = str(HOSTS / "windows" / "win11-default-export.inf")
-    _, report = check(run, "--select", "login-rate-limit", export)
+    _, report = check(run, "--ignore", "twgcb", export)
     assert set(findings(report)) == {("login-rate-limit", export, 9, 1), ("login-rate-limit", export, 11, 1)}
+    _, report = check(run, "--select", "twgcb", export)
+    assert {policy for policy, *_ in findings(report)} == {
+        "twgcb-password-min-age",
+        "twgcb-password-length",
+        "twgcb-password-complexity",
+        "twgcb-lockout-threshold",
+        "twgcb-lockout-duration",
+    }
 
 
 def test_a_strong_stig_template_passes_the_password_and_lockout_policies(run: Callable[..., Result]) -> None:

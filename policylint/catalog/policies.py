@@ -95,6 +95,7 @@ class TwgcbItem(NamedTuple):
         return f"{self.item} ({PRODUCT_NAMES[self.product]}, v{self.version}): {self.setting} {self.value}{parameter}"
 
 
+PACK = "twgcb"  # selects, or ignores, the whole TWGCB pack
 PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
 
 
@@ -142,9 +143,16 @@ class Catalog:
         return next((r for r in case.reminders if r.number == reference.reminder), None)
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Catalog:
-        chosen, skipped = set(select), set(ignore)
+        chosen, skipped = self.expand(select), self.expand(ignore)
         policies = {pid: p for pid, p in self.policies.items() if (not chosen or pid in chosen) and pid not in skipped}
         return Catalog(policies, self.guidelines, self.digest, self.law_names)
+
+    def expand(self, names: Iterable[str]) -> set[str]:
+        """Policy ids, with ``twgcb`` standing for every policy of the TWGCB pack."""
+        named = set(names)
+        if PACK in named:
+            named = (named - {PACK}) | {pid for pid, policy in self.policies.items() if policy.twgcb}
+        return named
 
 
 def builtin_policy_dir() -> Path:

@@ -37,7 +37,7 @@ def _session(args: argparse.Namespace) -> Session:
     settings = settings_with(config, given)
     directories = (*config.policy_directories(), *args.policies)
     catalog = load_catalog(list(directories), settings.parameters)
-    unknown = sorted((set(settings.select) | set(settings.ignore)) - set(catalog.policies))
+    unknown = sorted(catalog.expand([*settings.select, *settings.ignore]) - set(catalog.policies))
     if unknown:
         raise UsageError(unknown_policies(unknown, catalog))
     return Session(config, settings, catalog.select(settings.select, settings.ignore), directories)
