@@ -42,6 +42,20 @@ def _at_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
+@pytest.fixture
+def host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], str]:
+    """Writes a host file into a repository of its own, and works from there."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def place(relative: str, text: str) -> str:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text, encoding="utf-8")
+        return relative
+
+    return place
+
+
 # --- Windows security templates ---------------------------------------------------------
 
 
@@ -160,12 +174,9 @@ def test_module_arguments_override_the_conf_file_and_its_lines_are_judged(run: C
 
 
 def test_a_value_set_nowhere_is_the_modules_default_named_as_such(
-    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Callable[..., Result], host: Callable[[str, str], str]
 ) -> None:
-    stack = tmp_path / "etc" / "pam.d" / "system-auth"
-    stack.parent.mkdir(parents=True)
-    stack.write_text("auth required pam_faillock.so preauth\nauth sufficient pam_unix.so\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    host("etc/pam.d/system-auth", "auth required pam_faillock.so preauth\nauth sufficient pam_unix.so\n")
     _, report = check(run, "--select", "login-rate-limit", "etc/pam.d/system-auth")
     assert findings(report) == {
         ("login-rate-limit", "etc/pam.d/system-auth", 1, 15): "Login attempts are not limited or accounts are not "
@@ -194,12 +205,9 @@ def test_login_defs_ages_at_their_lines(run: Callable[..., Result]) -> None:
     ],
 )
 def test_bad_pam_lines_are_errors_at_their_line_and_the_rest_is_read(
-    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, problem: str
+    run: Callable[..., Result], host: Callable[[str, str], str], line: str, problem: str
 ) -> None:
-    stack = tmp_path / "etc" / "pam.d" / "system-auth"
-    stack.parent.mkdir(parents=True)
-    stack.write_text(f"auth required pam_env.so\n{line}\npassword sufficient pam_unix.so md5\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    host("etc/pam.d/system-auth", f"auth required pam_env.so\n{line}\npassword sufficient pam_unix.so md5\n")
     result, report = check(run, "etc/pam.d/system-auth")
     assert [e for e in errors(report) if e.startswith("etc/pam.d/system-auth:2: ") and problem in e]
     assert ("password-storage", "etc/pam.d/system-auth", 3, 33) in findings(report)
@@ -218,13 +226,8 @@ def test_an_sshd_drop_in_is_judged_at_its_own_lines(run: Callable[..., Result]) 
     assert result.code == 1
 
 
-def test_openssh_defaults_are_named_in_the_finding(
-    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config = tmp_path / "etc" / "ssh" / "sshd_config"
-    config.parent.mkdir(parents=True)
-    config.write_text("Port 22\nPasswordAuthentication no\nSubsystem sftp internal-sftp\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+def test_openssh_defaults_are_named_in_the_finding(run: Callable[..., Result], host: Callable[[str, str], str]) -> None:
+    host("etc/ssh/sshd_config", "Port 22\nPasswordAuthentication no\nSubsystem sftp internal-sftp\n")
     _, report = check(run, "--select", "twgcb-ssh-root-login", "etc/ssh/sshd_config")
     (message,) = findings(report).values()
     assert (
@@ -244,13 +247,9 @@ def test_openssh_defaults_are_named_in_the_finding(
     ],
 )
 def test_bad_sshd_lines_are_errors_at_their_line(
-    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, include: str, problem: str
+    run: Callable[..., Result], host: Callable[[str, str], str], include: str, problem: str
 ) -> None:
-    config = tmp_path / "etc" / "ssh" / "sshd_config"
-    config.parent.mkdir(parents=True)
-    config.write_text(f"Port 22\n{include}\nMaxAuthTries 9\n", encoding="utf-8")
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
+    host("etc/ssh/sshd_config", f"Port 22\n{include}\nMaxAuthTries 9\n")
     result, report = check(run, "--select", "twgcb-ssh-max-auth-tries", "etc/ssh/sshd_config")
     assert [e for e in errors(report) if e.startswith("etc/ssh/sshd_config:2: ") and problem in e], errors(report)
     assert ("twgcb-ssh-max-auth-tries", "etc/ssh/sshd_config", 3, 1) in findings(report)
