@@ -324,3 +324,17 @@ def test_the_shared_samples_read_as_their_sources_say(
     md5 = (etc / "pam.d" / "system-auth").read_text(encoding="utf-8").splitlines()[6].index("md5") + 1
     assert ("password-storage", "etc/pam.d/system-auth", 7, md5) in found
     assert [e for e in errors(report) if e.startswith("etc/ssh/sshd_config:") and "{{ssh_users}}" in e]
+
+
+def test_a_conf_file_no_stack_reads_is_checked_on_its_own(
+    run: Callable[..., Result], host: Callable[[str, str], str]
+) -> None:
+    alone = host("a/etc/security/faillock.conf", "# lockout\ndeny=0\nunlock_time=0\n")
+    host("b/etc/security/faillock.conf", "deny = 30\n")
+    host("b/etc/pam.d/system-auth", "auth required pam_faillock.so preauth\nauth sufficient pam_unix.so\n")
+    host("c/etc/security/pwquality.conf", "# minlen = 8\n")  # sets nothing: nothing to judge
+    _, report = check(run, "--select", "twgcb-lockout-threshold", ".")
+    assert set(findings(report)) == {
+        ("twgcb-lockout-threshold", f"./{alone}", 2, 1),
+        ("twgcb-lockout-threshold", "./b/etc/security/faillock.conf", 1, 1),  # through b's stack, once
+    }

@@ -132,6 +132,6 @@ def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path)
     result = check(run, str(tmp_path / "system.yaml"))
     assert result.code == 2
     assert (
-        "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, linux-pam, login-defs, nginx, sshd, "
-        "windows-security-template)" in result.err
+        "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, linux-pam, login-defs, nginx, pam-conf, "
+        "sshd, windows-security-template)" in result.err
     )

@@ -34,6 +34,7 @@ ADAPTERS: dict[str, str] = {
     "ingress-nginx": "policylint.evidence.ingress",
     "windows-security-template": "policylint.evidence.windows",
     "linux-pam": "policylint.evidence.pam",
+    "pam-conf": "policylint.evidence.pamconf",
     "login-defs": "policylint.evidence.logindefs",
     "sshd": "policylint.evidence.sshd",
 }

@@ -51,6 +51,12 @@ class _Host:
         }
 
 
+def consumed(path: str, module: str) -> bool:
+    """Whether a stack of the host ``path`` belongs to loads ``module`` (and so reads its conf file)."""
+    directory = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(path))), "pam.d")
+    return any(_loads(os.path.join(directory, name), module) for name in pam.STACK_NAMES)
+
+
 def _primary(path: str, module: str) -> bool:
     """Whether this stack speaks for what the host's stacks loading ``module`` share."""
     directory = os.path.dirname(os.path.abspath(path))
@@ -62,6 +68,8 @@ def _primary(path: str, module: str) -> bool:
 
 
 def _loads(path: str, module: str) -> bool:
+    if not os.path.isfile(path):
+        return False
     try:
         return module in read_source(path, 1 << 20)
     except SourceError:
@@ -89,10 +97,15 @@ def _lockout(host: _Host) -> None:
     if settings is None:
         _without_lockout(host)
         return
-    deny = settings.get("deny")
-    if deny is None and tally2 is not None and faillock is None:
+    if "deny" not in settings and tally2 is not None and faillock is None:
         line = next(line for line in host.stack.lines if line.module == "pam_tally2")
-        deny = HostSetting("deny", "0", line.file, line.line, line.column, "pam_tally2 without deny never locks")
+        never = HostSetting("deny", "0", line.file, line.line, line.column, "pam_tally2 without deny never locks")
+        settings = settings | {"deny": never}
+    _lockout_settings(host, settings)
+
+
+def _lockout_settings(host: _Host, settings: dict[str, HostSetting]) -> None:
+    deny = settings.get("deny")
     if deny is not None:
         _deny(host, deny)
     _unlock(host, settings.get("unlock_time"))
@@ -134,8 +147,11 @@ def _unlock(host: _Host, unlock: HostSetting | None) -> None:
 
 def _quality(host: _Host) -> None:
     settings = host.resolve("pam_pwquality")
-    if settings is None:
-        return
+    if settings is not None:
+        _quality_settings(host, settings)
+
+
+def _quality_settings(host: _Host, settings: dict[str, HostSetting]) -> None:
     minlen = settings.get("minlen")
     if minlen is not None and minlen.value.isdigit():
         host.found.append(observation(f"{PASSWORDS}/minLength", int(minlen.value), minlen, minlen.value))
@@ -159,8 +175,10 @@ def _classes(settings: dict[str, HostSetting]) -> tuple[int, HostSetting] | None
 def _history(host: _Host) -> None:
     settings = host.resolve("pam_pwhistory")
     remember = settings.get("remember") if settings is not None else None
-    if remember is None:
-        remember = _unix_remember(host)
+    _remember(host, remember if remember is not None else _unix_remember(host))
+
+
+def _remember(host: _Host, remember: HostSetting | None) -> None:
     if remember is not None and remember.value.isdigit():
         host.found.append(observation(f"{PASSWORDS}/history", int(remember.value), remember, remember.value))
 
@@ -206,6 +224,38 @@ def _encrypt_method(host: _Host) -> HostSetting | None:
     parsed = logindefs.parse(display_beside(host.source.display, host.source.path, path), text)
     method = parsed.settings.get("ENCRYPT_METHOD")
     return method._replace(default="pam_unix names no hash: login.defs ENCRYPT_METHOD") if method else None
+
+
+# --- a module's conf file that no stack of its host reads: what it sets, on its own ------
+
+CONF_MODULES = {"faillock.conf": "pam_faillock", "pwquality.conf": "pam_pwquality", "pwhistory.conf": "pam_pwhistory"}
+
+
+def _conf_module(source: Source) -> str:
+    return CONF_MODULES[next(name for name in CONF_MODULES if source.display.endswith(name))]
+
+
+def conf_recognised(source: Source) -> bool:
+    module = _conf_module(source)
+    settings, errors = pam.parse_conf(source.display, source.text, pam.MODULES[module][0])
+    return bool(settings) and not errors and not consumed(source.path, module)
+
+
+def observe_conf(source: Source) -> Observed:
+    """A conf file checked on its own: only the settings it sets (whether a stack loads the
+    module, and so its defaults, is not known)."""
+    module = _conf_module(source)
+    settings, errors = pam.parse_conf(source.display, source.text, pam.MODULES[module][0])
+    host = _Host(source, pam.Stack((), tuple(errors)))
+    host.found.append(os_observation(source, "linux"))
+    if module == "pam_faillock":
+        _lockout_settings(host, settings)
+    elif module == "pam_pwquality":
+        _quality_settings(host, settings)
+    else:
+        _remember(host, settings.get("remember"))
+    system = ObservedSystem(host_name(source.display), source.display, 1, tuple(host.found))
+    return Observed((system,), evidence_errors(host.errors))
 
 
 SETTINGS: dict[str, tuple[str, ...]] = {

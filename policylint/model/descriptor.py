@@ -500,7 +500,7 @@ class Database(Section):
 class EvidenceLink(Section):
     kind: Text = Field(
         description="The kind of configuration file: keycloak-realm, nginx, ingress-nginx, "
-        "windows-security-template, linux-pam, login-defs, sshd, or an agency's."
+        "windows-security-template, linux-pam, pam-conf, login-defs, sshd, or an agency's."
     )
     path: Text = Field(description="The file, relative to this descriptor.")
     realm: Text | None = Field(default=None, description="The realm to read, where a Keycloak export holds several.")

@@ -22,7 +22,7 @@ from policylint.load.errors import LocatedError
 # (``.conf``, like other evidence), login.defs, PAM stacks and the conf files of their modules.
 PAM_STACKS = ("system-auth", "password-auth", "common-auth", "common-password")
 PAM_CONFS = ("faillock.conf", "pwquality.conf", "pwhistory.conf")
-FILE_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS)
+FILE_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS, *PAM_CONFS)
 
 
 class HostSetting(NamedTuple):
@@ -104,8 +104,9 @@ def inside(path: str, root: str) -> bool:
 
 
 def display_beside(display: str, path: str, other: str) -> str:
-    """How to show ``other``, a file found from ``path`` (shown as ``display``): relative to the same place."""
+    """How to show ``other``, a file found from ``path`` (shown as ``display``): relative to the
+    same place, written the way ``display`` is (``./`` kept)."""
     base = display[: len(display) - len(os.path.basename(path))] if display.endswith(os.path.basename(path)) else ""
-    prefix = os.path.dirname(os.path.abspath(path))
-    relative = os.path.relpath(os.path.abspath(other), prefix)
-    return os.path.normpath(os.path.join(base, relative)) if base else os.path.normpath(relative)
+    relative = os.path.relpath(os.path.abspath(other), os.path.dirname(os.path.abspath(path)))
+    joined = os.path.normpath(os.path.join(base, relative))
+    return f"./{joined}" if display.startswith("./") and not joined.startswith(("..", os.sep)) else joined
