@@ -256,6 +256,19 @@ def test_bad_sshd_lines_are_errors_at_their_line(
     assert result.code == 2 and "Traceback" not in result.err
 
 
+def test_a_loop_through_two_drop_ins_is_an_error_at_the_include(
+    run: Callable[..., Result], host: Callable[[str, str], str]
+) -> None:
+    host("etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/a.conf\nPort 22\n")
+    host("etc/ssh/sshd_config.d/a.conf", "Include /etc/ssh/sshd_config.d/b.conf\nMaxAuthTries 2\n")
+    host("etc/ssh/sshd_config.d/b.conf", "Include /etc/ssh/sshd_config.d/a.conf\n")
+    result, report = check(run, "etc/ssh/sshd_config")
+    assert errors(report) == [
+        "etc/ssh/sshd_config.d/b.conf:1: Include loop: etc/ssh/sshd_config.d/a.conf is already being read"
+    ]
+    assert result.code == 2
+
+
 def test_an_include_whose_link_leaves_the_repository_is_an_error(
     run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,6 +66,7 @@ DEFAULTS = {
     "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,"
     "hmac-sha2-256,hmac-sha2-512,hmac-sha1",
 }
+MAX_INCLUDE_DEPTH = 16  # sshd's own (READCONF_MAX_DEPTH)
 DEFAULT_NOTES = {"PermitRootLogin": "OpenSSH 7.0 and later; yes before 7.0"}
 _CANONICAL = {key.lower(): key for key in DEFAULTS}
 _NGINX = re.compile(r"(;|[^{]\{)\s*$", re.M)
@@ -172,7 +173,11 @@ def _include_one(reading: _Reading, display: str, path: str, number: int, includ
     if not inside(included, reading.root):
         reading.errors.append(HostFileError(display, f"Include of {shown} leaves the repository", number, 1))
     elif os.path.realpath(included) in reading.stack:
-        reading.errors.append(HostFileError(display, f"Include loop: {shown} includes itself", number, 1))
+        message = f"Include loop: {shown} is already being read"
+        reading.errors.append(HostFileError(display, message, number, 1))
+    elif len(reading.stack) >= MAX_INCLUDE_DEPTH:
+        message = f"Include of {shown} nests deeper than sshd's limit of {MAX_INCLUDE_DEPTH}"
+        reading.errors.append(HostFileError(display, message, number, 1))
     else:
         try:
             text = read_source(included, reading.max_bytes)
