@@ -179,6 +179,12 @@ def _utf16(data: bytes, endian: str) -> str:
         raise SourceError(f"{problem} at line {line}") from None
 
 
+def inside(path: str, root: str) -> bool:
+    """Whether ``path``, its links resolved, lies within the directory ``root``."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def display_name(path: str) -> str:
     """``path`` as reports show it: bytes of a file name that are not UTF-8 become ``\\xNN``,
     and a personal identifier in it is masked, here at the source, so that every finding,

@@ -98,11 +98,6 @@ def in_tree(absolute: str, path: str) -> str | None:
     return os.path.normpath(os.path.join(root, absolute[len("/etc/") :]))
 
 
-def inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
-
-
 def display_beside(display: str, path: str, other: str) -> str:
     """How to show ``other``, a file found from ``path`` (shown as ``display``): relative to the
     same place, written the way ``display`` is (``./`` kept)."""

@@ -22,12 +22,11 @@ from policylint.load.hosts import (
     HostSetting,
     display_beside,
     etc_root,
-    inside,
     placeholder,
     placeholder_error,
     words,
 )
-from policylint.load.sources import SourceError, read_source
+from policylint.load.sources import SourceError, inside, read_source
 
 TYPES = frozenset({"auth", "account", "password", "session"})
 STACK_NAMES = PAM_STACKS

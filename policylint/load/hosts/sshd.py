@@ -21,12 +21,11 @@ from policylint.load.hosts import (
     HostSetting,
     display_beside,
     in_tree,
-    inside,
     placeholder,
     placeholder_error,
     words,
 )
-from policylint.load.sources import SourceError, read_source
+from policylint.load.sources import SourceError, inside, read_source
 
 KEYWORDS = words(
     """
