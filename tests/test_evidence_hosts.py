@@ -351,3 +351,23 @@ def test_a_conf_file_no_stack_reads_is_checked_on_its_own(
         ("twgcb-lockout-threshold", f"./{alone}", 2, 1),
         ("twgcb-lockout-threshold", "./b/etc/security/faillock.conf", 1, 1),  # through b's stack, once
     }
+
+
+def test_the_audit_report_has_a_twgcb_table_of_items_by_host(run: Callable[..., Result]) -> None:
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "markdown", str(HOSTS))
+    table = result.out.split("## TWGCB baseline (items × hosts)", 1)[1].split("\n## ", 1)[0].strip().splitlines()
+    hosts = [
+        "legacy-db",
+        "rhel9-web",
+        *(str(HOSTS / "windows" / n) for n in ("lockout-only.inf", "stig-gpo/GptTmpl.inf", "win11-default-export.inf")),
+    ]
+    assert table[0] == "| Policy and TWGCB items | " + " | ".join(h.replace("_", "\\_") for h in hosts) + " |"
+    threshold = next(line for line in table if line.startswith("| twgcb-lockout-threshold: TWGCB-01-010-0007"))
+    assert threshold.endswith("| ✗ | ✓ | ✗ | ✓ | ✗ |")  # legacy-db deny=0; rhel9-web deny=3 on the stack
+    hash_row = next(line for line in table if line.startswith("| twgcb-password-hash:"))
+    assert hash_row.endswith("| — | ✓ | — | — | — |")  # RHEL only: legacy-db shows no product
+
+
+def test_a_scan_without_hosts_has_no_twgcb_table(run: Callable[..., Result]) -> None:
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "markdown", "examples")
+    assert "TWGCB baseline" not in result.out

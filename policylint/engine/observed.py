@@ -22,7 +22,7 @@ from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
 from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
 from policylint.load.masking import redact
-from policylint.model.results import FAILED, SEVERITY_RANK, FileError, Finding, Localized
+from policylint.model.results import FAILED, NOT_APPLICABLE, PASSED, SEVERITY_RANK, FileError, Finding, Localized
 
 MISMATCH = "declaration-mismatch"
 _MISMATCH_FIX = Localized(
@@ -106,6 +106,17 @@ def policies_reading(catalog: Catalog, observed: dict[str, Observation]) -> list
     return [policy for policy in catalog.policies.values() if any(reads(policy, pointer) for pointer in observed)]
 
 
+def _unanswered(policy: Policy, observed: dict[str, Observation]) -> str:
+    """The status of a policy on a file that sets none of the facts it found wanting: passed
+    where the file sets another fact the policy reads, else not applicable (the product a host
+    file names says which policies apply, and is no fact they judge)."""
+    from policylint.evidence.describe import reads
+    from policylint.evidence.hostfacts import OS
+
+    judged = any(reads(policy, pointer) for pointer in observed if pointer != OS)
+    return PASSED if judged else NOT_APPLICABLE
+
+
 def only_observed(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:
     """A file checked on its own answers only for what it sets."""
     return [finding for finding in findings if finding.pointer in observed]
@@ -175,7 +186,8 @@ def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, ma
     statuses, findings = {}, []
     for policy in policies_reading(catalog, merged.observed):
         statuses[policy.id], outcome = evaluate(policy, merged.data)
-        if outcome.violations:
-            found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
-            findings += at_settings(found, merged.observed)
+        found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
+        if outcome.violations and not found:  # what failed, the file does not set
+            statuses[policy.id] = _unanswered(policy, merged.observed)
+        findings += at_settings(found, merged.observed)
     return StandaloneSystem(system.name, system.line, statuses, cite(findings, catalog, merged.data))
