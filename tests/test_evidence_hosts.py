@@ -157,7 +157,7 @@ def test_pam_tally2_deny_0_fails_lockout_at_that_line(run: Callable[..., Result]
     message = found[("twgcb-lockout-threshold", stack, 3, 41)]
     assert "lockout.enabled is false; expected true (setting deny = 0)" in message
     assert ("twgcb-password-history", stack, 6, 84) in found  # pam_unix remember=2
-    assert ("password-storage", stack, 6, 39) in found  # pam_unix md5
+    assert ("password-slow-hashing", stack, 6, 39) in found  # pam_unix md5
 
 
 def test_module_arguments_override_the_conf_file_and_its_lines_are_judged(run: Callable[..., Result]) -> None:
@@ -168,7 +168,7 @@ def test_module_arguments_override_the_conf_file_and_its_lines_are_judged(run: C
     # deny=3 on the stack line beats deny = 8 in faillock.conf; unlock_time comes from the file
     assert set(found) == {
         ("twgcb-lockout-duration", conf, 7, 1),
-        ("password-storage", str(etc / "pam.d" / "system-auth"), 15, 70),
+        ("password-slow-hashing", str(etc / "pam.d" / "system-auth"), 15, 70),
     }
     assert "RHEL 9 v1.2" in found[("twgcb-lockout-duration", conf, 7, 1)]  # os-release shows the product
 
@@ -210,7 +210,7 @@ def test_bad_pam_lines_are_errors_at_their_line_and_the_rest_is_read(
     host("etc/pam.d/system-auth", f"auth required pam_env.so\n{line}\npassword sufficient pam_unix.so md5\n")
     result, report = check(run, "etc/pam.d/system-auth")
     assert [e for e in errors(report) if e.startswith("etc/pam.d/system-auth:2: ") and problem in e]
-    assert ("password-storage", "etc/pam.d/system-auth", 3, 33) in findings(report)
+    assert ("password-slow-hashing", "etc/pam.d/system-auth", 3, 33) in findings(report)
     assert result.code == 2 and "Traceback" not in result.err
 
 
@@ -335,7 +335,7 @@ def test_the_shared_samples_read_as_their_sources_say(
     assert not [key for key in found if key[1] == "etc/GptTmpl.inf"]  # the NSA baseline is strong
     assert ("twgcb-lockout-threshold", "etc/security/faillock.conf", 1, 1) in found  # deny=0
     md5 = (etc / "pam.d" / "system-auth").read_text(encoding="utf-8").splitlines()[6].index("md5") + 1
-    assert ("password-storage", "etc/pam.d/system-auth", 7, md5) in found
+    assert ("password-slow-hashing", "etc/pam.d/system-auth", 7, md5) in found
     assert [e for e in errors(report) if e.startswith("etc/ssh/sshd_config:") and "{{ssh_users}}" in e]
 
 
