@@ -80,11 +80,10 @@ def test_the_windows_11_default_export_fails_at_its_settings_and_names_twgcb_ite
 
 def test_one_fact_is_one_finding_with_the_guideline_references(run: Callable[..., Result]) -> None:
     export = str(HOSTS / "windows" / "win11-default-export.inf")
-    _, report = check(run, export)
-    listed = [f for f in report["findings"] if f["line"] == 9]  # type: ignore[union-attr]
-    assert [(f["policy"], [f"{r['case']}-{r['reminder']}" for r in f["references"]]) for f in listed] == [
-        ("twgcb-lockout-threshold", ["20170101-3", "20170102-2"])
-    ]
+    result = run("check", "--as-of", AS_OF, "--lang", "en", export)
+    (line,) = [line for line in result.out.splitlines() if line.startswith(f"{export}:9:1: ")]
+    assert " twgcb-lockout-threshold " in line and "(also login-rate-limit)" in line
+    assert line.endswith("[20170101-3, 20170102-2; PDPA§12,18,28]")  # the guideline policy's 20170102-2 too
 
 
 def test_switching_the_pack_off_leaves_the_guideline_finding(run: Callable[..., Result]) -> None:
@@ -351,23 +350,3 @@ def test_a_conf_file_no_stack_reads_is_checked_on_its_own(
         ("twgcb-lockout-threshold", f"./{alone}", 2, 1),
         ("twgcb-lockout-threshold", "./b/etc/security/faillock.conf", 1, 1),  # through b's stack, once
     }
-
-
-def test_the_audit_report_has_a_twgcb_table_of_items_by_host(run: Callable[..., Result]) -> None:
-    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "markdown", str(HOSTS))
-    table = result.out.split("## TWGCB baseline (items × hosts)", 1)[1].split("\n## ", 1)[0].strip().splitlines()
-    hosts = [
-        "legacy-db",
-        "rhel9-web",
-        *(str(HOSTS / "windows" / n) for n in ("lockout-only.inf", "stig-gpo/GptTmpl.inf", "win11-default-export.inf")),
-    ]
-    assert table[0] == "| Policy and TWGCB items | " + " | ".join(h.replace("_", "\\_") for h in hosts) + " |"
-    threshold = next(line for line in table if line.startswith("| twgcb-lockout-threshold: TWGCB-01-010-0007"))
-    assert threshold.endswith("| ✗ | ✓ | ✗ | ✓ | ✗ |")  # legacy-db deny=0; rhel9-web deny=3 on the stack
-    hash_row = next(line for line in table if line.startswith("| twgcb-password-hash:"))
-    assert hash_row.endswith("| — | ✓ | — | — | — |")  # RHEL only: legacy-db shows no product
-
-
-def test_a_scan_without_hosts_has_no_twgcb_table(run: Callable[..., Result]) -> None:
-    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "markdown", "examples")
-    assert "TWGCB baseline" not in result.out
