@@ -134,4 +134,7 @@ def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path)
     (tmp_path / "system.yaml").write_text(text, encoding="utf-8")
     result = check(run, str(tmp_path / "system.yaml"))
     assert result.code == 2
-    assert "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, nginx)" in result.err
+    assert (
+        "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, linux-pam, login-defs, nginx, pam-conf, "
+        "sshd, windows-security-template)" in result.err
+    )

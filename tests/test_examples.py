@@ -31,7 +31,8 @@ def test_there_are_six_incidents() -> None:
 def test_each_incident_fails_every_policy_of_its_own_case(run: Run, catalog: Catalog, name: str) -> None:
     case = name[:8]
     statuses = _statuses(run, name)
-    own = {p.id for p in catalog.policies.values() if any(r.case == case for r in p.references)}
+    # the TWGCB pack judges hosts, and the incidents' descriptors describe applications
+    own = {p.id for p in catalog.policies.values() if any(r.case == case for r in p.references) and not p.twgcb}
     assert own
     unmet = {policy: statuses[policy] for policy in own if statuses[policy] not in ("failed", "not_declared")}
     # Every incident system is graded 中: only the baseline's 高 rules leave it alone.

@@ -108,6 +108,7 @@ def _policy_section(catalog: Catalog, policy: Policy) -> list[str]:
     if policy.parameters:
         out.append("- parameters:")
         out.extend(_parameter_item(policy, name) for name in policy.parameters)
+    out.extend(f"- TWGCB / 政府組態基準: {item}" for item in policy.twgcb)
     if policy.rationale:
         out += ["", f"理由：{policy.rationale.zh}", "", f"Why: {policy.rationale.en}"]
     out += ["", f"修正：{policy.remediation.zh}", "", f"Fix: {policy.remediation.en}"]

@@ -59,6 +59,8 @@ def explain_text(catalog: Catalog, policy: Policy, lang: str, evidence: Sequence
     if policy.parameters:
         out += ["", f"{label['parameters']}:"]
         out.extend(_parameter_line(policy, name, lang) for name in policy.parameters)
+    if policy.twgcb:
+        out += ["", f"{_TWGCB(lang)}:", *(f"  - {item}" for item in policy.twgcb)]
     if policy.example:
         out += ["", f"{label['example']}:"]
         out.extend(f"  {line}" for line in policy.example.rstrip().splitlines())
@@ -93,6 +95,7 @@ def _policy_line(catalog: Catalog, policy_id: str, lang: str) -> str:
     return f"  - {policy.id} ({policy.severity}): {policy.title(lang)}"
 
 
+_TWGCB = Localized("政府組態基準（TWGCB）項目", "TWGCB items (Taiwan's government configuration baseline)")
 _EVIDENCE = Localized("佐證設定檔（實際設定這些事實的產品設定）", "Evidence (product settings that set these facts)")
 
 

@@ -75,6 +75,28 @@ class Policy(NamedTuple):
     # identity, the parts of its fingerprint, tells a finding from the others without its
     # position, so that the fingerprint survives line moves; a policy's findings need none.
     new_finding: Callable[..., Finding] | None = None
+    twgcb: tuple[TwgcbItem, ...] = ()  # the baseline items a policy of the TWGCB pack checks
+
+
+class TwgcbItem(NamedTuple):
+    """One item of Taiwan's government configuration baseline: ``TWGCB-01-012-0218``, of the
+    document for ``product`` at ``version``."""
+
+    item: str
+    product: str
+    version: str
+    setting: str
+    value: str
+    parameter: str | None = None
+
+    def __str__(self) -> str:
+        """``TWGCB-01-012-0218 (RHEL 9, v1.2): faillock deny 1–5, parameter maxFailures``."""
+        parameter = f", parameter {self.parameter}" if self.parameter else ""
+        return f"{self.item} ({PRODUCT_NAMES[self.product]}, v{self.version}): {self.setting} {self.value}{parameter}"
+
+
+PACK = "twgcb"  # selects, or ignores, the whole TWGCB pack
+PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
 
 
 class Reminder(NamedTuple):
@@ -121,9 +143,16 @@ class Catalog:
         return next((r for r in case.reminders if r.number == reference.reminder), None)
 
     def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Catalog:
-        chosen, skipped = set(select), set(ignore)
+        chosen, skipped = self.expand(select), self.expand(ignore)
         policies = {pid: p for pid, p in self.policies.items() if (not chosen or pid in chosen) and pid not in skipped}
         return Catalog(policies, self.guidelines, self.digest, self.law_names)
+
+    def expand(self, names: Iterable[str]) -> set[str]:
+        """Policy ids, with ``twgcb`` standing for every policy of the TWGCB pack."""
+        named = set(names)
+        if PACK in named:
+            named = (named - {PACK}) | {pid for pid, policy in self.policies.items() if policy.twgcb}
+        return named
 
 
 def builtin_policy_dir() -> Path:
@@ -297,6 +326,7 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
         source=str(path),
         sections=sections,
         parameter_sources=_parameter_sources(str(path), data, overrides.get(data["id"], {})),
+        twgcb=tuple(TwgcbItem(**item) for item in data.get("twgcb", ())),
     )
 
 

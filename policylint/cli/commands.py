@@ -38,7 +38,7 @@ def _session(args: argparse.Namespace) -> Session:
     settings = settings_with(config, given)
     directories = (*config.policy_directories(), *args.policies)
     catalog = load_catalog(list(directories), settings.parameters)
-    unknown = sorted((set(settings.select) | set(settings.ignore)) - set(catalog.policies))
+    unknown = sorted(catalog.expand([*settings.select, *settings.ignore]) - set(catalog.policies))
     if unknown:
         raise UsageError(unknown_policies(unknown, catalog))
     return Session(config, settings, catalog.select(settings.select, settings.ignore), directories)
@@ -126,10 +126,11 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _suffixes(catalog: Catalog) -> tuple[str, ...]:
-    """Descriptors only, or every configuration file when a detector reads file text."""
+    """Descriptors and host files, or every configuration file when a detector reads file text."""
     from policylint.engine.detectors import CONFIG_SUFFIXES, STRUCTURED_SUFFIXES
+    from policylint.load.hosts import FILE_NAMES
 
-    return CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES
+    return (CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES) + FILE_NAMES
 
 
 def _config_waivers(config: Config) -> tuple[Waiver, ...]:

@@ -21,6 +21,7 @@ from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
 from policylint.engine.excerpts import excerpt
 from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
+from policylint.engine.twgcb import cite, judges
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text
@@ -138,6 +139,7 @@ def _check_policies(
     """Every policy's status on one descriptor; its violations become findings."""
     declared, as_of = declared_sections(data), check.options.as_of
     statuses = {}
+    before = len(check.findings)
     for policy in check.catalog.policies.values():  # a loop, not calls: 41 policies, every descriptor
         try:
             status, outcome = evaluate_declared(policy, data, as_of, declared)
@@ -149,6 +151,8 @@ def _check_policies(
         if outcome.violations:
             found = _findings(check.display, system, document, policy, outcome)
             check.findings += at_settings(found, observed) if observed else found
+    if declared is not None and "host" in declared:  # a host: the TWGCB pack names its items
+        check.findings[before:] = cite(check.findings[before:], check.catalog, data)
     return statuses
 
 
@@ -197,6 +201,8 @@ def evaluate_declared(
     """``evaluate``, given the descriptor's declared_sections (found once for all policies)."""
     # A descriptor that declares none of the policy's sections gets the outcomes computed with
     # the catalog (18 of 41 policies a descriptor, on the benchmark corpus).
+    if policy.twgcb and not judges(policy, declared):
+        return NOT_APPLICABLE, PASSED_OUTCOME  # the TWGCB pack judges hosts only
     undeclared = declared is not None and bool(policy.sections) and declared.isdisjoint(policy.sections)
     if policy.evaluate_applies is not None:
         applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)

@@ -14,13 +14,15 @@ from typing import Any, NamedTuple
 
 from policylint.catalog.conditions import Outcome
 from policylint.catalog.policies import Catalog, Policy
+from policylint.engine.twgcb import cite
 from policylint.evidence import Observation, ObservedSystem
 from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
 from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
+from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
 from policylint.load.masking import redact
-from policylint.model.results import FAILED, SEVERITY_RANK, FileError, Finding, Localized
+from policylint.model.results import FAILED, NOT_APPLICABLE, PASSED, SEVERITY_RANK, FileError, Finding, Localized
 
 MISMATCH = "declaration-mismatch"
 _MISMATCH_FIX = Localized(
@@ -104,6 +106,17 @@ def policies_reading(catalog: Catalog, observed: dict[str, Observation]) -> list
     return [policy for policy in catalog.policies.values() if any(reads(policy, pointer) for pointer in observed)]
 
 
+def _unanswered(policy: Policy, observed: dict[str, Observation]) -> str:
+    """The status of a policy on a file that sets none of the facts it found wanting: passed
+    where the file sets another fact the policy reads, else not applicable (the product a host
+    file names says which policies apply, and is no fact they judge)."""
+    from policylint.evidence.describe import reads
+    from policylint.evidence.hostfacts import OS
+
+    judged = any(reads(policy, pointer) for pointer in observed if pointer != OS)
+    return PASSED if judged else NOT_APPLICABLE
+
+
 def only_observed(findings: Iterable[Finding], observed: dict[str, Observation]) -> list[Finding]:
     """A file checked on its own answers only for what it sets."""
     return [finding for finding in findings if finding.pointer in observed]
@@ -111,7 +124,7 @@ def only_observed(findings: Iterable[Finding], observed: dict[str, Observation])
 
 # --- the two ways evidence enters a check -----------------------------------------------
 
-EVIDENCE_TEXT_SUFFIXES = (".conf",)  # evidence that is no YAML or JSON: read as text
+EVIDENCE_TEXT_SUFFIXES = (".conf", *HOST_FILE_NAMES)  # evidence that is no YAML or JSON: read as text
 
 Evaluate = Callable[[Policy, dict[str, Any]], tuple[str, Outcome]]
 MakeFindings = Callable[[str, str, Document, Policy, Outcome], list[Finding]]
@@ -173,7 +186,8 @@ def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, ma
     statuses, findings = {}, []
     for policy in policies_reading(catalog, merged.observed):
         statuses[policy.id], outcome = evaluate(policy, merged.data)
-        if outcome.violations:
-            found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
-            findings += at_settings(found, merged.observed)
-    return StandaloneSystem(system.name, system.line, statuses, findings)
+        found = only_observed(make(system.file, system.name, where, policy, outcome), merged.observed)
+        if outcome.violations and not found:  # what failed, the file does not set
+            statuses[policy.id] = _unanswered(policy, merged.observed)
+        findings += at_settings(found, merged.observed)
+    return StandaloneSystem(system.name, system.line, statuses, cite(findings, catalog, merged.data))

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policylint.load.errors import LocatedError
+from policylint.load.sources import inside as inside  # one containment check, for evidence and host files
 
 if TYPE_CHECKING:
     from policylint.load.documents import Document
@@ -32,6 +32,11 @@ ADAPTERS: dict[str, str] = {
     "keycloak-realm": "policylint.evidence.keycloak",
     "nginx": "policylint.evidence.nginx",
     "ingress-nginx": "policylint.evidence.ingress",
+    "windows-security-template": "policylint.evidence.windows",
+    "linux-pam": "policylint.evidence.pam",
+    "pam-conf": "policylint.evidence.pamconf",
+    "login-defs": "policylint.evidence.logindefs",
+    "sshd": "policylint.evidence.sshd",
 }
 
 
@@ -98,12 +103,6 @@ def _switched_off(adapter: Adapter, library: str) -> Adapter:
         return Observed(errors=(EvidenceError(source.display, message),))
 
     return Adapter(adapter.kind, adapter.product, adapter.suffixes, _never, observe, adapter.settings, available=False)
-
-
-def inside(path: str, root: str) -> bool:
-    """Whether ``path``, its links resolved, lies within the directory ``root``."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _never(source: Source) -> bool:

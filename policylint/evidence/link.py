@@ -85,7 +85,7 @@ def _read_one(descriptor: str, entry: dict[str, Any], max_bytes: int) -> Observe
         text = read_source(path, max_bytes)
     except SourceError as error:
         return _failed(display, f"evidence file named by {display_name(descriptor)}: {error.message}")
-    selector = {key: str(entry[key]) for key in ("realm",) if entry.get(key) is not None}
+    selector = {key: str(entry[key]) for key in ("realm", "os") if entry.get(key) is not None}
     return observe(Source(display, path, text, root, selector=selector), str(entry["kind"]))
 
 

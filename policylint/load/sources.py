@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from typing import NamedTuple
 
 DESCRIPTOR_SUFFIXES = (".yaml", ".yml", ".json")
+WIDE_TEXT_SUFFIXES = (".inf",)  # Windows security templates: UTF-16 as Windows writes them
 SKIPPED_DIRECTORIES = {
     ".git",
     ".hg",
@@ -65,7 +66,8 @@ def read_source(path: str, max_bytes: int) -> str:
     info = _stat(path)
     _require_regular(path, info.st_mode)
     _require_size(info.st_size, max_bytes)
-    return decode(_read(path, max_bytes))
+    data = _read(path, max_bytes)
+    return decode_wide(data) if path.lower().endswith(WIDE_TEXT_SUFFIXES) else decode(data)
 
 
 def _stat(path: str) -> os.stat_result:
@@ -156,6 +158,31 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(f"not UTF-8 text (invalid byte at line {line}, byte offset {error.start})") from None
+
+
+def decode_wide(data: bytes) -> str:
+    """A file Windows may write as UTF-16 (a security template): UTF-16 with its byte-order
+    mark, else as ``decode``."""
+    for mark, endian in ((codecs.BOM_UTF16_LE, "le"), (codecs.BOM_UTF16_BE, "be")):
+        if data.startswith(mark) and not data.startswith(codecs.BOM_UTF32_LE):
+            return _utf16(data[len(mark) :], endian)
+    return decode(data)
+
+
+def _utf16(data: bytes, endian: str) -> str:
+    try:
+        return data.decode(f"utf-16-{endian}")
+    except UnicodeDecodeError as error:
+        text = data[: error.start].decode(f"utf-16-{endian}", "replace")
+        line = text.count("\n") + 1
+        problem = "truncated UTF-16 text (an odd number of bytes)" if len(data) % 2 else "invalid UTF-16 text"
+        raise SourceError(f"{problem} at line {line}") from None
+
+
+def inside(path: str, root: str) -> bool:
+    """Whether ``path``, its links resolved, lies within the directory ``root``."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def display_name(path: str | PurePath, base: str | PurePath | None = None) -> str:

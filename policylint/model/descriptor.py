@@ -88,6 +88,8 @@ class PasswordStorage(Section):
             "sha256",
             "sha1",
             "md5",
+            "yescrypt",
+            "des",
             "reversible",
             "plaintext",
         ]
@@ -497,13 +499,54 @@ class Database(Section):
 
 class EvidenceLink(Section):
     kind: Text = Field(
-        description="The kind of configuration file: keycloak-realm, nginx, ingress-nginx, or an agency's."
+        description="The kind of configuration file: keycloak-realm, nginx, ingress-nginx, "
+        "windows-security-template, linux-pam, pam-conf, login-defs, sshd, or an agency's."
     )
     path: Text = Field(description="The file, relative to this descriptor.")
     realm: Text | None = Field(default=None, description="The realm to read, where a Keycloak export holds several.")
     data_flow: Text | None = Field(
         default=None, description="The entry of dataFlows whose transport the file configures (nginx, Ingress)."
     )
+    os: Text | None = Field(
+        default=None,
+        description="The product of a host file that does not show it (rhel-8, rhel-9, ubuntu-22.04, windows-11): "
+        "which TWGCB document applies.",
+    )
+
+
+# --- hosts ----------------------------------------------------------------------------
+
+Product = Literal["windows", "windows-11", "linux", "rhel-8", "rhel-9", "ubuntu-22.04"]
+
+
+class SshServer(Section):
+    log_level: Text | None = None
+    max_auth_tries: Count | None = None
+    permit_root_login: Literal["yes", "no", "prohibit-password", "without-password", "forced-commands-only"] | None = (
+        None
+    )
+    permit_empty_passwords: Literal["yes", "no"] | None = None
+    password_authentication: Literal["yes", "no"] | None = None
+    client_alive_interval_seconds: Count | None = None
+    client_alive_count_max: Count | None = None
+    login_grace_time_seconds: Count | None = None
+    ciphers: list[Text] | None = None
+    macs: list[Text] | None = None
+
+
+class HostLockout(Section):
+    fail_interval_seconds: Count | None = Field(default=None, description="The window in which failures are counted.")
+
+
+class Host(Section):
+    os: Product | None = Field(
+        default=None,
+        description="The product the hosts run (windows or linux when only the platform is known): "
+        "which TWGCB document's items apply.",
+    )
+    ssh: SshServer | None = None
+    fail_delay_seconds: Count | None = Field(default=None, description="login.defs FAIL_DELAY.")
+    lockout: HostLockout | None = None
 
 
 # --- the envelope ---------------------------------------------------------------------
@@ -541,6 +584,9 @@ class Spec(Section):
     endpoints: Endpoints | None = None
     database: Database | None = None
     key_management: KeyManagement | None = None
+    host: Host | None = Field(
+        default=None, description="The operating system settings of the hosts: what the TWGCB baseline fixes."
+    )
     evidence: list[EvidenceLink] | None = Field(
         default=None,
         description="Configuration files that show what the system really runs; their settings are checked too.",

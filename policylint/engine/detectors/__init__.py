@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from policylint.load.documents import Document, Position, escape_pointer_token
+from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
 from policylint.model.results import Localized
 
 # Suffixes of the text configuration files that detectors read; dot-files such as `.env` too.
@@ -97,6 +98,8 @@ def _identifiers_in_name(path: str) -> Iterator[Hit]:
 
 
 def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
+    if scan.display.lower().endswith(HOST_FILE_NAMES):
+        return  # account policy (ClearTextPassword = 0, PASS_MIN_LEN 5), never a password
     if scan.display.lower().endswith(STRUCTURED_SUFFIXES):
         for document in scan.documents:
             if document.keys is None or _may_name_a_password(document.keys):
