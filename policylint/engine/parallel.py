@@ -6,6 +6,7 @@ every report is sorted anyway. Small runs (a pre-commit hook's few files) stay s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -88,9 +89,21 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.kill()
     for process in processes:
         process.join(timeout=5)
+    _close_results_writer(pool)
     pool.shutdown(wait=False)
     if manager is not None:
         manager.join(timeout=5)
+
+
+def _close_results_writer(pool: ProcessPoolExecutor) -> None:
+    """A worker killed while writing its results leaves half a message in the pipe, and the
+    pool's thread waits for the rest (and the interpreter's exit for that thread) for ever:
+    the parent still holds the pipe's write end. Closing it makes that read end at EOF."""
+    results = getattr(pool, "_result_queue", None)
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
 
 
 def _start_worker(spec: CatalogSpec, parent: int) -> None:
