@@ -158,15 +158,15 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(run: Run, corpus: Pat
 def test_finding_messages_are_joined_and_kept_bounded_never_long() -> None:
     """Messages recur across files, so they are kept: but a scan's memory must not grow
     with its size, nor hold a hostile file's long value."""
-    from policylint.engine import evaluate as engine
+    from policylint.engine.evaluate import Messages
     from policylint.model.results import Localized
 
+    messages = Messages(limit=1024)
     headline = Localized("標題", "Headline")
-    assert engine._message(headline, Localized("細節", "detail")) == Localized("標題：細節", "Headline: detail")
-    for number in range(3 * engine._KEPT_MESSAGES):
-        engine._message(Localized(f"標題{number % 50}", "h"), Localized(f"{number}", f"{number}"))
-        assert sum(map(len, engine._MESSAGES.values())) <= engine._KEPT_MESSAGES
-    engine._MESSAGES.clear()
+    assert messages.message(headline, Localized("細節", "detail")) == Localized("標題：細節", "Headline: detail")
+    for number in range(3 * messages.limit):
+        messages.message(Localized(f"標題{number % 50}", "h"), Localized(f"{number}", f"{number}"))
+        assert sum(map(len, messages.by_headline.values())) <= messages.limit
     long_detail = Localized("長" * 100_000, "long " * 100_000)
-    assert engine._message(headline, long_detail).en == f"Headline: {long_detail.en}"
-    assert all(long_detail not in kept for kept in engine._MESSAGES.values())
+    assert messages.message(headline, long_detail).en == f"Headline: {long_detail.en}"
+    assert all(long_detail not in kept for kept in messages.by_headline.values())

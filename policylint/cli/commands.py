@@ -78,7 +78,7 @@ def _new_run(args: argparse.Namespace, session: Session) -> RunReport:
 
 def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False) -> Iterator[FileReport]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
-    from policylint.engine.evaluate import Options
+    from policylint.engine.evaluate import Messages, Options
     from policylint.engine.parallel import CatalogSpec, check_files, shard
     from policylint.load.sources import discover
 
@@ -88,7 +88,7 @@ def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: 
     run.warnings.extend(f"{display_name(link)}: warning: {_OUTSIDE_LINK}" for link in discovery.outside)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
-    options = Options(as_of=run.as_of, max_bytes=settings.max_file_size, waivers=waivers, source_lines=evidence)
+    options = Options(run.as_of, settings.max_file_size, waivers, source_lines=evidence, messages=Messages())
     files = _included(discovery.files, session)
     if args.shard:
         files = shard(files, *args.shard)

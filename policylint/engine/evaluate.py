@@ -41,11 +41,43 @@ from policylint.model.results import (
 from policylint.model.waiver import Waiver
 
 
+class Messages:
+    """A finding's message is its policy's headline and the violation's detail, joined. Most
+    findings say that a section is not declared, and a failing leaf phrases each value once
+    (conditions.failed_once): the same few messages recur in every file. They are kept by
+    headline, then by detail (one lookup a finding), at most ``limit`` in all and no long
+    detail, so that a scan's memory does not grow with its size. One is owned by a run."""
+
+    __slots__ = ("by_headline", "kept", "limit")
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.by_headline: dict[Localized, dict[Localized, Localized]] = {}
+        self.kept, self.limit = 0, limit
+
+    def of(self, headline: Localized) -> dict[Localized, Localized]:
+        return self.by_headline.get(headline) or self.by_headline.setdefault(headline, {})
+
+    def message(self, headline: Localized, detail: Localized) -> Localized:
+        kept = self.of(headline)
+        return kept.get(detail) or self.joined(kept, headline, detail)
+
+    def joined(self, kept: dict[Localized, Localized], headline: Localized, detail: Localized) -> Localized:
+        message = Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+        if len(detail.en) <= SHORT_TEXT and len(detail.zh) <= SHORT_TEXT:  # a long value's: not kept
+            if self.kept >= self.limit:
+                self.by_headline.clear()
+                self.kept = 0
+            kept[detail] = message  # if ``kept`` was just dropped, this one goes with it
+            self.kept += 1
+        return message
+
+
 class Options(NamedTuple):
     as_of: date
     max_bytes: int = 10 * 1024 * 1024
     waivers: tuple[Waiver, ...] = ()
     source_lines: bool = False  # capture the source lines around findings (the audit reports show them)
+    messages: Messages | None = None  # the run's; without one, each file keeps its own
 
 
 def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
@@ -83,13 +115,14 @@ class _FileCheck:
     plain_documents: bool = False  # a document that is no descriptor: it may be evidence
     links: set[str] = field(default_factory=set)  # the evidence files its descriptors name
     path: str = ""  # the file's name unmasked, for the detectors only
+    messages: Messages = field(default_factory=Messages)
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.errors.append(FileError(self.display, message, line, column))
 
 
 def check_text(display: str, text: str, catalog: Catalog, options: Options, path: str = "") -> FileReport:
-    check = _FileCheck(display, catalog, options, path=path)
+    check = _FileCheck(display, catalog, options, path=path, messages=options.messages or Messages())
     if display.lower().endswith(STRUCTURED_SUFFIXES):
         try:
             for document in load_text(text, is_json=display.lower().endswith(".json")):
@@ -149,7 +182,7 @@ def _check_policies(
             status, outcome = "error", PASSED_OUTCOME
         statuses[policy.id] = status
         if outcome.violations:
-            found = _findings(check.display, system, document, policy, outcome)
+            found = _findings(check, system, document, policy, outcome)
             check.findings += at_settings(found, observed) if observed else found
     if declared is not None and "host" in declared:  # a host: the TWGCB pack names its items
         check.findings[before:] = cite(check.findings[before:], check.catalog, data)
@@ -174,8 +207,11 @@ def _check_evidence_file(check: _FileCheck, text: str) -> None:
             check.error(f"policy {policy.id} failed: {error}")
             return "error", PASSED_OUTCOME
 
+    def findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
+        return _findings(check, system, document, policy, outcome)
+
     documents = check.documents or None
-    systems, errors = check_evidence_file(check.display, text, documents, check.catalog, evaluate_policy, _findings)
+    systems, errors = check_evidence_file(check.display, text, documents, check.catalog, evaluate_policy, findings)
     check.errors += errors
     for system in systems:
         check.findings += system.findings
@@ -232,46 +268,17 @@ def declared_sections(data: dict[str, Any]) -> frozenset[str] | None:
 _STATUS_OF = {PASS: PASSED, FAIL: FAILED, MISSING: NOT_DECLARED}
 
 
-def _findings(display: str, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
-    found, new_finding, headline = [], policy.new_finding, policy.message
+def _findings(check: _FileCheck, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
+    found, new_finding, headline, display = [], policy.new_finding, policy.message, check.display
     assert new_finding is not None  # the catalog made it
-    joined = _MESSAGES.get(headline) or _messages_of(headline)
+    messages = check.messages
+    joined = messages.of(headline)
     for pointer, declared, detail in outcome.violations:  # tens a descriptor: locals, few calls
         status = FAILED if declared else NOT_DECLARED
         line, column = document.positions.get(pointer) or document.position(pointer)
-        message = joined.get(detail) or _joined(joined, headline, detail)
+        message = joined.get(detail) or messages.joined(joined, headline, detail)
         found.append(new_finding(status, display, line, column, pointer, system, message))
     return found
-
-
-# A finding's message is its policy's headline and the violation's detail, joined. Most
-# findings say that a section is not declared, and a failing leaf phrases each value once
-# (conditions.failed_once): the same few messages recur in every file. They are kept by
-# headline, then by detail (one lookup a finding). At most _KEPT_MESSAGES in all, and no
-# long detail, so that a scan's memory does not grow with its size.
-_MESSAGES: dict[Localized, dict[Localized, Localized]] = {}
-_KEPT_MESSAGES = 1024
-_kept = [0]  # messages kept since _MESSAGES was last cleared
-
-
-def _messages_of(headline: Localized) -> dict[Localized, Localized]:
-    return _MESSAGES.setdefault(headline, {})
-
-
-def _message(headline: Localized, detail: Localized) -> Localized:
-    kept = _MESSAGES.get(headline) or _messages_of(headline)
-    return kept.get(detail) or _joined(kept, headline, detail)
-
-
-def _joined(kept: dict[Localized, Localized], headline: Localized, detail: Localized) -> Localized:
-    message = Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
-    if len(detail.en) <= SHORT_TEXT and len(detail.zh) <= SHORT_TEXT:  # a long value's: not kept
-        if _kept[0] >= _KEPT_MESSAGES:
-            _MESSAGES.clear()
-            _kept[0] = 0
-        kept[detail] = message  # if ``kept`` was just dropped, this one goes with it
-        _kept[0] += 1
-    return message
 
 
 # --- detectors ------------------------------------------------------------------------
@@ -307,7 +314,7 @@ def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
         what = f"value:{hit.digest}" if hit.digest else f"at:{redact(hit.anchor) or pointer}"
         occurrence = seen[what] = seen.get(what, 0) + 1
         name = system.name if system else ""
-        message = _message(policy.message, hit.detail)
+        message = check.messages.message(policy.message, hit.detail)
         identity = (policy.id, check.display, what, str(occurrence))
         line, column = hit.position
         assert policy.new_finding is not None  # the catalog made it
