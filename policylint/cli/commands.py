@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog.policies import Catalog, load_catalog
+from policylint.cli.collector import fewer_collections
 from policylint.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from policylint.load.sources import display_name
 from policylint.model.config import Config, Settings, find_config, load_config, settings_data, settings_with
@@ -95,7 +96,7 @@ def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: 
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
     held: list[FileReport] = []  # configuration files checked on their own, until we know none is linked
     linked: set[str] = set()
-    with _fewer_collections():
+    with fewer_collections():
         for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
             linked |= report.links
             if report.evidence:
@@ -107,22 +108,6 @@ def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: 
 
 
 _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Checking a file makes and drops thousands of containers (nodes, values, outcomes,
-    findings), nearly none of them in cycles. At Python's default of one young collection
-    every 700 allocations, a scan spent ~2 % of its work collecting, and promoted each file's
-    short-lived objects to older generations before they died."""
-    import gc
-
-    threshold = gc.get_threshold()
-    gc.set_threshold(10_000, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def _suffixes(catalog: Catalog) -> tuple[str, ...]:

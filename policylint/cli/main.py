@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from policylint import __version__
+from policylint.cli.collector import imported_without_collection
 from policylint.cli.status import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, UsageError
 
 SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info")
@@ -96,25 +97,11 @@ def _closed_stdout_named() -> Iterator[None]:
 
 
 def _commands() -> ModuleType:
-    """``policylint.cli.commands``, imported with the cyclic garbage collector paused.
-
-    Start-up makes some 10^5 objects (modules, classes, functions) that live as long as the
-    process. Python 3.11's collector traversed them again and again while they were made,
-    freeing nothing: ~14 ms of a ~120 ms pre-commit run. Once imported they are frozen out
-    of later collections (``gc.freeze``), which a long scan's collections then skip too.
-    """
+    """``policylint.cli.commands``, imported once a process."""
     if "policylint.cli.commands" in sys.modules:  # a second run in one process: nothing to import
         return sys.modules["policylint.cli.commands"]
-    import gc
-
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with imported_without_collection():
         from policylint.cli import commands
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
     return commands
 
 
