@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from policylint.catalog.conditions import display_path
-from policylint.model.results import NOT_DECLARED, SEVERITY_RANK, Finding, Localized
+from policylint.model.results import NOT_DECLARED, SEVERITY_RANK, Finding, Localized, Reference
 
 NOT_DECLARED_POLICY = "not-declared"
 
@@ -68,15 +68,16 @@ def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]
 
 def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
     first = findings[0]
-    policies = tuple(sorted({finding.policy for finding in findings}))
     by_policy = {finding.policy: finding for finding in findings}
-    ordered = [by_policy[policy] for policy in policies]
+    policies = tuple(sorted(by_policy))
+    parts = tuple(_policy_parts(by_policy[policy]) for policy in policies)
+    severity, references, laws, remediation = _shared(parts, policies)
     return Finding(
         NOT_DECLARED_POLICY,
-        max((finding.severity for finding in ordered), key=SEVERITY_RANK.__getitem__),
-        tuple(sorted({reference for finding in ordered for reference in finding.references})),
-        tuple(dict.fromkeys(law for finding in ordered for law in finding.laws)),
-        _remediation(tuple(finding.remediation for finding in ordered), policies),
+        severity,
+        references,
+        laws,
+        remediation,
         NOT_DECLARED,
         first.file,
         first.line,
@@ -87,6 +88,25 @@ def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
         identity,
         first.waiver,
         policies=policies,
+    )
+
+
+_Parts = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]  # severity, references, laws, fix
+
+
+def _policy_parts(finding: Finding) -> _Parts:
+    return finding.severity, finding.references, finding.laws, finding.remediation
+
+
+@lru_cache(maxsize=1024)  # the same policies need the same missing facts in every file
+def _shared(parts: tuple[_Parts, ...], policies: tuple[str, ...]) -> _Parts:
+    """What the merged finding takes from its policies' findings: the highest severity, every
+    reference and law, and each policy's remediation."""
+    return (
+        max((severity for severity, _, _, _ in parts), key=SEVERITY_RANK.__getitem__),
+        tuple(sorted({reference for _, references, _, _ in parts for reference in references})),
+        tuple(dict.fromkeys(law for _, _, laws, _ in parts for law in laws)),
+        _remediation(tuple(remediation for _, _, _, remediation in parts), policies),
     )
 
 
