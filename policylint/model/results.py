@@ -46,6 +46,16 @@ class Localized(NamedTuple):
         return {"zh-TW": self.zh, "en": self.en}
 
 
+# How each severity is named, in both languages: the text summary and the audit reports.
+SEVERITY_NAMES: dict[str, Localized] = {
+    "critical": Localized("嚴重", "critical"),
+    "high": Localized("高", "high"),
+    "medium": Localized("中", "medium"),
+    "low": Localized("低", "low"),
+    "info": Localized("資訊", "info"),
+}
+
+
 class Reference(NamedTuple):
     case: str
     reminder: int

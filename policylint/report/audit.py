@@ -26,6 +26,7 @@ from policylint.model.results import (
     NOT_APPLICABLE,
     NOT_DECLARED,
     PASSED,
+    SEVERITY_NAMES,
     WAIVED,
     FileReport,
     Finding,
@@ -98,11 +99,7 @@ LABELS: dict[str, Localized] = {
     NOT_APPLICABLE: Localized("不適用", "not applicable"),
     WAIVED: Localized("已豁免", "waived"),
     ERROR: Localized("無法評估", "error"),
-    "critical": Localized("嚴重", "critical"),
-    "high": Localized("高", "high"),
-    "medium": Localized("中", "medium"),
-    "low": Localized("低", "low"),
-    "info": Localized("資訊", "info"),
+    **SEVERITY_NAMES,
 }
 
 

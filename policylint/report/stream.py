@@ -9,7 +9,6 @@ after them to a spool (an unnamed temporary file) and copied into place at the e
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -62,6 +61,8 @@ class Spool:
         if not text:
             return
         if self._file is None:
+            import tempfile  # not for a text report (nearly every pre-commit run)
+
             # surrogatepass: a file name that is not UTF-8 comes back exactly as it went in
             self._file = tempfile.TemporaryFile(  # noqa: SIM115 (closed by chunks, once copied)
                 "w+", encoding="utf-8", errors="surrogatepass", newline=""

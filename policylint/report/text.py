@@ -10,7 +10,16 @@ from typing import Any, BinaryIO, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import escape_and_mask
-from policylint.model.results import SEVERITIES, FileReport, Finding, Localized, Reference, RunReport, references_text
+from policylint.model.results import (
+    SEVERITIES,
+    SEVERITY_NAMES,
+    FileReport,
+    Finding,
+    Localized,
+    Reference,
+    RunReport,
+    references_text,
+)
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -218,9 +227,7 @@ def summary_line(run: RunReport) -> str:
     if run.lang == "zh-TW":
         if not descriptors and not found:
             return f"policylint：沒有可檢查的系統描述檔（{files} 個檔案），{errors} 個錯誤"
-        from policylint.report.audit import label  # the one severity vocabulary, once a run
-
-        named = "、".join(f"{label(s, run.lang)} {counts[s]} 項" for s in SEVERITIES if counts[s])
+        named = "、".join(f"{SEVERITY_NAMES[s].zh} {counts[s]} 項" for s in SEVERITIES if counts[s])
         shown = f"{found} 項發現（{named}）" if found else "沒有發現"
         return f"policylint：{files} 個檔案、{descriptors} 個系統描述檔，{shown}，{errors} 個錯誤"
     tail = f"{_counted(descriptors, 'descriptor')}, {_counted(files, 'file')}; {_counted(errors, 'error')}"
