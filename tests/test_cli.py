@@ -94,11 +94,11 @@ def test_json_contract(run: Run) -> None:
     assert finding["system"] == "job-matching-portal"
     assert report["format"] == "policylint/v2"
     assert "references" not in finding and "remediation" not in finding  # the policy's, in its table
-    policy = report["policies"]["default-credentials"]
+    policy = report["rules"]["default-credentials"]
     assert policy["references"] == [{"case": "20170101", "reminder": 1}]
     assert policy["laws"] == ["PDPA-12", "PDPA-18", "PDPA-28"]
     assert policy["remediation"]["en"] and policy["remediation"]["zh-TW"]
-    assert sorted(report["policies"]) == sorted({f["policy"] for f in report["findings"]})
+    assert sorted(report["rules"]) == sorted({f["policy"] for f in report["findings"]})
     assert finding["message"] == finding["messages"]["en"]
     assert report["summary"]["findings"] == len(report["findings"])
     assert report["summary"]["by_severity"]["critical"] >= 1

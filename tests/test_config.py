@@ -122,7 +122,7 @@ def test_extra_policy_directory_from_config(run: Run, write: Write, in_dir: Path
     write(".policylint.yaml", "policies: [agency]\n")
     result = run("check", str(write("s.yaml", LOCKOUT)), "--select", "agency-mfa", "--format", "json")
     (finding,) = _findings(result)
-    shared = json.loads(result.out)["policies"][finding["policy"]]  # policylint/v2: what a policy's findings share
+    shared = json.loads(result.out)["rules"][finding["policy"]]  # policylint/v2: what a policy's findings share
     assert finding.get("references", shared["references"]) == [{"case": "TC-1", "reminder": 1}]
     assert finding["status"] == "not_declared"
 

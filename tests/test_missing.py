@@ -33,7 +33,7 @@ def test_a_missing_section_is_one_finding_naming_every_policy_that_needs_it(run:
     assert finding["policies"] == ONLINE_POLICIES
     assert finding["severity"] == "critical"  # owner-only-access's: the highest of the three
     assert finding["message"] == f"onlineService is not declared; needed by {', '.join(ONLINE_POLICIES)}"
-    references = finding.get("references", report["policies"]["not-declared"]["references"])  # policylint/v2
+    references = finding.get("references", report["rules"]["not-declared"]["references"])  # policylint/v2
     assert [f"{r['case']}-{r['reminder']}" for r in references] == ["20170104-2", "20170104-3", "20170104-5"]
     (system,) = report["systems"]
     assert system["results"] == dict.fromkeys(ONLINE_POLICIES, "not_declared")

@@ -72,7 +72,7 @@ def test_flags_exactly_the_identifiers_and_guessable_passwords(run: Run, tree: P
     assert found == EXPECTED
     compose = next(f for f in findings if f["file"].endswith("compose.yaml") and f["line"] == 4)
     assert (compose["column"], compose["pointer"]) == (17, "/services/db/environment/ADMIN_ID")
-    assert report["policies"][compose["policy"]]["references"] == [{"case": "20170101", "reminder": 1}]
+    assert report["rules"][compose["policy"]]["references"] == [{"case": "20170101", "reminder": 1}]
 
 
 @pytest.mark.parametrize("output_format", sorted(REPORTERS))

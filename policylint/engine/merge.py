@@ -77,7 +77,7 @@ def _add_shard(
     run: RunReport, data: dict[str, Any], by_file: dict[str, tuple[list[Finding], list[SystemResult]]]
 ) -> None:
     run.scanned.extend(data.get("scanned", []))
-    policies = data.get("policies", {})
+    policies = data.get("rules", {})
     for item in data["findings"]:
         by_file.setdefault(item["file"], ([], []))[0].append(_finding(item, policies.get(item["policy"], {})))
     for s in data["systems"]:

@@ -98,7 +98,7 @@ class JsonReporter:
             "errors": [error_data(e) for e in run.errors],
             "warnings": list(run.warnings),
             "systems": _SYSTEMS,
-            "policies": {policy: self.policies[policy].data() for policy in sorted(self.policies)},
+            "rules": {policy: self.policies[policy].data() for policy in sorted(self.policies)},
             "summary": summary_data(run),
             "baseline": baseline_data(run),
         }
