@@ -335,7 +335,8 @@ def test_gitlab_code_quality_fields(examples: Callable[..., Result]) -> None:
     assert isinstance(issues, list) and len(issues) == len(report["findings"])
     for issue, finding in zip(issues, report["findings"], strict=True):
         assert issue["description"].strip() and issue["check_name"] == finding["policy"]
-        assert issue["severity"] == GITLAB_SEVERITIES[finding["severity"]]
+        waived = finding.get("waiver") is not None
+        assert issue["severity"] == ("info" if waived else GITLAB_SEVERITIES[finding["severity"]])
         assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
         assert issue["location"] == {"path": finding["file"], "lines": {"begin": finding["line"]}}
     assert len({issue["fingerprint"] for issue in issues}) == len(issues)
@@ -354,6 +355,17 @@ def test_gitlab_severities_and_errors(catalog: Catalog) -> None:
     issue, error = json.loads(reporter("gitlab")(report, catalog))
     assert issue["location"]["path"] == "svc/a.yaml"
     assert error["severity"] == "blocker" and error["location"] == {"path": "broken.yaml", "lines": {"begin": 1}}
+
+
+def test_gitlab_reports_a_waived_finding_as_info_naming_its_waiver(catalog: Catalog) -> None:
+    waiver = Waiver(("audit-logging",), "legacy HSM", date(2027, 6, 30), "svc/a.yaml:2", file="svc/a.yaml")
+    findings = [_finding(waiver=waiver), _finding(line=9, identity="1" * 32)]
+    waived, open_issue = json.loads(reporter("gitlab")(_run(findings), catalog))
+    assert waived["severity"] == "info" and open_issue["severity"] == "major"
+    assert waived["description"].endswith("(waived: legacy HSM; expires 2027-06-30)")
+    audited = json.loads(reporter("gitlab")(_run(findings, no_waivers=True), catalog))
+    assert [issue["severity"] for issue in audited] == ["major", "major"]
+    assert "waived" not in audited[0]["description"]
 
 
 # --- CSV ------------------------------------------------------------------------------

@@ -90,6 +90,7 @@ LABELS: dict[str, Localized] = {
     "evidence": Localized("原始內容（已遮罩）", "Source (masked)"),
     "fingerprint": Localized("指紋", "Fingerprint"),
     "waiver": Localized("豁免", "Waiver"),
+    "expires": Localized("到期", "expires"),
     "baselined": Localized("基準線已知", "In baseline"),
     "none": Localized("無", "none"),
     "no_system": Localized("（不屬於任何系統）", "(outside any system)"),

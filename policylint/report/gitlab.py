@@ -4,7 +4,8 @@ GitLab documents ``description``, ``check_name``, ``fingerprint``, ``severity`` 
 ``minor``, ``major``, ``critical``, ``blocker``) and ``location.path`` with
 ``location.lines.begin``; it ignores the other Code Climate fields. A file that could not be
 checked is reported too, as a ``blocker`` of the check ``policylint-error``: its policies
-were never evaluated.
+were never evaluated. A waived finding is an ``info`` issue whose description names the
+waiver's reason and expiry (under ``--no-waivers``, its own severity).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from policylint.report.audit import label, safe
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
 ERROR_CHECK = "policylint-error"
 ERROR_SEVERITY = "blocker"
+WAIVED_SEVERITY = "info"
 
 
 class GitlabReporter:
@@ -54,7 +56,7 @@ def issue(finding: Finding, run: RunReport) -> dict[str, Any]:
         "description": _description(finding, run),
         "check_name": finding.policy,
         "fingerprint": _digest("finding", finding.fingerprint),
-        "severity": SEVERITIES[finding.severity],
+        "severity": _severity(finding, run),
         "categories": ["Security"],
         "location": {"path": gitlab_path(finding.file), "lines": {"begin": max(1, finding.line)}},
     }
@@ -64,8 +66,15 @@ def _description(finding: Finding, run: RunReport) -> str:
     references = references_text(finding.references)
     text = f"{safe(finding.message(run.lang))} [{references}]" if references else safe(finding.message(run.lang))
     if finding.waiver is not None and not run.no_waivers:
-        text += f" ({label('waived', run.lang)}: {safe(finding.waiver.reason)})"
+        waiver = finding.waiver
+        text += f" ({label('waived', run.lang)}: {safe(waiver.reason)}; {label('expires', run.lang)} {waiver.expires})"
     return _located(text, finding.file, run.lang)
+
+
+def _severity(finding: Finding, run: RunReport) -> str:
+    """A waived finding is an accepted risk, not an open problem: ``info``, as SARIF suppresses it."""
+    waived = finding.waiver is not None and not run.no_waivers
+    return WAIVED_SEVERITY if waived else SEVERITIES[finding.severity]
 
 
 def _located(text: str, file: str, lang: str) -> str:
