@@ -374,13 +374,35 @@ def test_gitlab_reports_a_waived_finding_as_info_naming_its_waiver(catalog: Cata
 def test_csv_has_a_header_and_a_row_a_finding(examples: Callable[..., Result]) -> None:
     text = examples("csv", "--lang", "en").out
     assert "\r" not in text
-    rows = list(csv.reader(io.StringIO(text)))
+    assert text.startswith("\ufeffpolicy,") and text.count("\ufeff") == 1  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert tuple(rows[0]) == COLUMNS
     report = json.loads(examples("json", "--lang", "en").out)
     assert len(rows) - 1 == len(report["findings"])
     first = dict(zip(COLUMNS, rows[1], strict=True))
     assert first["fingerprint"] == report["findings"][0]["fingerprint"]
     assert first["message"] == report["findings"][0]["message"]
+
+
+def test_csv_file_opens_as_utf8_in_excel(examples: Callable[..., Result], tmp_path: Path) -> None:
+    examples("csv", "-o", str(tmp_path / "findings.csv"))
+    data = (tmp_path / "findings.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfpolicy,")
+    assert "稽核" in data.decode("utf-8-sig")
+
+
+def test_csv_names_the_waiver_that_covers_a_finding(catalog: Catalog) -> None:
+    waiver = Waiver(("audit-logging",), "=舊系統", date(2027, 6, 30), "svc/a.yaml:2", owner="資安科")
+    findings = [_finding(waiver=waiver), _finding(line=9, identity="1" * 32)]
+    text = reporter("csv")(_run(findings, lang="zh-TW"), catalog)
+    waived, plain = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    assert waived["status"] == "waived" and plain["status"] == "failed"
+    assert [waived["waiver_reason"], waived["waiver_owner"], waived["waiver_expires"]] == [
+        "'=舊系統",
+        "資安科",
+        "2027-06-30",
+    ]
+    assert [plain["waiver_reason"], plain["waiver_owner"], plain["waiver_expires"]] == ["", "", ""]
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", '=HYPERLINK("http://x")'])
@@ -397,7 +419,7 @@ def test_csv_escapes_control_characters(cell: str, shown: str) -> None:
 def test_csv_neutralises_a_finding_message(catalog: Catalog) -> None:
     message = Localized("=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0")
     report = _run([_finding(message=message, remediation=Localized("-x", "-x"), system="@svc")])
-    rows = list(csv.DictReader(io.StringIO(reporter("csv")(report, catalog))))
+    rows = list(csv.DictReader(io.StringIO(reporter("csv")(report, catalog).removeprefix("\ufeff"))))
     assert rows[0]["message"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["remediation"] == "'-x" and rows[0]["system"] == "'@svc"
     assert rows[0]["line"] == "3"

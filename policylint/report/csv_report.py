@@ -2,7 +2,10 @@
 
 A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-`` or
 ``@``) is prefixed with a single quote, so opening the file never runs anything (CWE-1236);
-a tab or a carriage return is escaped like every control character.
+a tab or a carriage return is escaped like every control character. The file starts with a
+UTF-8 byte order mark: without it Excel reads UTF-8 as the local code page, and zh-TW text
+comes out as mojibake. The waiver columns name the waiver that covers a finding (empty when
+none does), under ``--no-waivers`` too, where the status says the waiver is not counted.
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ COLUMNS = (
     "message",
     "remediation",
     "fingerprint",
+    "waiver_reason",
+    "waiver_owner",
+    "waiver_expires",
 )
+BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -37,11 +44,12 @@ class CsvReporter:
     """The header row, then each file's rows as it is checked."""
 
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
-        self.writer = csv.writer(out, lineterminator="\n")
+        self.out, self.writer = out, csv.writer(out, lineterminator="\n")
         self.run = RunReport("", date.min, "en", "low")
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run = run
+        self.out.write(BOM)
         self.writer.writerow(COLUMNS)
 
     def file(self, report: FileReport) -> None:
@@ -63,9 +71,21 @@ def row(finding: Finding, run: RunReport) -> list[str | int]:
         "message": safe(finding.message(run.lang)),
         "remediation": safe(finding.remediation(run.lang)),
         "fingerprint": finding.fingerprint,
+        **waiver_cells(finding),
     }
     numbers = {"line": finding.line, "column": finding.column}
     return [numbers[name] if name in numbers else neutralise(texts[name]) for name in COLUMNS]
+
+
+def waiver_cells(finding: Finding) -> dict[str, str]:
+    waiver = finding.waiver
+    if waiver is None:
+        return {"waiver_reason": "", "waiver_owner": "", "waiver_expires": ""}
+    return {
+        "waiver_reason": safe(waiver.reason),
+        "waiver_owner": safe(waiver.owner or ""),
+        "waiver_expires": waiver.expires.isoformat(),
+    }
 
 
 def neutralise(cell: str) -> str:
