@@ -159,6 +159,10 @@ def sarif_log(run: RunReport, catalog: Catalog, sources: list[RuleSource]) -> di
         "results": _RESULTS,
         "properties": {"as_of": run.as_of.isoformat(), "catalog_digest": catalog.digest, "fail_on": run.fail_on},
     }
+    if run.category:
+        # upload-sarif keeps an id already in the file and takes the category up to its last
+        # '/': the trailing one makes all of NAME the category, so shards do not replace each other
+        run_data["automationDetails"] = {"id": f"{safe(run.category)}/"}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run_data]}
 
 
