@@ -77,7 +77,9 @@ def _new_run(args: argparse.Namespace, session: Session) -> RunReport:
     return run
 
 
-def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False) -> Iterator[FileReport]:
+def _scan(
+    args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False, line_hashes: bool = False
+) -> Iterator[FileReport]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Messages, Options
     from policylint.engine.parallel import CatalogSpec, check_files, shard
@@ -89,7 +91,9 @@ def _scan(args: argparse.Namespace, session: Session, run: RunReport, evidence: 
     run.warnings.extend(f"{display_name(link)}: warning: {_OUTSIDE_LINK}" for link in discovery.outside)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
-    options = Options(run.as_of, settings.max_file_size, waivers, source_lines=evidence, messages=Messages())
+    options = Options(
+        run.as_of, settings.max_file_size, waivers, source_lines=evidence, messages=Messages(), line_hashes=line_hashes
+    )
     files = _included(discovery.files, session)
     if args.shard:
         files = shard(files, *args.shard)
@@ -166,8 +170,8 @@ def check(args: argparse.Namespace) -> int:
     session = _session(args)
     entries = read_baseline(args.baseline) if args.baseline else None
     run = _new_run(args, session)
-    evidence = not SHOWS_EVIDENCE.isdisjoint([args.format, *(name for name, _ in args.report)])
-    reports = _scan(args, session, run, evidence)
+    formats = {args.format, *(name for name, _ in args.report)}
+    reports = _scan(args, session, run, not SHOWS_EVIDENCE.isdisjoint(formats), "sarif" in formats)
     if entries is not None:
         reports = mark_known(reports, run, display_name(args.baseline), entries)
     _report(args, run, session.catalog, reports)

@@ -10,6 +10,7 @@ error for that file, never a pass.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -19,6 +20,7 @@ from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
 from policylint.engine.excerpts import excerpt
+from policylint.engine.linehash import line_hashes
 from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.twgcb import cite, judges
@@ -78,6 +80,7 @@ class Options(NamedTuple):
     waivers: tuple[Waiver, ...] = ()
     source_lines: bool = False  # capture the source lines around findings (the audit reports show them)
     messages: Messages | None = None  # the run's; without one, each file keeps its own
+    line_hashes: bool = False  # hash the findings' lines as GitHub does (SARIF primaryLocationLineHash)
 
 
 def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
@@ -352,7 +355,12 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         links=frozenset(check.links),
         evidence=bool(check.systems) and not check.metadata_documents,
         source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
+        line_hashes=_line_hashes(check.display, text, outcome.findings) if check.options.line_hashes else (),
     )
+
+
+def _line_hashes(display: str, text: str, findings: Iterable[Finding]) -> tuple[tuple[int, str], ...]:
+    return line_hashes(text, {max(1, finding.line) for finding in findings if finding.file == display})
 
 
 def _inline_waivers(check: _FileCheck, text: str) -> list[Waiver]:

@@ -180,6 +180,9 @@ class FileReport(NamedTuple):
     # The lines around the findings, captured when a report shows them (Options.source_lines),
     # so that no reporter opens a scanned file.
     source_lines: tuple[SourceLine, ...] = ()
+    # GitHub's primaryLocationLineHash of the findings' lines, (line, hash), computed when a
+    # SARIF report is written (Options.line_hashes): the hash needs the file's text.
+    line_hashes: tuple[tuple[int, str], ...] = ()
 
     def sorted(self) -> FileReport:
         """Findings in report order and systems by line, as every reporter is given them."""

@@ -22,6 +22,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/policylint/policylint"
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "policylint/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
 MAX_DESCRIPTION = 1024
 MAX_NAME = 255
 MAX_TAGS = 20
@@ -90,6 +91,7 @@ class SarifReporter:
         self.written = 0
         self.templates: dict[tuple[Any, ...], Template] = {}  # by the shape of a result
         self.located: tuple[str | None, dict[str, str]] = (None, {})
+        self.line_hashes: dict[int, str] = {}  # the file at hand's, by line (GitHub's hash)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -97,6 +99,7 @@ class SarifReporter:
 
     def file(self, report: FileReport) -> None:
         if report.findings:
+            self.line_hashes = dict(report.line_hashes)
             self.results.write("".join(map(self._result, report.findings)))
 
     def _result(self, finding: Finding) -> str:
@@ -107,10 +110,12 @@ class SarifReporter:
         self.written += 1
         separator = "\n        " if self.written == 1 else ",\n        "
         if finding.waiver is not None or finding.related or folder_of_masked(finding.file) is not None:
-            return separator + pretty(result_data(finding, self.run, index), _ITEM)
+            data = result_data(finding, self.run, index, self.line_hashes.get(max(1, finding.line), ""))
+            return separator + pretty(data, _ITEM)
         location = self._location(finding.file)
-        fields = ResultFields.of(finding, self.run, index, location["uri"])
-        return separator + self._template(finding, "uriBaseId" in location).fill(_texts(fields))
+        line_hash = self.line_hashes.get(max(1, finding.line), "")
+        fields = ResultFields.of(finding, self.run, index, location["uri"])._replace(line_hash=line_hash)
+        return separator + self._template(finding, "uriBaseId" in location, bool(line_hash)).fill(_texts(fields))
 
     def _location(self, file: str) -> dict[str, str]:
         """``artifact_location``, kept for the file of the findings at hand."""
@@ -118,11 +123,13 @@ class SarifReporter:
             self.located = (file, artifact_location(file))
         return self.located[1]
 
-    def _template(self, finding: Finding, relative: bool) -> Template:
-        shape = (finding.policy, finding.severity, finding.references, finding.laws, relative)
+    def _template(self, finding: Finding, relative: bool, hashed: bool) -> Template:
+        shape = (finding.policy, finding.severity, finding.references, finding.laws, relative, hashed)
         template = self.templates.get(shape)
         if template is None:
-            template = self.templates[shape] = Template(_result(finding, self.run, ResultFields.holes()), _ITEM)
+            holes = ResultFields.holes()
+            holes = holes if hashed else holes._replace(line_hash="")
+            template = self.templates[shape] = Template(_result(finding, self.run, holes), _ITEM)
         return template
 
     def end(self, run: RunReport) -> None:
@@ -266,6 +273,7 @@ class ResultFields(NamedTuple):
     pointer: Any
     system: Any
     baseline_state: Any
+    line_hash: Any = ""  # GitHub's primaryLocationLineHash, when the engine computed it
 
     @classmethod
     def holes(cls) -> ResultFields:
@@ -287,14 +295,14 @@ class ResultFields(NamedTuple):
         )
 
 
-def result_data(finding: Finding, run: RunReport, index: int) -> dict[str, Any]:
+def result_data(finding: Finding, run: RunReport, index: int, line_hash: str = "") -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.policy,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": _located(safe(finding.message(run.lang)) or finding.policy, finding.file, run.lang)},
         "locations": [{"physicalLocation": _physical(finding.file, finding.line, finding.column)}],
-        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "partialFingerprints": _fingerprints(finding.fingerprint, line_hash),
         "properties": _properties(finding, run),
     }
     if finding.related:
@@ -319,7 +327,7 @@ def _result(finding: Finding, run: RunReport, fields: ResultFields) -> dict[str,
         "level": LEVELS[finding.severity],
         "message": {"text": fields.message},
         "locations": [{"physicalLocation": {"artifactLocation": location, "region": region}}],
-        "partialFingerprints": {FINGERPRINT_KEY: fields.fingerprint},
+        "partialFingerprints": _fingerprints(fields.fingerprint, fields.line_hash),
         "properties": {
             "severity": finding.severity,
             "status": fields.status,
@@ -332,6 +340,12 @@ def _result(finding: Finding, run: RunReport, fields: ResultFields) -> dict[str,
     if run.baseline is not None:
         result["baselineState"] = fields.baseline_state
     return result
+
+
+def _fingerprints(fingerprint: str, line_hash: str) -> dict[str, str]:
+    """Ours, and GitHub's line hash when known (else upload-sarif computes it; other uploads
+    need it, or alerts are duplicated)."""
+    return {FINGERPRINT_KEY: fingerprint, LINE_HASH_KEY: line_hash} if line_hash else {FINGERPRINT_KEY: fingerprint}
 
 
 def _properties(finding: Finding, run: RunReport) -> dict[str, Any]:

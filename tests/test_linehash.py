@@ -1,0 +1,72 @@
+"""GitHub's primaryLocationLineHash: the values upload-sarif computes, so that an upload
+through the API (which computes none) matches the alerts of one through upload-sarif."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from policylint.engine.linehash import line_hashes
+from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
+
+# Inputs and hashes as github/codeql-action's own tests of its fingerprinting give them.
+GITHUB_CASES = [
+    ("", ["c129715d7a2bc9a3:1"]),
+    (" a\nb\n  \t\tc\n d", ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1", "a23a3dc5e078b07b:1"]),
+    (
+        " hello; \t\nworld!!!\r\n\n\r  \t\tGreetings\r End\r\n",
+        [
+            "e9496ae3ebfced30:1",
+            "fb7c023a8b9ccb3f:1",
+            "ce8ba1a563dcdaca:1",
+            "e20e36e16fcb0cc8:1",
+            "b3edc88f2938467e:1",
+            "c8e28b0b4002a3a0:1",
+            "c129715d7a2bc9a3:1",
+        ],
+    ),
+    (
+        "Lorem ipsum dolor sit amet.\n" * 10,
+        [
+            *(f"a7f2ff13bc495cf2:{n}" for n in range(1, 7)),
+            *("a7f2ff1481e87703:1", "a9cf91f7bbf1862b:1", "55ec222b86bcae53:1"),
+            *("cc97dc7b1d7d8f7b:1", "c129715d7a2bc9a3:1"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GITHUB_CASES)
+def test_line_hashes_are_those_upload_sarif_computes(text: str, expected: list[str]) -> None:
+    assert line_hashes(text, range(1, len(expected) + 5)) == tuple(enumerate(expected, 1))
+
+
+def test_only_the_asked_lines_are_given() -> None:
+    assert line_hashes("Lorem ipsum dolor sit amet.\n" * 10, [2, 7]) == (
+        (2, "a7f2ff13bc495cf2:2"),
+        (7, "a7f2ff1481e87703:1"),
+    )
+
+
+def test_a_line_holding_an_identifier_is_hashed_masked() -> None:
+    """A public hash of the raw line would confirm a guessed national ID."""
+    raw = line_hashes("owner: A123456789\n", [1])
+    assert raw == line_hashes("owner: A1******89\n", [1])
+
+
+def test_sarif_results_carry_the_line_hash(
+    run: Callable[..., Result], write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = DESCRIPTOR_HEAD + "  auditLogging:\n    enabled: false\n"
+    path = write("svc.yaml", text)
+    monkeypatch.chdir(path.parent)
+    log = json.loads(run("check", "svc.yaml", "--as-of", AS_OF, "--format", "sarif").out)
+    results = log["runs"][0]["results"]
+    assert results
+    for result in results:
+        line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        assert result["partialFingerprints"]["primaryLocationLineHash"] == dict(line_hashes(text, [line]))[line]
+        assert set(result["partialFingerprints"]) == {"policylint/v1", "primaryLocationLineHash"}
