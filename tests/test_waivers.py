@@ -135,3 +135,41 @@ def test_config_waiver_without_reason_is_an_error(
     result = run("check", str(write("s.yaml", DOWNLOADS.format(comment=""))))
     assert result.code == 2
     assert ".policylint.yaml:2:5: 'waivers.0.reason' is required" in result.err
+
+
+def _section_text(page: str, name: str) -> list[str]:
+    """The rows of a section of the HTML report, each as its cells' text joined by '|'."""
+    import re
+
+    section = page.split(f'<section class="{name}">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section)
+    return ["|".join(re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)) for row in rows]
+
+
+def test_html_audit_lists_every_waiver_and_counts_the_waived(run: Run, write: Write) -> None:
+    unmatched = '  # policylint: waive audit-logging reason="no audit yet" expires=2026-01-31'
+    text = DOWNLOADS.format(comment=WAIVE.format(day="2027-06-30")).replace(
+        "  downloads:\n", f"{unmatched}\n  downloads:\n"
+    )
+    path = write("s.yaml", text)
+    page = run(
+        "check", str(path), "--select", "bulk-download-cap", "--format", "html", "--lang", "en", "--as-of", AS_OF
+    ).out
+    register = _section_text(page, "waivers")
+    assert register[0] == "Policies|System|Reason|Owner|Expires|Declared at|Expired|Matched"
+    assert register[1:] == [
+        f"audit-logging|-|no audit yet|-|2026-01-31|{shown(path)}:7|yes|no",
+        f"bulk-download-cap|-|legacy export # ticket 12|資訊室|2027-06-30|{shown(path)}:10|no|yes",
+    ]
+    assert '<div class="card"><b>1</b><span>waived</span></div>' in page
+    assert 'class="auditor"' not in page
+    assert "@media print" in page and "section.findings, section.problems { break-before: page; }" in page
+    assert page.index('<section class="waivers">') < page.index('<section class="findings">')
+
+
+def test_html_audit_in_auditor_mode_says_so(run: Run, write: Write) -> None:
+    path = write("s.yaml", DOWNLOADS.format(comment=WAIVE.format(day="2027-06-30")))
+    page = run("check", str(path), "--format", "html", "--lang", "en", "--no-waivers", "--as-of", AS_OF).out
+    assert '<p class="auditor" role="note">Auditor mode (--no-waivers)' in page
+    assert '<div class="card"><b>0</b><span>waived</span></div>' in page
+    assert page.index('class="auditor"') < page.index('<table class="facts">')

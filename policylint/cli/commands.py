@@ -91,6 +91,7 @@ def _scan(
     run.warnings.extend(f"{display_name(link)}: warning: {_OUTSIDE_LINK}" for link in discovery.outside)
     waivers = _config_waivers(session.config)
     run.declared_waivers |= {waiver.source for waiver in waivers}
+    run.waivers.update((waiver.source, waiver) for waiver in waivers)
     options = Options(
         run.as_of, settings.max_file_size, waivers, source_lines=evidence, messages=Messages(), line_hashes=line_hashes
     )

@@ -339,7 +339,8 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         check.error(error.message, error.line, 1)
         waivers = list(check.options.waivers)
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
-    inline = frozenset(w.source for w in waivers if w.file == check.display)
+    declared = tuple(w for w in waivers if w.file == check.display)
+    inline = frozenset(w.source for w in declared)
     systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
     if waivers and any(finding.waiver is not None for finding in outcome.findings):
         by_pair = _by_pair(outcome.findings)
@@ -352,6 +353,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         tuple(check.errors),
         used_waivers=outcome.used,
         inline_waivers=inline,
+        waivers=declared,
         links=frozenset(check.links),
         evidence=bool(check.systems) and not check.metadata_documents,
         source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),

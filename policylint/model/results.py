@@ -173,6 +173,7 @@ class FileReport(NamedTuple):
     errors: tuple[FileError, ...] = ()
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
+    waivers: tuple[Waiver, ...] = ()  # those of inline_waivers, whole (the audit's waiver register)
     # Evidence: the configuration files this file's descriptors link (normalised paths), and
     # whether this file is a configuration file checked on its own (dropped if one links it).
     links: frozenset[str] = frozenset()
@@ -218,6 +219,7 @@ class RunReport:
     no_waivers: bool = False
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
+    waivers: dict[str, Waiver] = field(default_factory=dict)  # every waiver declared, by where
     baseline: BaselineSummary | None = None  # set before the scan when a baseline applies
     # ``check --category``: what this run's results are called (SARIF automationDetails.id),
     # so that shards or matrix jobs uploading to one place do not replace each other's.
@@ -236,6 +238,7 @@ class RunReport:
         self._any_failing = self._any_failing or any(map(self._fails, report.findings))
         self.used_waivers |= report.used_waivers
         self.declared_waivers |= report.inline_waivers
+        self.waivers.update((waiver.source, waiver) for waiver in report.waivers)
 
     def finish(self) -> RunReport:
         self.scanned = sorted(set(self.scanned))

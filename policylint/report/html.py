@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import html
 from itertools import groupby
+from typing import TextIO
 
 from policylint.catalog.policies import Reminder
-from policylint.model.results import SEVERITIES, FileReport, Finding, RunReport, SourceLine
+from policylint.model.results import SEVERITIES, WAIVED, FileReport, Finding, RunReport, SourceLine
+from policylint.model.waiver import Waiver
 from policylint.report import audit
 from policylint.report.audit import Audit, Table, label, safe, xml_safe
 
@@ -63,11 +65,26 @@ pre .focus { background: #fee4e2; display: inline-block; width: 100%; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   section.matrix { page: matrix; }
   h2 { break-before: auto; }
+  /* the summaries, matrix and register first; the long finding list starts a page after them */
+  section.cases, section.laws { break-inside: avoid; }
+  section.findings, section.problems { break-before: page; }
+  .auditor { border-width: 2px; }
 }
+.auditor { border: 3px solid var(--bad); background: #fef3f2; color: var(--bad); font-weight: 700;
+  padding: 6px 10px; margin: 8px 0; }
 """
 
 
 class HtmlReporter(audit.AuditReporter):
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        super().__init__(out, color=color)
+        self.waived = 0  # findings a waiver covers, when waivers count
+
+    def file(self, report: FileReport) -> None:
+        if not self.run.no_waivers:
+            self.waived += sum(finding.waiver is not None for finding in report.findings)
+        super().file(report)
+
     def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
         assert self.catalog is not None
         catalog, lang = self.catalog, run.lang
@@ -75,8 +92,9 @@ class HtmlReporter(audit.AuditReporter):
         details = audit.DETAILS if findings else f'<p class="muted">{_e(label("none", lang))}</p>'
         body = [
             f"<h1>{_e(label('title', lang))}</h1>",
+            _auditor_banner(run),
             _facts(audit.run_facts(run, catalog)),
-            _cards(run),
+            _cards(run, self.waived),
             _section("cases", label("by_case", lang), _table(audit.case_table(summary, lang))),
             _section("laws", label("by_law", lang), _table(audit.law_table(summary, catalog, lang))),
             _section("systems", label("by_system", lang), systems),
@@ -87,6 +105,7 @@ class HtmlReporter(audit.AuditReporter):
                 _matrix(summary, lang),
                 _reminders(summary, lang),
             ),
+            _section("waivers", label("waiver_register", lang), _table(waiver_register(run))),
             _section("findings", label("details", lang), details),
             _problems(run),
         ]
@@ -148,13 +167,43 @@ def _fact_value(name: str, value: str) -> str:
     return f'<span class="digest">{_e(value)}</span>' if is_digest else _e(value)
 
 
-def _cards(run: RunReport) -> str:
+def _auditor_banner(run: RunReport) -> str:
+    return f'<p class="auditor" role="note">{_e(label("auditor_mode", run.lang))}</p>' if run.no_waivers else ""
+
+
+def _cards(run: RunReport, waived: int) -> str:
     counts = run.by_severity()
     values = [(run.descriptor_count, "descriptors"), (run.finding_count, "findings")]
-    values += [(counts[severity], severity) for severity in SEVERITIES] + [(len(run.errors), "errors")]
+    values += [(counts[severity], severity) for severity in SEVERITIES]
+    values += [(waived, WAIVED), (len(run.errors), "errors")]
     cards = [(str(value), label(key, run.lang)) for value, key in values]
     items = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in cards)
     return f'<div class="cards">{items}</div>'
+
+
+def waiver_register(run: RunReport) -> Table:
+    """Every waiver declared, in the configuration or inline, whether it matched or not."""
+    lang = run.lang
+    keys = ("waiver_policies", "system", "reason", "owner", "expiry", "declared_at", "expired", "matched")
+    declared = sorted(run.waivers.values(), key=lambda w: (w.file or "", w.line or 0, w.source))
+    rows = tuple(_waiver_row(run, waiver) for waiver in declared)
+    return Table(tuple(label(key, lang) for key in keys), rows, None)
+
+
+def _waiver_row(run: RunReport, waiver: Waiver) -> tuple[str, ...]:
+    def yes_no(value: bool) -> str:
+        return label("yes" if value else "no", run.lang)
+
+    return (
+        ", ".join(waiver.policies),
+        safe(waiver.system or "-"),
+        safe(waiver.reason),
+        safe(waiver.owner or "-"),
+        waiver.expires.isoformat(),
+        safe(waiver.source),
+        yes_no(not waiver.active(run.as_of)),
+        yes_no(waiver.source in run.used_waivers),
+    )
 
 
 def _table(table: Table) -> str:
