@@ -244,7 +244,6 @@ def test_sarif_reports_file_errors_and_keeps_an_empty_results_array(catalog: Cat
 
 
 @needs_shared
-@needs_shared
 def test_sarif_category_names_the_run_so_shards_keep_their_alerts(examples: Callable[..., Result]) -> None:
     log = json.loads(examples("sarif", "--category", "backend").out)
     _validate_sarif(log)
@@ -252,6 +251,7 @@ def test_sarif_category_names_the_run_so_shards_keep_their_alerts(examples: Call
     assert "automationDetails" not in json.loads(examples("sarif").out)["runs"][0]
 
 
+@needs_shared
 def test_sarif_gives_rules_to_policies_outside_the_catalog_and_suppresses_waived(catalog: Catalog) -> None:
     waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2", file="svc/a.yaml")
     findings = [_finding(waiver=waiver), _finding(policy="expired-waiver", severity="medium", identity="1" * 32)]
