@@ -81,7 +81,7 @@ def _scan(
     args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False, line_hashes: bool = False
 ) -> Iterator[FileReport]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
-    from policylint.engine.evaluate import Messages, Options
+    from policylint.engine.evaluate import Messages, Options, Plans
     from policylint.engine.parallel import CatalogSpec, check_files, shard
     from policylint.load.sources import discover
 
@@ -93,7 +93,13 @@ def _scan(
     run.declared_waivers |= {waiver.source for waiver in waivers}
     run.waivers.update((waiver.source, waiver) for waiver in waivers)
     options = Options(
-        run.as_of, settings.max_file_size, waivers, source_lines=evidence, messages=Messages(), line_hashes=line_hashes
+        run.as_of,
+        settings.max_file_size,
+        waivers,
+        source_lines=evidence,
+        messages=Messages(),
+        plans=Plans(),
+        line_hashes=line_hashes,
     )
     files = _included(discovery.files, session)
     if args.shard:

@@ -30,26 +30,23 @@ _Key = tuple[str, str, str]  # system, pointer, waiver source ("" for none)
 
 def one_finding_per_missing_fact(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """``findings`` with each missing fact's policy findings made one (in order of the first)."""
-    if not any(_is_missing_fact(finding) for finding in findings):
-        return tuple(findings)
     kept: list[Finding | _Key] = []
     groups: dict[_Key, list[Finding]] = {}
     for finding in findings:
-        if not _is_missing_fact(finding):
+        # A catalog policy's own not-declared finding: detectors' and expired waivers' carry an identity.
+        if finding.status != NOT_DECLARED or finding.identity is not None:
             kept.append(finding)
             continue
         key = (finding.system, finding.pointer, finding.waiver.source if finding.waiver else "")
-        if key not in groups:
-            groups[key] = []
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
             kept.append(key)
-        groups[key].append(finding)
+        group.append(finding)
+    if not groups:
+        return tuple(findings)
     named = _identities(groups)
     return tuple(item if isinstance(item, Finding) else _merged(groups[item], named[item]) for item in kept)
-
-
-def _is_missing_fact(finding: Finding) -> bool:
-    """A catalog policy's own not-declared finding (detectors' and expired waivers' carry an identity)."""
-    return finding.status == NOT_DECLARED and finding.identity is None
 
 
 def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]]:
@@ -68,9 +65,13 @@ def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]
 
 def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
     first = findings[0]
-    by_policy = {finding.policy: finding for finding in findings}
-    policies = tuple(sorted(by_policy))
-    parts = tuple(_policy_parts(by_policy[policy]) for policy in policies)
+    if len(findings) == 1:  # most facts: one policy needs them
+        policies: tuple[str, ...] = (first.policy,)
+        parts: tuple[_Parts, ...] = ((first.severity, first.references, first.laws, first.remediation),)
+    else:
+        by_policy = {finding.policy: finding for finding in findings}
+        policies = tuple(sorted(by_policy))
+        parts = tuple(_policy_parts(by_policy[policy]) for policy in policies)
     severity, references, laws, remediation = _shared(parts, policies)
     return Finding(
         NOT_DECLARED_POLICY,
