@@ -170,16 +170,16 @@ def _included(files: Iterable[str], session: Session) -> list[str]:
 
 
 def check(args: argparse.Namespace) -> int:
-    from policylint.engine.baseline import mark_known, read_baseline
-    from policylint.load.sources import display_name
     from policylint.report import SHOWS_EVIDENCE
 
     session = _session(args)
-    entries = read_baseline(args.baseline) if args.baseline else None
+    entries = _baseline_entries(args)
     run = _new_run(args, session)
     formats = {args.format, *(name for name, _ in args.report)}
     reports = _scan(args, session, run, not SHOWS_EVIDENCE.isdisjoint(formats), "sarif" in formats)
     if entries is not None:
+        from policylint.engine.baseline import mark_known
+
         reports = mark_known(reports, run, display_name(args.baseline), entries)
     _report(args, run, session.catalog, reports)
     return exit_status(run, exit_zero=args.exit_zero)
@@ -207,10 +207,20 @@ def _counted(reports: Iterable[FileReport], statistics: Statistics) -> Iterator[
         yield report
 
 
+def _baseline_entries(args: argparse.Namespace) -> list[dict[str, str]] | None:
+    if not args.baseline:
+        return None
+    from policylint.engine.baseline import read_baseline
+
+    return read_baseline(args.baseline)
+
+
 def _statistics(args: argparse.Namespace) -> Statistics | None:
+    if not getattr(args, "statistics", False):
+        return None
     from policylint.cli.statistics import Statistics
 
-    return Statistics() if getattr(args, "statistics", False) else None
+    return Statistics()
 
 
 def _findings_shown(args: argparse.Namespace) -> bool:

@@ -13,20 +13,18 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
 from policylint.engine.excerpts import excerpt
-from policylint.engine.linehash import line_hashes
 from policylint.engine.missing import one_finding_per_missing_fact
-from policylint.engine.observed import EVIDENCE_TEXT_SUFFIXES, at_settings, check_evidence_file, check_linked
 from policylint.engine.twgcb import cite, judges
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
-from policylint.evidence import Observation
 from policylint.load.documents import Document, LoadError, Position, load_text
+from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
 from policylint.load.sources import SourceError, display_name, read_source, readable_name
 from policylint.model.results import (
     FAILED,
@@ -41,6 +39,14 @@ from policylint.model.results import (
     SystemResult,
 )
 from policylint.model.waiver import Waiver
+
+if TYPE_CHECKING:
+    from policylint.evidence import Observation
+
+# Evidence that is no YAML or JSON, read as text. The evidence stage itself (engine/observed
+# and its adapters) is imported only for a file that links or may be evidence: a pre-commit
+# run on a descriptor never pays for it.
+EVIDENCE_TEXT_SUFFIXES = (".conf", *HOST_FILE_NAMES)
 
 
 class Messages:
@@ -263,12 +269,18 @@ def _add_findings(
     observed: dict[str, Observation],
 ) -> None:
     found = _findings(check, system, document, policy, outcome)
-    check.findings += at_settings(found, observed) if observed else found
+    if observed:
+        from policylint.engine.observed import at_settings
+
+        found = at_settings(found, observed)
+    check.findings += found
 
 
 def _check_linked(
     check: _FileCheck, document: Document, data: dict[str, Any], system: str
 ) -> tuple[dict[str, Any], dict[str, Observation]]:
+    from policylint.engine.observed import check_linked
+
     linked = check_linked(check.display, document, data, system, check.catalog, check.options.max_bytes)
     check.findings += linked.findings
     check.errors += linked.errors
@@ -277,6 +289,8 @@ def _check_linked(
 
 
 def _check_evidence_file(check: _FileCheck, text: str) -> None:
+    from policylint.engine.observed import check_evidence_file
+
     def evaluate_policy(policy: Policy, data: dict[str, Any]) -> tuple[str, Outcome]:
         try:
             return evaluate(policy, data, check.options.as_of)
@@ -436,6 +450,8 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
 
 
 def _line_hashes(display: str, text: str, findings: Iterable[Finding]) -> tuple[tuple[int, str], ...]:
+    from policylint.engine.linehash import line_hashes  # for SARIF only
+
     return line_hashes(text, {max(1, finding.line) for finding in findings if finding.file == display})
 
 

@@ -20,7 +20,6 @@ from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
 from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
-from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
 from policylint.load.masking import redact
 from policylint.model.results import FAILED, NOT_APPLICABLE, PASSED, SEVERITY_RANK, FileError, Finding, Localized
 
@@ -123,8 +122,6 @@ def only_observed(findings: Iterable[Finding], observed: dict[str, Observation])
 
 
 # --- the two ways evidence enters a check -----------------------------------------------
-
-EVIDENCE_TEXT_SUFFIXES = (".conf", *HOST_FILE_NAMES)  # evidence that is no YAML or JSON: read as text
 
 Evaluate = Callable[[Policy, dict[str, Any]], tuple[str, Outcome]]
 MakeFindings = Callable[[str, str, Document, Policy, Outcome], list[Finding]]

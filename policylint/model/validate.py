@@ -8,7 +8,6 @@ a run's first descriptor and its ten-thousandth, and no pydantic import on a run
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -80,6 +79,8 @@ def _shorten(text: str, width: int = 80) -> str:
 
 def _did_you_mean(location: tuple[Any, ...]) -> str:
     allowed = keys_at(descriptor_json_schema(), location[:-1])
+    import difflib  # only for a key the schema does not know
+
     matches = difflib.get_close_matches(str(location[-1]), allowed, n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
