@@ -138,3 +138,71 @@ def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path)
         "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, linux-pam, login-defs, nginx, pam-conf, "
         "sshd, windows-security-template)" in result.err
     )
+
+
+# --- audit events a Keycloak realm decides in part --------------------------------------
+
+AUDITED = """apiVersion: policylint/v1
+kind: InformationSystem
+metadata: {{name: audited, agency: 臺中市政府}}
+spec:
+  protectionGrade: 普
+  auditLogging:
+    enabled: true
+    retentionDays: 365
+    events: {events}
+    fields: [eventType, time, source, user]
+    accessRestricted: true
+  evidence:
+    - {{kind: keycloak-realm, path: realm.json}}
+"""
+
+
+def _audited(tmp_path: Path, events: str, realm: str) -> Path:
+    (tmp_path / "realm.json").write_text(realm, encoding="utf-8")
+    descriptor = tmp_path / "audited.yaml"
+    descriptor.write_text(AUDITED.format(events=events), encoding="utf-8")
+    return descriptor
+
+
+def audit(run: Callable[..., Result], *argv: str) -> Result:
+    return run("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging", *argv)
+
+
+def test_a_realm_that_drops_declared_events_is_a_mismatch_and_fails_at_its_setting(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    realm = (
+        '{\n  "realm": "staff",\n  "eventsEnabled": true,\n  "enabledEventTypes": ["LOGIN"],\n'
+        '  "adminEventsEnabled": false\n}\n'
+    )
+    descriptor = _audited(tmp_path, "[login, failedLogin, dataAccess, export, admin]", realm)
+    result = audit(run, str(descriptor))
+    where = shown(tmp_path / "realm.json")
+    assert (
+        f"{shown(descriptor)}:9:5: HIGH declaration-mismatch declared "
+        f'["login", "failedLogin", "admin"], but the setting enabledEventTypes LOGIN; adminEventsEnabled false '
+        f'at {where}:5 makes it ["login"]'
+    ) in result.out
+    # admin actions go unrecorded: audit-logging fails at adminEventsEnabled, not at the declaration
+    assert f"{where}:5:3: HIGH audit-logging" in result.out
+    assert f"{shown(descriptor)}:9:5: HIGH audit-logging" not in result.out
+    assert result.code == 1
+
+
+def test_what_the_declaration_leaves_out_is_reported_at_the_declaration(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    realm = '{"realm": "staff", "eventsEnabled": true, "adminEventsEnabled": true}'
+    descriptor = _audited(tmp_path, "[login, admin]", realm)
+    result = audit(run, str(descriptor))
+    # the realm records every login event and admin action; dataAccess and export are the system's own
+    assert f"{shown(descriptor)}:9:5: HIGH audit-logging" in result.out
+    assert "declaration-mismatch" not in result.out
+
+
+def test_a_realm_that_records_what_is_declared_passes(run: Callable[..., Result], tmp_path: Path) -> None:
+    realm = '{"realm": "staff", "eventsEnabled": true, "adminEventsEnabled": true}'
+    descriptor = _audited(tmp_path, "[login, failedLogin, dataAccess, export, admin]", realm)
+    result = audit(run, str(descriptor))
+    assert (result.code, result.out.count("HIGH")) == (0, 0)
