@@ -228,6 +228,7 @@ SWITCHES: dict[str, tuple[str | None, tuple[str, ...]]] = {
             "password-policy",
             "personal-data-risk-assessment",
             "purpose-limitation",
+            "web-access-logging",
         ),
     ),
     "authentication.defaultCredentials.issued": ("false", ("default-credentials",)),
