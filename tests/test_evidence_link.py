@@ -206,3 +206,40 @@ def test_a_realm_that_records_what_is_declared_passes(run: Callable[..., Result]
     descriptor = _audited(tmp_path, "[login, failedLogin, dataAccess, export, admin]", realm)
     result = audit(run, str(descriptor))
     assert (result.code, result.out.count("HIGH")) == (0, 0)
+
+
+# --- streamed order -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Forty descriptors, a realm checked on its own among them, and a realm one of them links."""
+    root = tmp_path_factory.mktemp("mixed")
+    realm = REALM.read_text(encoding="utf-8")
+    for index in range(40):
+        (root / f"system-{index:02d}.yaml").write_text(
+            "apiVersion: policylint/v1\nkind: InformationSystem\n"
+            f"metadata: {{name: s{index}, agency: 臺中市政府}}\nspec:\n  auditLogging: {{enabled: false}}\n"
+            + ("  evidence:\n    - {kind: keycloak-realm, path: system-39-realm.json}\n" if index == 39 else ""),
+            encoding="utf-8",
+        )
+    (root / "system-19-realm.json").write_text(realm, encoding="utf-8")  # alone, between 18 and 19
+    (root / "system-39-realm.json").write_text(realm, encoding="utf-8")  # linked by the last descriptor
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_a_configuration_checked_alone_keeps_its_sorted_place(
+    run: Callable[..., Result], mixed: Path, output_format: str
+) -> None:
+    argv = ("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging,login-rate-limit")
+    serial = run(*argv, "--format", output_format, "--jobs", "1", str(mixed))
+    assert run(*argv, "--format", output_format, "--jobs", "2", str(mixed)).out == serial.out
+    if output_format != "text":
+        return
+    files = [line.split(":", 1)[0] for line in serial.out.splitlines() if ": HIGH " in line]
+    named = [Path(file).name for file in dict.fromkeys(files)]
+    assert named == sorted(named)  # one pass, in file order
+    assert named.index("system-19-realm.json") == named.index("system-18.yaml") + 1  # "-" sorts before "."
+    assert "system-39-realm.json" in named  # reported through system-39.yaml, which links it
+    assert files.count(shown(mixed / "system-19-realm.json")) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -188,3 +189,27 @@ def test_a_configuration_on_its_own_cannot_tell_personal_data(run: Callable[...,
     (tmp_path / "nginx.conf").write_text(RECORDS, encoding="utf-8")
     result = run("check", "--as-of", AS_OF, "--lang", "en", str(tmp_path / "nginx.conf"))
     assert "web-access-logging" not in result.out  # whether it serves personal data, the descriptor says
+
+
+def test_a_fragment_included_by_a_scanned_configuration_is_reported_once(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  include sites/*.conf;\n}\n", encoding="utf-8")
+    (tmp_path / "sites" / "portal.conf").write_text(
+        "server {\n  server_name portal;\n  ssl_protocols TLSv1 TLSv1.2;\n}\n", encoding="utf-8"
+    )
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path))
+    findings = [(f["file"], f["line"], f["policy"]) for f in json.loads(result.out)["findings"]]
+    assert findings == [(shown(tmp_path / "sites" / "portal.conf"), 3, "secure-transfer-channels")]
+    # checked on its own, the fragment is a system of its own again
+    alone = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path / "sites"))
+    assert [f["line"] for f in json.loads(alone.out)["findings"]] == [3]
+
+
+def test_a_fragment_read_alone_loses_no_include_error_of_its_own(run: Callable[..., Result]) -> None:
+    # conf.d/portal.conf includes snippets/ relative to nginx.conf's directory: alone, it cannot
+    # resolve it; read through nginx.conf, it can, and no error remains
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "tests/evidence/nginx")
+    assert (result.code, result.err) == (1, "")
+    assert result.out.count("tests/evidence/nginx/conf.d/portal.conf:7:1: HIGH secure-transfer-channels") == 1

@@ -22,6 +22,7 @@ from policylint.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from policylint.cli.statistics import Statistics
+    from policylint.engine.observed import Covered
     from policylint.report.stream import Reporter
 
 
@@ -82,6 +83,7 @@ def _scan(
 ) -> Iterator[FileReport]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Messages, Options
+    from policylint.engine.observed import covered_files
     from policylint.engine.parallel import CatalogSpec, check_files, shard
     from policylint.load.sources import discover
 
@@ -99,17 +101,23 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
-    held: list[FileReport] = []  # configuration files checked on their own, until we know none is linked
-    linked: set[str] = set()
+    covered: Covered | None = None  # found when the first configuration file checked alone comes
     with fewer_collections():
         for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
-            linked |= report.links
             if report.evidence:
-                held.append(report)
-            else:
-                yield report
-    for report in held:  # a linked file's settings were checked through its descriptor
-        yield report._replace(systems=(), findings=()) if os.path.normpath(report.file) in linked else report
+                covered = covered or covered_files(files, settings.max_file_size)
+                report = _alone_or_covered(report, covered)
+            yield report
+
+
+def _alone_or_covered(report: FileReport, covered: Covered) -> FileReport:
+    """A configuration file checked through the descriptor that links it or the configuration
+    that includes it reports nothing alone; a fragment read alone also loses the includes it
+    resolves from the wrong directory, so its errors go too (its includer reports its own)."""
+    file = os.path.normpath(report.file)
+    if file in covered.included:
+        return report._replace(systems=(), findings=(), errors=())
+    return report._replace(systems=(), findings=()) if file in covered.linked else report
 
 
 _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"

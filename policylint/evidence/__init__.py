@@ -98,6 +98,8 @@ class Adapter:
     settings: dict[str, tuple[str, ...]]
     requires: str | None = None  # the library the adapter needs, by its import name
     available: bool = True  # False: its library is missing, and it only says so
+    # The files a configuration includes, as reports name them: checked through it, not alone.
+    includes: Callable[[Source], frozenset[str]] | None = None
 
 
 def _switched_off(adapter: Adapter, library: str) -> Adapter:

@@ -125,6 +125,16 @@ def _observe(source: Source) -> Observed:
     return Observed(tuple(system for system in systems if system.observations))
 
 
+def _included(source: Source) -> frozenset[str]:
+    """The files the configuration includes, as reports name them; none when it cannot be read
+    (then each is checked on its own, and nothing is lost)."""
+    try:
+        directives = _Reader(source).read(source.path, ())
+    except (EvidenceError, OSError):
+        return frozenset()
+    return frozenset(directive.file for directive in _all(directives)) - {os.path.normpath(source.display)}
+
+
 def _zones(directives: list[_Directive]) -> list[tuple[str, _Zone]]:
     found = []
     for directive in _all(directives):
@@ -236,4 +246,13 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ACCESS_LOG: ("access_log off at a server, or at a location that serves more than static files or health checks",),
 }
 
-ADAPTER = Adapter("nginx", "nginx configuration", (".conf",), _recognises, _observe, SETTINGS, requires="crossplane")
+ADAPTER = Adapter(
+    "nginx",
+    "nginx configuration",
+    (".conf",),
+    _recognises,
+    _observe,
+    SETTINGS,
+    requires="crossplane",
+    includes=_included,
+)
