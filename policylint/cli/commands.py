@@ -105,7 +105,8 @@ def _scan(
     with fewer_collections():
         for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
             if report.evidence:
-                covered = covered or covered_files(files, settings.max_file_size)
+                # one file alone: nothing else covers it, and pre-commit reads it once
+                covered = covered or covered_files(files if len(files) > 1 else (), settings.max_file_size)
                 report = _alone_or_covered(report, covered)
             yield report
 

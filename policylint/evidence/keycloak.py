@@ -214,24 +214,19 @@ def _event_types(realm: _Realm) -> None:
     settings = realm.data
     if not {"eventsEnabled", "enabledEventTypes", "adminEventsEnabled"} & settings.keys():
         return
-    chosen = settings.get("enabledEventTypes")
-    types = (
-        {str(name) for name in chosen}
-        if isinstance(chosen, list) and chosen
-        else {t for names in _EVENT_TYPES.values() for t in names}
-    )
-    saved = [
-        event for event, names in _EVENT_TYPES.items() if settings.get("eventsEnabled") is True and types & set(names)
-    ]
+    events_on = settings.get("eventsEnabled") is True
+    listed = settings.get("enabledEventTypes")
+    chosen = [str(name) for name in listed] if isinstance(listed, list) else []
+    types = set(chosen) or {name for names in _EVENT_TYPES.values() for name in names}
+    saved = [event for event, names in _EVENT_TYPES.items() if events_on and types.intersection(names)]
     admin = settings.get("adminEventsEnabled") is True
-    user_key = "enabledEventTypes" if chosen and settings.get("eventsEnabled") is True else "eventsEnabled"
-    user_key = user_key if user_key in settings else ""
-    admin_key = "adminEventsEnabled" if "adminEventsEnabled" in settings else ""
-    key = admin_key if not admin else user_key
-    shown = ", ".join(str(name) for name in chosen) if chosen else "(Keycloak's default types)"
-    users = f"enabledEventTypes {shown}" if settings.get("eventsEnabled") is True else "eventsEnabled false"
+    key = "adminEventsEnabled" if not admin else "enabledEventTypes" if chosen and events_on else "eventsEnabled"
+    users = (
+        f"enabledEventTypes {', '.join(chosen) or '(Keycloak default types)'}" if events_on else "eventsEnabled false"
+    )
     setting = f"{users}; adminEventsEnabled {'true' if admin else 'false'}"
-    realm.note(EVENTS, [*saved, "admin"] if admin else saved, key, setting, scope=IDENTITY_EVENTS)
+    value = [*saved, "admin"] if admin else saved
+    realm.note(EVENTS, value, key if key in settings else "", setting, scope=IDENTITY_EVENTS)
 
 
 def _otp(realm: _Realm) -> None:
