@@ -385,7 +385,9 @@ def docs(args: argparse.Namespace) -> int:
         catalog = _session(args).catalog
         write_output(documents.rules_markdown(catalog, evidence_by_policy(catalog)), None)
     else:
-        write_output(documents.descriptor_markdown(), None)
+        from policylint.evidence.describe import evidence_by_key
+
+        write_output(documents.descriptor_markdown(evidence_by_key()), None)
     return EXIT_CLEAN
 
 
