@@ -263,6 +263,7 @@ def _links_of(display: str, text: str) -> set[str]:
 
 
 def _includes_of(path: str, display: str, text: str) -> frozenset[str]:
+    """The files a configuration includes, by the adapter of its kind (nginx)."""
     from policylint.evidence import Source, adapters
     from policylint.evidence.link import repository_root
 

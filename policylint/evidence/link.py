@@ -123,10 +123,11 @@ def merge(data: dict[str, Any], observations: list[Observation], assume: Assume 
         if observation.pointer in observed or not observation.pointer.startswith("/spec/"):
             continue
         if observation.scope:
-            part = _merge_part(merged, observation, assume)
-            if part is not None and part[0]:
+            answers, mismatch = _merge_part(merged, observation, assume)
+            if answers:
                 observed[observation.pointer] = observation
-            mismatches += [part[1]] if part is not None and part[1] is not None else []
+            if mismatch is not None:
+                mismatches.append(mismatch)
             continue
         declared = _set(merged, observation.pointer.split("/")[1:], observation.value)
         if declared is None:
@@ -139,19 +140,19 @@ def merge(data: dict[str, Any], observations: list[Observation], assume: Assume 
 
 def _merge_part(
     merged: dict[str, Any], observation: Observation, assume: Assume | None
-) -> tuple[bool, Mismatch | None] | None:
+) -> tuple[bool, Mismatch | None]:
     """A list fact the file decides in part: the declared items outside ``scope`` are kept,
     those inside it are what the file sets. Returns whether the file answers for the fact (it
     took away a declared item, or nothing was declared), and the mismatch when it took one
-    away; None when the fact stays as it was (undeclared, and nothing to ``assume``)."""
+    away. Undeclared with nothing to ``assume``, the fact stays undeclared."""
     tokens = observation.pointer.split("/")[1:]
     declared = _get(merged, tokens)
     base = declared if declared is not None else assume(observation) if assume is not None else None
     if type(base) is not list:
-        return None
+        return False, None
     kept = [item for item in base if item not in observation.scope or item in observation.value]
     if _set(merged, tokens, [*observation.value, *(item for item in kept if item not in observation.value)]) is None:
-        return None
+        return False, None
     if declared is None:
         return True, None
     if len(kept) == len(base):
