@@ -83,7 +83,6 @@ def _scan(
 ) -> Iterator[FileReport]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Messages, Options
-    from policylint.engine.observed import covered_files
     from policylint.engine.parallel import CatalogSpec, check_files, shard
     from policylint.load.sources import discover
 
@@ -101,14 +100,23 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
-    covered: Covered | None = None  # found when the first configuration file checked alone comes
     with fewer_collections():
-        for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
-            if report.evidence:
-                # one file alone: nothing else covers it, and pre-commit reads it once
-                covered = covered or covered_files(files if len(files) > 1 else (), settings.max_file_size)
-                report = _alone_or_covered(report, covered)
-            yield report
+        reports = check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1)
+        yield from _in_place(reports, files, settings.max_file_size)
+
+
+def _in_place(reports: Iterable[FileReport], files: list[str], max_bytes: int) -> Iterator[FileReport]:
+    """Every report where it comes; a configuration file checked alone that another scanned
+    file links or includes, emptied (see _alone_or_covered)."""
+    from policylint.engine.observed import covered_files
+
+    covered: Covered | None = None  # found when the first configuration file checked alone comes
+    for report in reports:
+        if report.evidence:
+            # one file alone: nothing else covers it, and pre-commit reads it once
+            covered = covered or covered_files(files if len(files) > 1 else (), max_bytes)
+            report = _alone_or_covered(report, covered)
+        yield report
 
 
 def _alone_or_covered(report: FileReport, covered: Covered) -> FileReport:
