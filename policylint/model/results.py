@@ -174,8 +174,9 @@ class FileReport(NamedTuple):
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
     waivers: tuple[Waiver, ...] = ()  # those of inline_waivers, whole (the audit's waiver register)
-    # Whether this file is a configuration file checked on its own (dropped if a scanned
-    # descriptor links it or a scanned configuration includes it).
+    # Evidence: the configuration files this file's descriptors link (normalised paths), and
+    # whether this file is a configuration file checked on its own (dropped if one links it).
+    links: frozenset[str] = frozenset()
     evidence: bool = False
     # The lines around the findings, captured when a report shows them (Options.source_lines),
     # so that no reporter opens a scanned file.
