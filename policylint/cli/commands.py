@@ -22,7 +22,7 @@ from policylint.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from policylint.cli.statistics import Statistics
-    from policylint.engine.observed import Covered
+    from policylint.engine.covered import Covered
     from policylint.report.stream import Reporter
 
 
@@ -108,7 +108,7 @@ def _scan(
 def _in_place(reports: Iterable[FileReport], files: list[str], max_bytes: int) -> Iterator[FileReport]:
     """Every report where it comes; a configuration file checked alone that another scanned
     file links or includes, emptied (see _alone_or_covered)."""
-    from policylint.engine.observed import covered_files
+    from policylint.engine.covered import covered_files
 
     covered: Covered | None = None  # found when the first configuration file checked alone comes
     for report in reports:
