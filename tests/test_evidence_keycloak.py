@@ -69,6 +69,7 @@ def test_password_policy_string_and_events_and_otp() -> None:
         "/spec/passwordPolicy/blocklist": True,
         "/spec/auditLogging/enabled": True,
         "/spec/auditLogging/retentionDays": 365,
+        "/spec/auditLogging/events": ["login", "logout", "failedLogin", "passwordChange", "admin"],
         "/spec/authentication/mfa/enabled": True,
         "/spec/dataFlows/-/channel": "https",  # sslRequired: external
     }
@@ -122,6 +123,34 @@ def test_a_realm_export_that_is_not_json_is_an_error_with_its_line() -> None:
 def test_a_json_file_of_another_kind_is_an_error_naming_it() -> None:
     found = observe(Source("package.json", "package.json", '{"name": "portal"}', str(ROOT)), "keycloak-realm")
     assert [e.message for e in found.errors] == ["not a Keycloak realm export file (evidence kind 'keycloak-realm')"]
+
+
+def test_event_types_and_admin_events_decide_the_identity_events(tmp_path: Path) -> None:
+    realm = tmp_path / "events-realm.json"
+    realm.write_text(
+        '{\n  "realm": "staff",\n  "eventsEnabled": true,\n  "enabledEventTypes": ["LOGIN", "LOGOUT"],\n'
+        '  "adminEventsEnabled": true\n}\n',
+        encoding="utf-8",
+    )
+    found = observe(Source(realm.name, str(realm), realm.read_text(encoding="utf-8"), str(tmp_path)))
+    events = {o.pointer: o for system in found.systems for o in system.observations}["/spec/auditLogging/events"]
+    # no LOGIN_ERROR: failed logins go unrecorded, located at the list that leaves them out
+    assert (events.value, events.line, events.column) == (["login", "logout", "admin"], 4, 3)
+    assert events.scope == ("login", "logout", "failedLogin", "passwordChange", "admin")
+
+
+def test_events_off_and_no_admin_events_record_nothing_at_admin_events() -> None:
+    events = facts("weak-lockout-realm.json")["/spec/auditLogging/events"]
+    assert (events.value, events.line) == ([], line_of("weak-lockout-realm.json", "adminEventsEnabled"))
+    assert events.setting == "eventsEnabled false; adminEventsEnabled false"
+
+
+def test_an_empty_event_type_list_saves_keycloaks_default_types(tmp_path: Path) -> None:
+    realm = tmp_path / "default-types.json"
+    realm.write_text('{"realm": "a", "eventsEnabled": true, "enabledEventTypes": []}', encoding="utf-8")
+    found = observe(Source(realm.name, str(realm), realm.read_text(encoding="utf-8"), str(tmp_path)))
+    events = {o.pointer: o for system in found.systems for o in system.observations}["/spec/auditLogging/events"]
+    assert events.value == ["login", "logout", "failedLogin", "passwordChange"]  # adminEventsEnabled absent: off
 
 
 @pytest.mark.skipif(not (SHARED / "evidence" / "keycloak").is_dir(), reason="../shared is not present")
@@ -180,3 +209,20 @@ def test_secrets_of_a_realm_export_never_reach_an_output(run: Callable[..., Resu
     text = report.read_text(encoding="utf-8")
     assert "login-rate-limit" in text
     assert "9fK2-client-secret-VALUE-7788" not in text and "Adm1n-Pa55word!" not in text
+
+
+def test_a_realm_on_its_own_fails_audit_logging_where_it_records_nothing(run: Callable[..., Result]) -> None:
+    path = FIXTURES / "weak-lockout-realm.json"
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging", str(path))
+    name = path.name
+    assert f"{shown_as(path)}:{line_of(name, 'eventsEnabled')}:3: HIGH audit-logging" in result.out
+    assert f"{shown_as(path)}:{line_of(name, 'adminEventsEnabled')}:3: HIGH audit-logging" in result.out
+    assert "(setting eventsEnabled false; adminEventsEnabled false)" in result.out
+    # a realm decides only its own events: the system's data access and exports are not its to answer
+    assert result.out.count("HIGH audit-logging") == 2
+
+
+def test_a_realm_recording_every_identity_event_passes_audit_logging_on_events(run: Callable[..., Result]) -> None:
+    path = FIXTURES / "hardened-realm.json"
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging", str(path))
+    assert "HIGH audit-logging" not in result.out

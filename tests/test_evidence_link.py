@@ -138,3 +138,108 @@ def test_an_unknown_kind_is_an_error(run: Callable[..., Result], tmp_path: Path)
         "unknown evidence kind 'okta' (known: ingress-nginx, keycloak-realm, linux-pam, login-defs, nginx, pam-conf, "
         "sshd, windows-security-template)" in result.err
     )
+
+
+# --- audit events a Keycloak realm decides in part --------------------------------------
+
+AUDITED = """apiVersion: policylint/v1
+kind: InformationSystem
+metadata: {{name: audited, agency: 臺中市政府}}
+spec:
+  protectionGrade: 普
+  auditLogging:
+    enabled: true
+    retentionDays: 365
+    events: {events}
+    fields: [eventType, time, source, user]
+    accessRestricted: true
+  evidence:
+    - {{kind: keycloak-realm, path: realm.json}}
+"""
+
+
+def _audited(tmp_path: Path, events: str, realm: str) -> Path:
+    (tmp_path / "realm.json").write_text(realm, encoding="utf-8")
+    descriptor = tmp_path / "audited.yaml"
+    descriptor.write_text(AUDITED.format(events=events), encoding="utf-8")
+    return descriptor
+
+
+def audit(run: Callable[..., Result], *argv: str) -> Result:
+    return run("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging", *argv)
+
+
+def test_a_realm_that_drops_declared_events_is_a_mismatch_and_fails_at_its_setting(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    realm = (
+        '{\n  "realm": "staff",\n  "eventsEnabled": true,\n  "enabledEventTypes": ["LOGIN"],\n'
+        '  "adminEventsEnabled": false\n}\n'
+    )
+    descriptor = _audited(tmp_path, "[login, failedLogin, dataAccess, export, admin]", realm)
+    result = audit(run, str(descriptor))
+    where = shown(tmp_path / "realm.json")
+    assert (
+        f"{shown(descriptor)}:9:5: HIGH declaration-mismatch declared "
+        f'["login", "failedLogin", "admin"], but the setting enabledEventTypes LOGIN; adminEventsEnabled false '
+        f'at {where}:5 makes it ["login"]'
+    ) in result.out
+    # admin actions go unrecorded: audit-logging fails at adminEventsEnabled, not at the declaration
+    assert f"{where}:5:3: HIGH audit-logging" in result.out
+    assert f"{shown(descriptor)}:9:5: HIGH audit-logging" not in result.out
+    assert result.code == 1
+
+
+def test_what_the_declaration_leaves_out_is_reported_at_the_declaration(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    realm = '{"realm": "staff", "eventsEnabled": true, "adminEventsEnabled": true}'
+    descriptor = _audited(tmp_path, "[login, admin]", realm)
+    result = audit(run, str(descriptor))
+    # the realm records every login event and admin action; dataAccess and export are the system's own
+    assert f"{shown(descriptor)}:9:5: HIGH audit-logging" in result.out
+    assert "declaration-mismatch" not in result.out
+
+
+def test_a_realm_that_records_what_is_declared_passes(run: Callable[..., Result], tmp_path: Path) -> None:
+    realm = '{"realm": "staff", "eventsEnabled": true, "adminEventsEnabled": true}'
+    descriptor = _audited(tmp_path, "[login, failedLogin, dataAccess, export, admin]", realm)
+    result = audit(run, str(descriptor))
+    assert (result.code, result.out.count("HIGH")) == (0, 0)
+
+
+# --- streamed order -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Forty descriptors, a realm checked on its own among them, and a realm one of them links."""
+    root = tmp_path_factory.mktemp("mixed")
+    realm = REALM.read_text(encoding="utf-8")
+    for index in range(40):
+        (root / f"system-{index:02d}.yaml").write_text(
+            "apiVersion: policylint/v1\nkind: InformationSystem\n"
+            f"metadata: {{name: s{index}, agency: 臺中市政府}}\nspec:\n  auditLogging: {{enabled: false}}\n"
+            + ("  evidence:\n    - {kind: keycloak-realm, path: system-39-realm.json}\n" if index == 39 else ""),
+            encoding="utf-8",
+        )
+    (root / "system-19-realm.json").write_text(realm, encoding="utf-8")  # alone, between 18 and 19
+    (root / "system-39-realm.json").write_text(realm, encoding="utf-8")  # linked by the last descriptor
+    return root
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_a_configuration_checked_alone_keeps_its_sorted_place(
+    run: Callable[..., Result], mixed: Path, output_format: str
+) -> None:
+    argv = ("check", "--as-of", AS_OF, "--lang", "en", "--select", "audit-logging,login-rate-limit")
+    serial = run(*argv, "--format", output_format, "--jobs", "1", str(mixed))
+    assert run(*argv, "--format", output_format, "--jobs", "2", str(mixed)).out == serial.out
+    if output_format != "text":
+        return
+    files = [line.split(":", 1)[0] for line in serial.out.splitlines() if ": HIGH " in line]
+    named = [Path(file).name for file in dict.fromkeys(files)]
+    assert named == sorted(named)  # one pass, in file order
+    assert named.index("system-19-realm.json") == named.index("system-18.yaml") + 1  # "-" sorts before "."
+    assert "system-39-realm.json" in named  # reported through system-39.yaml, which links it
+    assert files.count(shown(mixed / "system-19-realm.json")) > 0

@@ -77,3 +77,20 @@ def test_coverage_shows_per_reminder_which_facts_can_be_evidenced(run: Callable[
     assert any(line.startswith("/spec/loginProtection/lockout/threshold: Keycloak") for line in row["evidence"])
     transfer = next(r for r in rows if (r["case"], r["reminder"]) == ("20170102", 1))
     assert any(line.startswith("/spec/dataFlows/*/encryption: nginx") for line in transfer["evidence"])
+
+
+def test_the_new_evidence_is_named_by_explain_coverage_and_the_descriptor_doc(run: Callable[..., Result]) -> None:
+    audit = run("explain", "audit-logging", "--lang", "en").out
+    assert "/spec/auditLogging/events: Keycloak realm export (keycloak-realm): enabledEventTypes LOGIN" in audit
+    web = run("explain", "web-access-logging", "--lang", "en").out
+    assert "/spec/auditLogging/webAccessLog: nginx configuration (nginx): access_log off" in web
+    rows = json.loads(run("rules", "--coverage", "--format", "json").out)
+    row = next(r for r in rows if (r["case"], r["reminder"]) == ("20170101", 3))
+    assert any(
+        line.startswith("/spec/loginProtection/automationBlocking/methods: Kubernetes") for line in row["evidence"]
+    )
+    descriptor = run("docs", "descriptor").out
+    assert "`spec.auditLogging.webAccessLog` | boolean | The web server logs" in descriptor
+    assert "*Evidence*: nginx configuration: `access_log off at a server" in descriptor
+    assert "`spec.auditLogging.events` | list of one of:" in descriptor
+    assert "*Evidence*: Keycloak realm export: `enabledEventTypes LOGIN, LOGOUT, LOGIN_ERROR" in descriptor

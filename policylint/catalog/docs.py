@@ -199,11 +199,13 @@ def _walk(fields: tuple[Field, ...]) -> Iterator[Field]:
         yield from _walk(field.children)
 
 
-def descriptor_markdown() -> str:
+def descriptor_markdown(evidence: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The descriptor's keys; ``evidence`` names, by key, the product settings that evidence it."""
     out = [GENERATED.format(what="descriptor"), "", "# The system descriptor / 系統描述檔", ""]
     out += [
         "Every key below `spec` is optional to the schema; a fact a policy needs and the",
         "descriptor does not declare fails that policy as *not declared*. Unknown keys are errors.",
+        "*Evidence*: the settings of configuration files that observe the key (see [evidence.md](evidence.md)).",
         "",
         "| key | type | meaning |",
         "|---|---|---|",
@@ -211,7 +213,9 @@ def descriptor_markdown() -> str:
     for field in _walk(descriptor_fields()):
         kind = field.kind + (": " + ", ".join(f"`{c}`" for c in field.choices) if field.choices else "")
         required = " (required)" if field.required else ""
-        out.append(f"| `{field.path}` | {kind}{required} | {field.description} |")
+        settings = (evidence or {}).get(field.path)
+        meaning = " ".join(filter(None, (field.description, f"*Evidence*: {'; '.join(settings)}." if settings else "")))
+        out.append(f"| `{field.path}` | {kind}{required} | {meaning} |")
     return "\n".join(out) + "\n"
 
 
@@ -228,6 +232,7 @@ SWITCHES: dict[str, tuple[str | None, tuple[str, ...]]] = {
             "password-policy",
             "personal-data-risk-assessment",
             "purpose-limitation",
+            "web-access-logging",
         ),
     ),
     "authentication.defaultCredentials.issued": ("false", ("default-credentials",)),

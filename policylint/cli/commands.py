@@ -22,6 +22,7 @@ from policylint.model.waiver import Waiver
 
 if TYPE_CHECKING:
     from policylint.cli.statistics import Statistics
+    from policylint.engine.covered import Covered
     from policylint.report.stream import Reporter
 
 
@@ -105,17 +106,33 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
-    held: list[FileReport] = []  # configuration files checked on their own, until we know none is linked
-    linked: set[str] = set()
     with fewer_collections():
-        for report in check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1):
-            linked |= report.links
-            if report.evidence:
-                held.append(report)
-            else:
-                yield report
-    for report in held:  # a linked file's settings were checked through its descriptor
-        yield report._replace(systems=(), findings=()) if os.path.normpath(report.file) in linked else report
+        reports = check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1)
+        yield from _in_place(reports, files, settings.max_file_size)
+
+
+def _in_place(reports: Iterable[FileReport], files: list[str], max_bytes: int) -> Iterator[FileReport]:
+    """Every report where it comes; a configuration file checked alone that another scanned
+    file links or includes, emptied (see _alone_or_covered)."""
+    from policylint.engine.covered import covered_files
+
+    covered: Covered | None = None  # found when the first configuration file checked alone comes
+    for report in reports:
+        if report.evidence:
+            # one file alone: nothing else covers it, and pre-commit reads it once
+            covered = covered or covered_files(files if len(files) > 1 else (), max_bytes)
+            report = _alone_or_covered(report, covered)
+        yield report
+
+
+def _alone_or_covered(report: FileReport, covered: Covered) -> FileReport:
+    """A configuration file checked through the descriptor that links it or the configuration
+    that includes it reports nothing alone; a fragment read alone also loses the includes it
+    resolves from the wrong directory, so its errors go too (its includer reports its own)."""
+    file = os.path.normpath(report.file)
+    if file in covered.included:
+        return report._replace(systems=(), findings=(), errors=())
+    return report._replace(systems=(), findings=()) if file in covered.linked else report
 
 
 _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"
@@ -392,7 +409,9 @@ def docs(args: argparse.Namespace) -> int:
         catalog = _session(args).catalog
         write_output(documents.rules_markdown(catalog, evidence_by_policy(catalog)), None)
     else:
-        write_output(documents.descriptor_markdown(), None)
+        from policylint.evidence.describe import evidence_by_key
+
+        write_output(documents.descriptor_markdown(evidence_by_key()), None)
     return EXIT_CLEAN
 
 

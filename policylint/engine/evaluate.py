@@ -181,6 +181,7 @@ class _FileCheck:
     metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
     plain_documents: bool = False  # a document that is no descriptor: it may be evidence
     links: set[str] = field(default_factory=set)  # the evidence files its descriptors name
+    evidence: bool = False  # read as a configuration file on its own (it set facts, or failed to read)
     path: str = ""  # the file's name unmasked, for the detectors only
     messages: Messages = field(default_factory=Messages)
     plans: Plans = field(default_factory=Plans)
@@ -304,6 +305,7 @@ def _check_evidence_file(check: _FileCheck, text: str) -> None:
     documents = check.documents or None
     systems, errors = check_evidence_file(check.display, text, documents, check.catalog, evaluate_policy, findings)
     check.errors += errors
+    check.evidence = bool(systems or errors)
     for system in systems:
         check.findings += system.findings
         check.systems.append(_System(system.name, system.line, system.statuses, (system.name,)))
@@ -443,7 +445,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         inline_waivers=inline,
         waivers=declared,
         links=frozenset(check.links),
-        evidence=bool(check.systems) and not check.metadata_documents,
+        evidence=check.evidence and not check.metadata_documents,
         source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
         line_hashes=_line_hashes(check.display, text, outcome.findings) if check.options.line_hashes else (),
     )

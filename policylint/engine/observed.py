@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, NamedTuple
 
 from policylint.catalog.conditions import Outcome
@@ -172,13 +173,34 @@ def check_evidence_file(
     return systems, [_file_error(error) for error in observed.errors]
 
 
+def _assumed(observation: Observation) -> list[Any]:
+    """Beside the items of a list fact a file checked on its own decides, every other item the
+    descriptor could declare: the file is judged only for what it decides."""
+    return [item for item in _choices(observation.pointer) if item not in observation.scope]
+
+
+@cache  # the schema is read once a process, and only for such a file
+def _choices(pointer: str) -> tuple[Any, ...]:
+    """The items a list fact of the descriptor schema may hold."""
+    from policylint.model.checker import DESCRIPTOR_SCHEMA, read_schema, resolve_ref
+
+    root = read_schema(DESCRIPTOR_SCHEMA)
+    node = root
+    for token in [*pointer.split("/")[1:], "items"]:
+        node = resolve_ref(node, root)
+        node = next((option for option in node.get("anyOf", [node]) if option.get("type") != "null"), node)
+        node = resolve_ref(node, root)
+        node = node["items"] if token == "items" else node["properties"][token]
+    return tuple(resolve_ref(node, root).get("enum", ()))
+
+
 def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, make: MakeFindings) -> StandaloneSystem:
     from policylint.evidence.link import FLOW, in_flow, merge
 
     data = standalone_data(system)
     if any(FLOW in observation.pointer for observation in system.observations):
         data["spec"]["dataFlows"] = [{"name": system.name}]  # the server's own traffic
-    merged = merge(data, list(in_flow(system, 0).observations))
+    merged = merge(data, list(in_flow(system, 0).observations), _assumed)
     where = Document({}, {"": Position(system.line, 1)})
     statuses, findings = {}, []
     for policy in policies_reading(catalog, merged.observed):

@@ -50,6 +50,10 @@ class Observation(NamedTuple):
     column: int
     setting: str  # the product's own name for it: ``failureFactor``, ``limit_req_zone``
     raw: Any = None  # the setting's own value where the fact converts it (seconds to minutes)
+    # For a list fact the file decides only in part (which of the audit events a Keycloak realm
+    # records): the items it decides; ``value`` lists those of them it sets, the others stay
+    # as declared.
+    scope: tuple[str, ...] = ()
 
 
 class ObservedSystem(NamedTuple):
@@ -94,6 +98,8 @@ class Adapter:
     settings: dict[str, tuple[str, ...]]
     requires: str | None = None  # the library the adapter needs, by its import name
     available: bool = True  # False: its library is missing, and it only says so
+    # The files a configuration includes, as reports name them: checked through it, not alone.
+    includes: Callable[[Source], frozenset[str]] | None = None
 
 
 def _switched_off(adapter: Adapter, library: str) -> Adapter:

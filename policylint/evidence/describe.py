@@ -54,3 +54,13 @@ def evidence_lines(policy: Policy) -> list[str]:
 
 def evidence_by_policy(catalog: Catalog) -> dict[str, list[str]]:
     return {policy.id: evidence_lines(policy) for policy in catalog.policies.values()}
+
+
+def evidence_by_key() -> dict[str, list[str]]:
+    """``spec.auditLogging.events``: ["Keycloak realm export: enabledEventTypes ..."], for the descriptor's docs."""
+    found: dict[str, list[str]] = {}
+    for adapter in adapters():
+        for pointer, settings in sorted(adapter.settings.items()):
+            key = ".".join(token for token in pointer.split("/")[1:] if token not in ("*", "-"))
+            found.setdefault(key, []).append(f"{adapter.product}: {', '.join(f'`{s}`' for s in settings)}")
+    return found

@@ -1,9 +1,10 @@
 """Kubernetes Ingress objects for ingress-nginx, read through the YAML loader that keeps positions.
 
 ingress-nginx limits each client address by the annotations ``limit-rpm`` and ``limit-rps``
-(both apply: the stricter decides). It redirects HTTP to HTTPS when the Ingress has a ``tls``
-section (``ssl-redirect``, on by default) or when ``force-ssl-redirect`` is true; otherwise the
-Ingress serves plain HTTP as well.
+(both apply: the stricter decides), and the connections one address may hold open at once by
+``limit-connections``: any of them is the anti-automation method ``rateLimit``. It redirects
+HTTP to HTTPS when the Ingress has a ``tls`` section (``ssl-redirect``, on by default) or when
+``force-ssl-redirect`` is true; otherwise the Ingress serves plain HTTP as well.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from policylint.load.documents import Document, LoadError, escape_pointer_token,
 
 PER_IP = "/spec/loginProtection/rateLimit/perIpPerMinute"
 CHANNEL = "/spec/dataFlows/-/channel"
+METHODS = "/spec/loginProtection/automationBlocking/methods"
 PREFIX = "nginx.ingress.kubernetes.io/"
 _API_VERSIONS = ("networking.k8s.io/", "extensions/")
 
@@ -65,8 +67,12 @@ class _Annotations:
         value = self.values.get(PREFIX + key)
         return None if value is None else str(value).strip()
 
+    def where(self, pointer: str) -> tuple[int, int]:
+        line, column = self.document.positions.get(pointer) or self.document.position(pointer)
+        return line, column
+
     def observation(self, pointer: str, value: Any, where: str, setting: str) -> Observation:
-        line, column = self.document.positions.get(where) or self.document.position(where)
+        line, column = self.where(where)
         return Observation(pointer, value, self.display, line, column, setting)
 
     def at(self, key: str) -> str:
@@ -77,7 +83,7 @@ class _Annotations:
         if text is None:
             return None
         if not text.isdigit():
-            line, column = self.document.positions.get(self.at(key)) or self.document.position(self.at(key))
+            line, column = self.where(self.at(key))
             raise EvidenceError(
                 self.display, f"Ingress {self.name}: {PREFIX}{key} must be a whole number", line, column
             )
@@ -86,7 +92,7 @@ class _Annotations:
 
 def _ingress(display: str, document: Document) -> ObservedSystem:
     annotations = _Annotations(display, document)
-    found = [*_rate(annotations), _channel(annotations, document.data.get("spec"))]
+    found = [*_rate(annotations), *_throttled(annotations), _channel(annotations, document.data.get("spec"))]
     start = document.start.line
     return ObservedSystem(annotations.name, display, start, tuple(found))
 
@@ -101,6 +107,22 @@ def _rate(annotations: _Annotations) -> list[Observation]:
         return []
     per_minute, key, value = min(limits)
     return [annotations.observation(PER_IP, per_minute, annotations.at(key), f"{PREFIX}{key}: {value}")]
+
+
+def _throttled(annotations: _Annotations) -> list[Observation]:
+    """Any per-address limit (``limit-connections``: connections open at once; ``limit-rpm``,
+    ``limit-rps``: requests) is the anti-automation method ``rateLimit``: it decides that item
+    of the methods only, and only that it is used. Located at the first limit of the file."""
+    limits = [key for key in _LIMITS if (annotations.number(key) or 0) > 0]  # 0: no limit
+    if not limits:
+        return []
+    first = min(limits, key=lambda key: annotations.where(annotations.at(key)))
+    setting = ", ".join(f"{PREFIX}{key}: {annotations.get(key)}" for key in limits)
+    found = annotations.observation(METHODS, ["rateLimit"], annotations.at(first), setting)
+    return [found._replace(scope=("rateLimit",))]
+
+
+_LIMITS = ("limit-connections", "limit-rpm", "limit-rps")
 
 
 def _channel(annotations: _Annotations, spec: Any) -> Observation:
@@ -119,6 +141,7 @@ def _channel(annotations: _Annotations, spec: Any) -> Observation:
 
 SETTINGS: dict[str, tuple[str, ...]] = {
     PER_IP: (f"{PREFIX}limit-rpm", f"{PREFIX}limit-rps (times 60)"),
+    METHODS: (f"{PREFIX}limit-connections, limit-rpm or limit-rps above 0 (rateLimit)",),
     "/spec/dataFlows/*/channel": (f"{PREFIX}ssl-redirect", f"{PREFIX}force-ssl-redirect", "spec.tls"),
 }
 

@@ -18,6 +18,7 @@ from policylint.load.documents import Document, LoadError, Position, escape_poin
 LOCKOUT = "/spec/loginProtection/lockout"
 PASSWORDS = "/spec/passwordPolicy"
 AUDIT = "/spec/auditLogging"
+EVENTS = f"{AUDIT}/events"
 MFA = "/spec/authentication/mfa/enabled"
 CHANNEL = "/spec/dataFlows/-/channel"  # "-": the data flow the link names (or the realm's own)
 _DEFAULTS = {"failureFactor": 30, "waitIncrementSeconds": 60, "maxFailureWaitSeconds": 900}
@@ -39,9 +40,17 @@ class _Realm:
         pointer = f"{self.base}/{escape_pointer_token(key)}" if key else self.base
         return self.document.positions.get(pointer) or self.document.position(pointer)
 
-    def note(self, pointer: str, value: Any, key: str, setting: str | None = None, raw: Any = None) -> None:
+    def note(
+        self,
+        pointer: str,
+        value: Any,
+        key: str,
+        setting: str | None = None,
+        raw: Any = None,
+        scope: tuple[str, ...] = (),
+    ) -> None:
         line, column = self.where(key)
-        self.found.append(Observation(pointer, value, self.display, line, column, setting or key, raw))
+        self.found.append(Observation(pointer, value, self.display, line, column, setting or key, raw, scope))
 
 
 def _recognises(source: Source) -> bool:
@@ -92,6 +101,7 @@ def _observe_realm(realm: _Realm) -> ObservedSystem:
     _lockout(realm)
     _password_policy(realm)
     _events(realm)
+    _event_types(realm)
     _otp(realm)
     _ssl(realm)
     line = realm.where("").line
@@ -186,6 +196,39 @@ def _events(realm: _Realm) -> None:
         realm.note(f"{AUDIT}/retentionDays", expiration // 86400, "eventsExpiration", raw=f"{expiration} s")
 
 
+# Keycloak's event types for the audit events of the descriptor it decides. An empty or absent
+# enabledEventTypes saves the types Keycloak saves by default, these among them.
+_EVENT_TYPES = {
+    "login": ("LOGIN",),
+    "logout": ("LOGOUT",),
+    "failedLogin": ("LOGIN_ERROR",),
+    "passwordChange": ("UPDATE_PASSWORD", "UPDATE_CREDENTIAL", "RESET_PASSWORD"),
+}
+IDENTITY_EVENTS = (*_EVENT_TYPES, "admin")  # admin: the admin events of accounts, roles and settings
+
+
+def _event_types(realm: _Realm) -> None:
+    """Which logins, logouts, failures, password changes and administrator actions the realm
+    saves: ``enabledEventTypes`` (with ``eventsEnabled``) and ``adminEventsEnabled``. Located
+    at the setting that leaves out an event, the administrator events first."""
+    settings = realm.data
+    if not {"eventsEnabled", "enabledEventTypes", "adminEventsEnabled"} & settings.keys():
+        return
+    events_on = settings.get("eventsEnabled") is True
+    listed = settings.get("enabledEventTypes")
+    chosen = [str(name) for name in listed] if isinstance(listed, list) else []
+    types = set(chosen) or {name for names in _EVENT_TYPES.values() for name in names}
+    saved = [event for event, names in _EVENT_TYPES.items() if events_on and types.intersection(names)]
+    admin = settings.get("adminEventsEnabled") is True
+    key = "adminEventsEnabled" if not admin else "enabledEventTypes" if chosen and events_on else "eventsEnabled"
+    users = (
+        f"enabledEventTypes {', '.join(chosen) or '(Keycloak default types)'}" if events_on else "eventsEnabled false"
+    )
+    setting = f"{users}; adminEventsEnabled {'true' if admin else 'false'}"
+    value = [*saved, "admin"] if admin else saved
+    realm.note(EVENTS, value, key if key in settings else "", setting, scope=IDENTITY_EVENTS)
+
+
 def _otp(realm: _Realm) -> None:
     """Whether every user must pass a one-time password: OTP set up as a default required
     action, or a required OTP step on the browser flow's path (a conditional one is not)."""
@@ -250,6 +293,10 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     f"{PASSWORDS}/blocklist": ("passwordPolicy passwordBlacklist",),
     f"{AUDIT}/enabled": ("eventsEnabled",),
     f"{AUDIT}/retentionDays": ("eventsExpiration",),
+    EVENTS: (
+        "enabledEventTypes LOGIN, LOGOUT, LOGIN_ERROR, UPDATE_PASSWORD (with eventsEnabled)",
+        "adminEventsEnabled (admin)",
+    ),
     MFA: ("requiredActions CONFIGURE_TOTP", "browser flow auth-otp-form REQUIRED"),
     "/spec/dataFlows/*/channel": ("sslRequired (none: http; external, all: https)",),
 }

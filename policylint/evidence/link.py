@@ -8,6 +8,7 @@ the two differ, the difference is kept as a mismatch, for a finding of its own.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from policylint.evidence import EvidenceError, Observation, Observed, ObservedSystem, Source, inside, observe
@@ -108,14 +109,25 @@ def _failed(file: str, message: str) -> Observed:
     return Observed(errors=(EvidenceError(file, message),))
 
 
-def merge(data: dict[str, Any], observations: list[Observation]) -> Merged:
+Assume = Callable[[Observation], list[Any]]
+
+
+def merge(data: dict[str, Any], observations: list[Observation], assume: Assume | None = None) -> Merged:
     """``data`` with every observed fact set (the first observation of a pointer wins), and
-    the declared facts the evidence contradicts."""
+    the declared facts the evidence contradicts. ``assume`` gives, for a list fact a file
+    decides in part, the items to take as set when nothing is declared (see _merge_part)."""
     merged = dict(data)
     observed: dict[str, Observation] = {}
     mismatches = []
     for observation in observations:
         if observation.pointer in observed or not observation.pointer.startswith("/spec/"):
+            continue
+        if observation.scope:
+            answers, mismatch = _merge_part(merged, observation, assume)
+            if answers:
+                observed[observation.pointer] = observation
+            if mismatch is not None:
+                mismatches.append(mismatch)
             continue
         declared = _set(merged, observation.pointer.split("/")[1:], observation.value)
         if declared is None:
@@ -124,6 +136,36 @@ def merge(data: dict[str, Any], observations: list[Observation]) -> Merged:
         if declared[0] is not _ABSENT and declared[0] != observation.value:
             mismatches.append(Mismatch(observation.pointer, declared[0], observation))
     return Merged(merged, observed, tuple(mismatches))
+
+
+def _merge_part(
+    merged: dict[str, Any], observation: Observation, assume: Assume | None
+) -> tuple[bool, Mismatch | None]:
+    """A list fact the file decides in part: the declared items outside ``scope`` are kept,
+    those inside it are what the file sets. Returns whether the file answers for the fact (it
+    took away a declared item, or nothing was declared), and the mismatch when it took one
+    away. Undeclared with nothing to ``assume``, the fact stays undeclared."""
+    tokens = observation.pointer.split("/")[1:]
+    declared = _get(merged, tokens)
+    base = declared if declared is not None else assume(observation) if assume is not None else None
+    if type(base) is not list:
+        return False, None
+    kept = [item for item in base if item not in observation.scope or item in observation.value]
+    if _set(merged, tokens, [*observation.value, *(item for item in kept if item not in observation.value)]) is None:
+        return False, None
+    if declared is None:
+        return True, None
+    if len(kept) == len(base):
+        return False, None  # it only adds: what fails, the declaration says
+    claimed = [item for item in base if item in observation.scope]
+    return True, Mismatch(observation.pointer, claimed, observation)
+
+
+def _get(root: dict[str, Any], tokens: list[str]) -> Any:
+    node: Any = root
+    for token in tokens:
+        node = _child(node, token)
+    return node
 
 
 def _set(root: dict[str, Any], tokens: list[str], value: Any) -> tuple[Any] | None:

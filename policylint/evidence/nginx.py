@@ -18,6 +18,13 @@ from policylint.evidence import Adapter, EvidenceError, Observation, Observed, O
 
 PER_IP = "/spec/loginProtection/rateLimit/perIpPerMinute"
 ENCRYPTION = "/spec/dataFlows/-/encryption"  # "-": the data flow the link names (or the server's own)
+ACCESS_LOG = "/spec/auditLogging/webAccessLog"
+# Locations that serve no personal data: static files, health and status checks.
+_NO_PERSONAL_DATA = re.compile(
+    r"\b(css|js|mjs|png|jpe?g|gif|svg|ico|webp|avif|woff2?|ttf|eot|otf)\b"
+    r"|^/(favicon\.ico|robots\.txt|healthz?|ping|status|nginx_status|stub_status|metrics|static|assets|\.well-known)\b",
+    re.IGNORECASE,
+)
 _LOGIN_PATH = re.compile(r"log-?in|sign-?in|auth|token|session", re.IGNORECASE)
 _CLIENT_KEYS = frozenset({"$binary_remote_addr", "$remote_addr"})
 _RATE = re.compile(r"^rate=(\d+)r/([sm])$")
@@ -109,8 +116,23 @@ def _observe(source: Source) -> Observed:
         return Observed(errors=(EvidenceError(source.display, f"nginx: cannot read: {error.strerror}"),))
     zones = {zone: found for zone, found in _zones(directives)}
     servers = [(server, http) for http, server in _servers(directives)]
-    systems = [_server_system(server, http, zones) for server, http in servers]
+    logged = [_access_log(server.block or [], http) for server, http in servers]
+    unlogged = any(observation.value is False for observation in logged)
+    systems = [
+        _server_system(server, http, zones, [] if unlogged and log.value else [log])
+        for (server, http), log in zip(servers, logged, strict=True)
+    ]
     return Observed(tuple(system for system in systems if system.observations))
+
+
+def _included(source: Source) -> frozenset[str]:
+    """The files the configuration includes, as reports name them; none when it cannot be read
+    (then each is checked on its own, and nothing is lost)."""
+    try:
+        directives = _Reader(source).read(source.path, ())
+    except (EvidenceError, OSError):
+        return frozenset()
+    return frozenset(directive.file for directive in _all(directives)) - {os.path.normpath(source.display)}
 
 
 def _zones(directives: list[_Directive]) -> list[tuple[str, _Zone]]:
@@ -147,10 +169,12 @@ def _servers(
     return found
 
 
-def _server_system(server: _Directive, http: list[_Directive], zones: dict[str, _Zone]) -> ObservedSystem:
+def _server_system(
+    server: _Directive, http: list[_Directive], zones: dict[str, _Zone], logged: list[Observation]
+) -> ObservedSystem:
     block = server.block or []
     names = next((d.args for d in block if d.name == "server_name" and d.args), ["_"])
-    found = [*_rate_limit(block, http, zones), *_protocols(block, http)]
+    found = [*_rate_limit(block, http, zones), *_protocols(block, http), *logged]
     return ObservedSystem(names[0], server.file, server.line, tuple(found))
 
 
@@ -188,9 +212,47 @@ def _protocols(server: list[_Directive], http: list[_Directive]) -> list[Observa
     return [Observation(ENCRYPTION, oldest, directive.file, directive.line, 1, setting)]
 
 
+def _access_log(server: list[_Directive], http: list[_Directive]) -> Observation:
+    """Whether the server logs the requests for its pages and APIs: not where ``access_log off``
+    stands at the server (its own, or the http block's it inherits) or in a location that
+    serves more than static files and health checks. The first such directive decides; the
+    server's ``access_log`` (or nginx's default log) shows it logs."""
+    own = [d for d in server if d.name == "access_log"]
+    level = own or [d for d in http if d.name == "access_log"]
+    off = [d for d in level if d.args == ["off"]]
+    for location in (d for d in _all(server) if d.name == "location" and d.args):
+        if not _NO_PERSONAL_DATA.search(location.args[-1]):
+            off += [d for d in location.block or [] if d.name == "access_log" and d.args == ["off"]]
+    if off:
+        where = off[0]
+        return Observation(ACCESS_LOG, False, where.file, where.line, 1, f"access_log off ({_place(where, server)})")
+    if level:
+        return Observation(ACCESS_LOG, True, level[0].file, level[0].line, 1, f"access_log {' '.join(level[0].args)}")
+    start = next(iter(server), None)
+    file, line = (start.file, start.line) if start else ("", 1)
+    return Observation(ACCESS_LOG, True, file, line, 1, "access_log (nginx's default, logs/access.log)")
+
+
+def _place(directive: _Directive, server: list[_Directive]) -> str:
+    for location in (d for d in _all(server) if d.name == "location" and d.args):
+        if directive in (location.block or []):
+            return f"location {' '.join(location.args)}"
+    return "server" if directive in server else "http"
+
+
 SETTINGS: dict[str, tuple[str, ...]] = {
     PER_IP: ("limit_req_zone $binary_remote_addr rate=N (applied by limit_req in a login location)",),
     "/spec/dataFlows/*/encryption": ("ssl_protocols (the oldest protocol accepted)",),
+    ACCESS_LOG: ("access_log off at a server, or at a location that serves more than static files or health checks",),
 }
 
-ADAPTER = Adapter("nginx", "nginx configuration", (".conf",), _recognises, _observe, SETTINGS, requires="crossplane")
+ADAPTER = Adapter(
+    "nginx",
+    "nginx configuration",
+    (".conf",),
+    _recognises,
+    _observe,
+    SETTINGS,
+    requires="crossplane",
+    includes=_included,
+)

@@ -225,6 +225,11 @@ class AuditLogging(Section):
     integrity: Literal["none", "hash", "signature", "worm"] | None = None
     separate_system: Flag | None = Field(default=None, description="Logs are also kept on another system.")
     clock_sync: Flag | None = Field(default=None, description="Clocks are synchronised with a reference time source.")
+    web_access_log: Flag | None = Field(
+        default=None,
+        description="The web server logs every request for the pages and APIs that serve personal data "
+        "(its access log is not switched off there).",
+    )
 
 
 class SecurityAudit(Section):
