@@ -145,6 +145,15 @@ def test_events_off_and_no_admin_events_record_nothing_at_admin_events() -> None
     assert events.setting == "eventsEnabled false; adminEventsEnabled false"
 
 
+def test_admin_events_left_out_of_the_export_are_blamed_at_the_nearest_setting(tmp_path: Path) -> None:
+    realm = tmp_path / "no-admin-key.json"
+    realm.write_text('{\n  "realm": "a",\n  "eventsEnabled": false\n}\n', encoding="utf-8")
+    found = observe(Source(realm.name, str(realm), realm.read_text(encoding="utf-8"), str(tmp_path)))
+    events = {o.pointer: o for system in found.systems for o in system.observations}["/spec/auditLogging/events"]
+    # adminEventsEnabled absent (Keycloak's default, off) has no line: eventsEnabled's, not the file's first
+    assert (events.value, events.line, events.column) == ([], 3, 3)
+
+
 def test_an_empty_event_type_list_saves_keycloaks_default_types(tmp_path: Path) -> None:
     realm = tmp_path / "default-types.json"
     realm.write_text('{"realm": "a", "eventsEnabled": true, "enabledEventTypes": []}', encoding="utf-8")

@@ -220,13 +220,15 @@ def _event_types(realm: _Realm) -> None:
     types = set(chosen) or {name for names in _EVENT_TYPES.values() for name in names}
     saved = [event for event, names in _EVENT_TYPES.items() if events_on and types.intersection(names)]
     admin = settings.get("adminEventsEnabled") is True
-    key = "adminEventsEnabled" if not admin else "enabledEventTypes" if chosen and events_on else "eventsEnabled"
+    blamed = "adminEventsEnabled" if not admin else "enabledEventTypes" if chosen and events_on else "eventsEnabled"
+    # A setting the export leaves out (Keycloak's default) has no line: the nearest one it has.
+    key = next(k for k in (blamed, "eventsEnabled", "enabledEventTypes", "adminEventsEnabled") if k in settings)
     users = (
         f"enabledEventTypes {', '.join(chosen) or '(Keycloak default types)'}" if events_on else "eventsEnabled false"
     )
     setting = f"{users}; adminEventsEnabled {'true' if admin else 'false'}"
     value = [*saved, "admin"] if admin else saved
-    realm.note(EVENTS, value, key if key in settings else "", setting, scope=IDENTITY_EVENTS)
+    realm.note(EVENTS, value, key, setting, scope=IDENTITY_EVENTS)
 
 
 def _otp(realm: _Realm) -> None:
