@@ -213,6 +213,42 @@ def test_bad_pam_lines_are_errors_at_their_line_and_the_rest_is_read(
     assert result.code == 2 and "Traceback" not in result.err
 
 
+# --- Jinja templates of host files (an Ansible role's templates/) ----------------------
+
+_TEMPLATES = {
+    "roles/ssh/templates/sshd_config.j2": "PermitRootLogin no\nMaxAuthTries {{ ssh_max_auth_tries }}\nLogLevel INFO\n",
+    "roles/login/templates/login.defs.j2": "PASS_MAX_DAYS 365\nPASS_MIN_DAYS {{ min_days }}\nUID_MIN 1000\n",
+    "roles/pam/templates/system-auth.j2": (
+        'auth required pam_env.so\n{include if "with-faillock"}\nauth required pam_faillock.so preauth deny=0\n'
+    ),
+    "roles/pam/templates/faillock.conf.j2": "deny = {{ faillock_deny }}\nunlock_time = 300\n",
+}
+
+
+def test_jinja_templates_of_host_files_are_found_and_their_placeholders_are_errors(
+    run: Callable[..., Result], host: Callable[[str, str], str]
+) -> None:
+    for relative, text in _TEMPLATES.items():
+        host(relative, text)
+    result, report = check(run, "roles")
+    placeholder = ": unrendered template placeholder {!r}: this is a template, not the file a host runs"
+    assert errors(report) == [
+        "roles/login/templates/login.defs.j2:2" + placeholder.format("{{ min_days }}"),
+        "roles/pam/templates/faillock.conf.j2:1" + placeholder.format("{{ faillock_deny }}"),
+        "roles/pam/templates/system-auth.j2:2" + placeholder.format('{include if "with-faillock"}'),
+        "roles/ssh/templates/sshd_config.j2:2" + placeholder.format("{{ ssh_max_auth_tries }}"),
+    ]
+    found = findings(report)
+    # The rest of each template is still judged, at its own lines ...
+    assert ("twgcb-password-max-age", "roles/login/templates/login.defs.j2", 1, 1) in found
+    assert ("twgcb-lockout-threshold", "roles/pam/templates/system-auth.j2", 3, 39) in found
+    assert ("twgcb-lockout-duration", "roles/pam/templates/faillock.conf.j2", 2, 1) in found
+    # ... and a key a placeholder sets is not taken to be its default.
+    policies = {policy for policy, file, _, _ in found if file.endswith((".defs.j2", "sshd_config.j2"))}
+    assert "twgcb-password-min-age" not in policies and "twgcb-ssh-max-auth-tries" not in policies
+    assert result.code == 2 and "Traceback" not in result.err
+
+
 # --- sshd ---------------------------------------------------------------------------------
 
 

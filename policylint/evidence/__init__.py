@@ -152,7 +152,9 @@ def adapters() -> Iterator[Adapter]:
 
 def recognise(source: Source) -> Adapter | None:
     """The adapter whose kind ``source`` holds, judged by its content."""
-    lowered = source.display.lower()
+    from policylint.load.hosts import rendered_name
+
+    lowered = rendered_name(source.display.lower())
     for candidate in adapters():
         if lowered.endswith(candidate.suffixes) and candidate.recognises(source):
             return candidate

@@ -30,7 +30,8 @@ def _observe(source: Source) -> Observed:
     parsed = logindefs.parse(source.display, source.text)
     settings = dict(parsed.settings)
     for key, (value, note) in _DEFAULTS.items():
-        settings.setdefault(key, HostSetting(key, value, source.display, 1, 1, note))
+        if key not in parsed.unrendered:  # a template's placeholder: not known, and no default
+            settings.setdefault(key, HostSetting(key, value, source.display, 1, 1, note))
     found = [os_observation(source, "linux")]
     found += [_fact(key, setting) for key, setting in settings.items() if key in _FACTS]
     method = settings.get("ENCRYPT_METHOD")

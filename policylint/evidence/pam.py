@@ -24,7 +24,17 @@ from policylint.evidence.hostfacts import (
     observation,
     os_observation,
 )
-from policylint.load.hosts import HostFileError, HostSetting, display_beside, etc_root, host_name, logindefs, pam
+from policylint.load.hosts import (
+    HostFileError,
+    HostSetting,
+    PlaceholderError,
+    display_beside,
+    etc_root,
+    host_name,
+    logindefs,
+    pam,
+    rendered_name,
+)
 from policylint.load.sources import SourceError, read_source
 
 HASH_NAMES = {"sha512": "sha512", "sha256": "sha256", "md5": "md5", "blowfish": "bcrypt", "yescrypt": "yescrypt"}
@@ -232,13 +242,16 @@ CONF_MODULES = {"faillock.conf": "pam_faillock", "pwquality.conf": "pam_pwqualit
 
 
 def _conf_module(source: Source) -> str:
-    return CONF_MODULES[next(name for name in CONF_MODULES if source.display.endswith(name))]
+    shown = rendered_name(source.display)
+    return CONF_MODULES[next(name for name in CONF_MODULES if shown.endswith(name))]
 
 
 def conf_recognised(source: Source) -> bool:
     module = _conf_module(source)
     settings, errors = pam.parse_conf(source.display, source.text, pam.MODULES[module][0])
-    return bool(settings) and not errors and not consumed(source.path, module)
+    templated = [error for error in errors if isinstance(error, PlaceholderError)]
+    known = bool(settings) or bool(templated)  # a template's placeholders are still its settings
+    return known and len(templated) == len(errors) and not consumed(source.path, module)
 
 
 def observe_conf(source: Source) -> Observed:

@@ -22,7 +22,11 @@ from policylint.load.errors import LocatedError
 # (``.conf``, like other evidence), login.defs, PAM stacks and the conf files of their modules.
 PAM_STACKS = ("system-auth", "password-auth", "common-auth", "common-password")
 PAM_CONFS = ("faillock.conf", "pwquality.conf", "pwhistory.conf")
-FILE_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS, *PAM_CONFS)
+_PLAIN_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS, *PAM_CONFS)
+# A Jinja template of one of them (``sshd_config.j2`` in an Ansible role) is found too, and
+# recognised as the file it renders: its placeholders are then errors at their lines.
+TEMPLATE_SUFFIX = ".j2"
+FILE_NAMES = (*_PLAIN_NAMES, *(name + TEMPLATE_SUFFIX for name in _PLAIN_NAMES))
 
 
 class HostSetting(NamedTuple):
@@ -44,12 +48,19 @@ class Parsed(NamedTuple):
     settings: dict[str, HostSetting]
     errors: tuple[HostFileError, ...] = ()
     product: str | None = None  # what the file shows of the product it is for
+    # Keys a placeholder sets: their value is not known, and no default stands for them.
+    unrendered: frozenset[str] = frozenset()
 
 
 _PLACEHOLDER = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\$\{[A-Za-z_][^}]*\}"  # Jinja, Ansible, shell-style templates
     r'|\{(?:include|exclude|continue|stop) if "[^"]*"\}|\{if "[^"]*":[^}]*\}|\{imply "[^"]*"[^}]*\}'  # authselect
 )
+
+
+def rendered_name(name: str) -> str:
+    """The name of the file a template renders (``sshd_config.j2``: ``sshd_config``)."""
+    return name.removesuffix(TEMPLATE_SUFFIX)
 
 
 def words(text: str) -> frozenset[str]:
@@ -62,9 +73,13 @@ def placeholder(text: str) -> re.Match[str] | None:
     return _PLACEHOLDER.search(text)
 
 
-def placeholder_error(display: str, number: int, found: re.Match[str]) -> HostFileError:
+class PlaceholderError(HostFileError):
+    """A line of a template that was not rendered: the file is still of its kind."""
+
+
+def placeholder_error(display: str, number: int, found: re.Match[str]) -> PlaceholderError:
     message = f"unrendered template placeholder {found.group(0)!r}: this is a template, not the file a host runs"
-    return HostFileError(display, message, number, found.start() + 1)
+    return PlaceholderError(display, message, number, found.start() + 1)
 
 
 def etc_root(path: str) -> str | None:

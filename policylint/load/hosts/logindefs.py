@@ -34,19 +34,23 @@ def recognises(text: str) -> bool:
 def parse(display: str, text: str) -> Parsed:
     settings: dict[str, HostSetting] = {}
     errors: list[HostFileError] = []
+    unrendered: set[str] = set()
     for number, line in enumerate(text.splitlines(), 1):
         if line.lstrip().startswith("#") or not line.strip():
             continue
+        entry = _LINE.match(line)
+        if entry is None or entry.group(2) not in KEYS or entry.group(2) in settings or entry.group(2) in unrendered:
+            entry = None  # another setting; a key given twice: shadow reads the first
         found = placeholder(line)
         if found:
             errors.append(placeholder_error(display, number, found))
+            unrendered.update([entry.group(2)] if entry else [])
             continue
-        entry = _LINE.match(line)
-        if entry is None or entry.group(2) not in KEYS or entry.group(2) in settings:
-            continue  # another setting; a key given twice: shadow reads the first
+        if entry is None:
+            continue
         key, value, column = entry.group(2), entry.group(3), len(entry.group(1)) + 1
         if key in NUMBERS and not re.fullmatch(r"-?\d+", value):
             errors.append(HostFileError(display, f"{key}: {value!r} is not a number", number, column))
             continue
         settings[key] = HostSetting(key, value, display, number, column)
-    return Parsed(settings, tuple(errors))
+    return Parsed(settings, tuple(errors), unrendered=frozenset(unrendered))

@@ -95,6 +95,7 @@ class _Reading:
         self.files: list[str] = []
         self.stack: list[str] = []  # the files being read, for include loops
         self.in_match = False
+        self.unrendered: set[str] = set()  # keywords a placeholder sets first: not known, no default
 
 
 def parse(display: str, path: str, text: str, root: str, max_bytes: int) -> SshdConfig:
@@ -103,6 +104,8 @@ def parse(display: str, path: str, text: str, root: str, max_bytes: int) -> Sshd
     _read_text(reading, display, path, text)
     main = reading.files[0]
     for key, value in DEFAULTS.items():
+        if key in reading.unrendered:
+            continue
         shown = "its built-in list" if "," in value else value
         note = f"OpenSSH default {shown}" + (f" ({DEFAULT_NOTES[key]})" if key in DEFAULT_NOTES else "")
         reading.settings.setdefault(key, HostSetting(key, value, main, 1, 1, note))
@@ -117,12 +120,25 @@ def _read_text(reading: _Reading, display: str, path: str, text: str) -> None:
     reading.stack.pop()
 
 
+def _settled(reading: _Reading, name: str) -> bool:
+    """Whether sshd already has the keyword's value (the first one obtained wins)."""
+    return name in reading.settings or name in reading.unrendered
+
+
+def _unrendered(reading: _Reading, line: str) -> None:
+    entry = _LINE.match(line)
+    name = _CANONICAL.get(entry.group(2).lower()) if entry else None
+    if name is not None and not reading.in_match and not _settled(reading, name):
+        reading.unrendered.add(name)
+
+
 def _line(reading: _Reading, display: str, path: str, number: int, line: str) -> None:
     if not line.strip() or line.lstrip().startswith("#"):
         return
     found = placeholder(line)
     if found:
         reading.errors.append(placeholder_error(display, number, found))
+        _unrendered(reading, line)
         return
     entry = _LINE.match(line)
     if entry is None or entry.group(2).lower() not in KEYWORDS:
@@ -136,7 +152,7 @@ def _line(reading: _Reading, display: str, path: str, number: int, line: str) ->
         reading.in_match = value.strip().lower() != "all"
     elif keyword == "include":
         _include(reading, display, path, number, value)
-    elif keyword in _CANONICAL and not reading.in_match and _CANONICAL[keyword] not in reading.settings:
+    elif keyword in _CANONICAL and not reading.in_match and not _settled(reading, _CANONICAL[keyword]):
         name = _CANONICAL[keyword]
         reading.settings[name] = HostSetting(name, value.split("#", 1)[0].strip(), display, number, column)
 
