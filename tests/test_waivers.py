@@ -158,8 +158,9 @@ def test_html_audit_lists_every_waiver_and_counts_the_waived(run: Run, write: Wr
     register = _section_text(page, "waivers")
     assert register[0] == "Policies|System|Reason|Owner|Expires|Declared at|Expired|Matched"
     assert register[1:] == [
-        f"audit-logging|-|no audit yet|-|2026-01-31|{shown(path)}:7|yes|no",
-        f"bulk-download-cap|-|legacy export # ticket 12|資訊室|2027-06-30|{shown(path)}:10|no|yes",
+        # an inline waiver names the system it stands in (its findings', or its descriptor's)
+        f"audit-logging|test-system|no audit yet|-|2026-01-31|{shown(path)}:7|yes|no",
+        f"bulk-download-cap|test-system|legacy export # ticket 12|資訊室|2027-06-30|{shown(path)}:10|no|yes",
     ]
     assert '<div class="card"><b>1</b><span>waived</span></div>' in page
     assert 'class="auditor"' not in page

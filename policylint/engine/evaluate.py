@@ -10,6 +10,7 @@ error for that file, never a pass.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -429,7 +430,7 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         check.error(error.message, error.line, 1)
         waivers = list(check.options.waivers)
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
-    declared = tuple(w for w in waivers if w.file == check.display)
+    declared = tuple(_with_system(w, check.systems, outcome.findings) for w in waivers if w.file == check.display)
     inline = frozenset(w.source for w in declared)
     systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
     if waivers and any(finding.waiver is not None for finding in outcome.findings):
@@ -449,6 +450,17 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
         line_hashes=_line_hashes(check.display, text, outcome.findings) if check.options.line_hashes else (),
     )
+
+
+def _with_system(waiver: Waiver, systems: list[_System], findings: Iterable[Finding]) -> Waiver:
+    """An inline waiver as the register shows it: a line's waiver names the system of the
+    findings it covers, else of the descriptor that holds its line."""
+    if waiver.system is not None or waiver.line is None:
+        return waiver
+    covered = sorted({f.system for f in findings if f.waiver is not None and f.waiver.source == waiver.source and f.system})
+    owner = next((s.name for s in systems if s.first_line <= waiver.line <= s.last_line), None)
+    named = ", ".join(covered) or owner
+    return dataclasses.replace(waiver, system=named) if named else waiver
 
 
 def _line_hashes(display: str, text: str, findings: Iterable[Finding]) -> tuple[tuple[int, str], ...]:
