@@ -33,6 +33,7 @@ from policylint.model.results import (
     NOT_DECLARED,
     PASSED,
     WAIVED,
+    Fact,
     FileError,
     FileReport,
     Finding,
@@ -168,6 +169,7 @@ class _System:
     statuses: dict[str, str]
     names: tuple[str, ...]
     last_line: int = 0
+    facts: tuple[Fact, ...] = ()  # a system with evidence, or a host: its facts, declared or observed
 
 
 @dataclass
@@ -230,11 +232,16 @@ def _check_document(check: _FileCheck, document: Document) -> None:
     system = str(data["metadata"]["name"])
     check.metadata_documents.append((document, system))
     observed: dict[str, Observation] = {}
+    facts: tuple[Fact, ...] = ()
     if type(data["spec"]) is dict and data["spec"].get("evidence"):
-        data, observed = _check_linked(check, document, data, system)
+        data, observed, facts = _check_linked(check, document, data, system)
+    elif type(data["spec"]) is dict and data["spec"].get("host") is not None:
+        from policylint.engine.observed import host_facts
+
+        facts = host_facts(document, data)
     statuses = _check_policies(check, document, data, system, observed)
     names = tuple(str(data["metadata"][key]) for key in ("name", "title", "agency") if key in data["metadata"])
-    check.systems.append(_System(system, document.start.line, statuses, names))
+    check.systems.append(_System(system, document.start.line, statuses, names, facts=facts))
 
 
 def _check_policies(
@@ -280,14 +287,14 @@ def _add_findings(
 
 def _check_linked(
     check: _FileCheck, document: Document, data: dict[str, Any], system: str
-) -> tuple[dict[str, Any], dict[str, Observation]]:
+) -> tuple[dict[str, Any], dict[str, Observation], tuple[Fact, ...]]:
     from policylint.engine.observed import check_linked
 
     linked = check_linked(check.display, document, data, system, check.catalog, check.options.max_bytes)
     check.findings += linked.findings
     check.errors += linked.errors
     check.links |= linked.paths
-    return linked.data, linked.observed
+    return linked.data, linked.observed, linked.facts
 
 
 def _check_evidence_file(check: _FileCheck, text: str) -> None:
@@ -309,7 +316,7 @@ def _check_evidence_file(check: _FileCheck, text: str) -> None:
     check.evidence = bool(systems or errors)
     for system in systems:
         check.findings += system.findings
-        check.systems.append(_System(system.name, system.line, system.statuses, (system.name,)))
+        check.systems.append(_System(system.name, system.line, system.statuses, (system.name,), facts=system.facts))
 
 
 def _metadata_span(document: Document) -> tuple[int, int]:
@@ -432,7 +439,9 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
     outcome = apply_waivers(check.findings, waivers, check.options.as_of)
     declared = tuple(_with_system(w, check.systems, outcome.findings) for w in waivers if w.file == check.display)
     inline = frozenset(w.source for w in declared)
-    systems = tuple(SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items())) for s in check.systems)
+    systems = tuple(
+        SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items()), s.facts) for s in check.systems
+    )
     if waivers and any(finding.waiver is not None for finding in outcome.findings):
         by_pair = _by_pair(outcome.findings)
         systems = tuple(_waived_statuses(system, by_pair) for system in systems)
@@ -457,9 +466,9 @@ def _with_system(waiver: Waiver, systems: list[_System], findings: Iterable[Find
     findings it covers, else of the descriptor that holds its line."""
     if waiver.system is not None or waiver.line is None:
         return waiver
-    covered = sorted({f.system for f in findings if f.waiver is not None and f.waiver.source == waiver.source and f.system})
+    covered = sorted({f.system for f in findings if f.waiver is not None and f.waiver.source == waiver.source})
     owner = next((s.name for s in systems if s.first_line <= waiver.line <= s.last_line), None)
-    named = ", ".join(covered) or owner
+    named = ", ".join(name for name in covered if name) or owner
     return dataclasses.replace(waiver, system=named) if named else waiver
 
 
@@ -491,7 +500,7 @@ def _waived_statuses(system: SystemResult, by_pair: dict[tuple[str, str, str], l
         (policy, WAIVED if _all_waived(by_pair.get((system.file, system.system, policy), [])) else status)
         for policy, status in system.statuses
     )
-    return SystemResult(system.file, system.system, system.line, statuses)
+    return system._replace(statuses=statuses)
 
 
 def _all_waived(findings: list[Finding]) -> bool:

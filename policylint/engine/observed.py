@@ -21,8 +21,21 @@ from policylint.evidence.describe import reads
 from policylint.evidence.link import Mismatch
 from policylint.load.documents import Document, Position
 from policylint.load.errors import LocatedError
-from policylint.load.masking import redact
-from policylint.model.results import FAILED, NOT_APPLICABLE, PASSED, SEVERITY_RANK, FileError, Finding, Localized
+from policylint.load.masking import escape_and_mask, redact
+from policylint.model.results import (
+    AGREE,
+    DECLARED_ONLY,
+    DISAGREE,
+    FAILED,
+    NOT_APPLICABLE,
+    OBSERVED_ONLY,
+    PASSED,
+    SEVERITY_RANK,
+    Fact,
+    FileError,
+    Finding,
+    Localized,
+)
 
 MISMATCH = "declaration-mismatch"
 _MISMATCH_FIX = Localized(
@@ -134,6 +147,7 @@ class Linked(NamedTuple):
     findings: list[Finding]
     errors: list[FileError]
     paths: set[str]  # the linked files, normalised
+    facts: tuple[Fact, ...] = ()
 
 
 def check_linked(
@@ -147,7 +161,10 @@ def check_linked(
     merged = merge(data, [observation for found in read.systems for observation in found.observations])
     mismatches = mismatch_findings(display, document, system, merged.mismatches, catalog)
     errors = [_file_error(error) for error in read.errors]
-    return Linked(merged.data, merged.observed, mismatches, errors, {linked_path(display, entry) for entry in entries})
+    paths = {linked_path(display, entry) for entry in entries}
+    pointers = evidenced_pointers(tuple(str(entry.get("kind")) for entry in entries), _linked_flows(data, entries))
+    facts = facts_of(document, data, merged.observed, pointers)
+    return Linked(merged.data, merged.observed, mismatches, errors, paths, facts)
 
 
 def _file_error(error: LocatedError) -> FileError:
@@ -159,6 +176,7 @@ class StandaloneSystem(NamedTuple):
     line: int
     statuses: dict[str, str]
     findings: list[Finding]
+    facts: tuple[Fact, ...] = ()
 
 
 def check_evidence_file(
@@ -209,4 +227,87 @@ def _standalone(system: ObservedSystem, catalog: Catalog, evaluate: Evaluate, ma
         if outcome.violations and not found:  # what failed, the file does not set
             statuses[policy.id] = _unanswered(policy, merged.observed)
         findings += at_settings(found, merged.observed)
-    return StandaloneSystem(system.name, system.line, statuses, cite(findings, catalog, merged.data))
+    facts = facts_of(where, {}, merged.observed, ())
+    return StandaloneSystem(system.name, system.line, statuses, cite(findings, catalog, merged.data), facts)
+
+
+# --- the facts an audit report shows: declared, observed, or both -------------------------
+
+
+def facts_of(
+    document: Document, declared: dict[str, Any], observed: dict[str, Observation], pointers: Iterable[str]
+) -> tuple[Fact, ...]:
+    """Every fact at ``pointers`` that ``declared`` (the descriptor as written) declares, and
+    every fact observed, with where each stands and whether the two agree."""
+    facts = []
+    for pointer in sorted({*pointers, *observed}):
+        value = _declared_value(declared, pointer)
+        seen = observed.get(pointer)
+        if value is None and seen is None:
+            continue
+        facts.append(_fact(document, pointer, value, seen))
+    return tuple(facts)
+
+
+def _fact(document: Document, pointer: str, value: Any, seen: Observation | None) -> Fact:
+    declared_line = (document.positions.get(pointer) or document.position(pointer)).line if value is not None else 0
+    shown = escape_and_mask(_shown(value)) if value is not None else ""
+    if seen is None:
+        return Fact(pointer, DECLARED_ONLY, shown, declared_line)
+    status = OBSERVED_ONLY if value is None else AGREE if value == seen.value else DISAGREE
+    setting = escape_and_mask(_setting_text(seen))
+    observed = escape_and_mask(_shown(seen.value))
+    return Fact(pointer, status, shown, declared_line, observed, seen.file, seen.line, setting)
+
+
+def _declared_value(data: dict[str, Any], pointer: str) -> Any:
+    node: Any = data
+    for token in pointer.split("/")[1:]:
+        if type(node) is dict:
+            node = node.get(token)
+        elif type(node) is list and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def evidenced_pointers(kinds: tuple[str, ...], flows: tuple[int, ...]) -> tuple[str, ...]:
+    """The facts the adapters of ``kinds`` can observe; a data flow's, for each of ``flows``."""
+    pointers = []
+    for pointer in _pointers_of(tuple(sorted(set(kinds)))):
+        if "/*/" in pointer:
+            pointers += [pointer.replace("/*/", f"/{index}/", 1) for index in flows]
+        else:
+            pointers.append(pointer)
+    return tuple(pointers)
+
+
+@cache  # one answer a set of kinds: every linked descriptor of a run asks
+def _pointers_of(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    from policylint.evidence import adapter
+    from policylint.evidence.hostfacts import HOST_KINDS, OS
+
+    found: set[str] = set()
+    for kind in kinds:
+        try:
+            found.update(adapter(kind).settings)
+        except KeyError:  # an unknown kind: an error of its own
+            continue
+    if not HOST_KINDS.isdisjoint(kinds):
+        found.add(OS)  # the product, which decides the TWGCB document
+    return tuple(sorted(found))
+
+
+def host_facts(document: Document, data: dict[str, Any]) -> tuple[Fact, ...]:
+    """A host's declared facts, where no file of it is linked: all declared only."""
+    from policylint.evidence.hostfacts import HOST_KINDS
+
+    return facts_of(document, data, {}, evidenced_pointers(tuple(HOST_KINDS), ()))
+
+
+def _linked_flows(data: dict[str, Any], entries: list[dict[str, Any]]) -> tuple[int, ...]:
+    """The indexes of the data flows the evidence entries name."""
+    flows = [flow.get("name") for flow in data["spec"].get("dataFlows") or [] if type(flow) is dict]
+    named = {entry.get("dataFlow") for entry in entries}
+    return tuple(index for index, name in enumerate(flows) if name is not None and name in named)

@@ -30,6 +30,8 @@ PRODUCTS = {
     "ubuntu2204": "ubuntu-22.04",
 }
 _MAX_OS_RELEASE = 65536
+# The evidence kinds of a host's own files.
+HOST_KINDS = frozenset({"windows-security-template", "linux-pam", "pam-conf", "login-defs", "sshd"})
 
 
 def observation(pointer: str, value: object, setting: HostSetting, raw: object = None) -> Observation:

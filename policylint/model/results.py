@@ -149,13 +149,36 @@ class FileError:
         return escape_and_mask(f"{self.file}{where}: error: {self.message}")
 
 
+# How a fact that evidence can observe stands (the audit reports' evidence table).
+DECLARED_ONLY = "declared"
+OBSERVED_ONLY = "observed"
+AGREE = "agree"
+DISAGREE = "disagree"
+
+
+class Fact(NamedTuple):
+    """A fact of a system with evidence: its value where declared (a line of the system's own
+    file) and where a configuration file sets it. Values and the setting are masked texts."""
+
+    pointer: str
+    status: str  # DECLARED_ONLY, OBSERVED_ONLY, AGREE or DISAGREE
+    declared: str = ""
+    declared_line: int = 0
+    observed: str = ""
+    observed_file: str = ""
+    observed_line: int = 0
+    setting: str = ""
+
+
 class SystemResult(NamedTuple):
-    """Every policy's status for one descriptor."""
+    """Every policy's status for one descriptor; for a system with evidence (or a host), its
+    facts that evidence can observe."""
 
     file: str
     system: str
     line: int
     statuses: tuple[tuple[str, str], ...]
+    facts: tuple[Fact, ...] = ()
 
 
 class SourceLine(NamedTuple):
