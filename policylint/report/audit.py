@@ -36,6 +36,7 @@ from policylint.model.results import (
     SourceLine,
     SystemResult,
 )
+from policylint.report import facts
 from policylint.report.stream import Spool
 
 ERROR = "error"
@@ -481,6 +482,7 @@ def legend(lang: str, statuses: Sequence[str]) -> list[tuple[str, str]]:
 
 SYSTEM_ROWS = "\u0000system rows\u0000"
 MATRIX_ROWS = "\u0000matrix rows\u0000"
+FACT_ROWS = "\u0000fact rows\u0000"
 DETAILS = "\u0000details\u0000"
 
 
@@ -488,40 +490,57 @@ class AuditReporter:
     """What the Markdown and HTML reports share: the summaries come first but are known only
     at the end, so each file's system row, matrix row and findings go to spools, and the page
     is written at the end around them. A format gives the page with the placeholders
-    ``SYSTEM_ROWS``, ``MATRIX_ROWS`` and ``DETAILS``, and the text of each row and file."""
+    ``SYSTEM_ROWS``, ``MATRIX_ROWS``, ``FACT_ROWS`` (where there are facts) and ``DETAILS``,
+    and the text of each row and file."""
 
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         self.out, self.run = out, RunReport("", date.min, "en", "low")
         self.catalog: Catalog | None = None
         self.tally: AuditTally | None = None
         self.system_rows, self.matrix_rows, self.details = Spool(), Spool(), Spool()
+        self.fact_rows, self.fact_counts = Spool(), Counter[str]()
+        self.hosts: facts.HostTally | None = None
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog, self.tally = run, catalog, AuditTally(catalog, run.no_waivers)
+        self.hosts = facts.HostTally(catalog)
 
     def file(self, report: FileReport) -> None:
         assert self.tally is not None
         for row in self.tally.rows(report):
             self.system_rows.write(json.dumps(system_cells(row, self.run.lang)) + "\n")
             self.matrix_rows.write(self.matrix_row(self.tally.matrix_row(row)))
+        for result in report.systems:
+            if result.facts:  # a system with evidence, or a host
+                self._count_facts(result)
         if report.findings:
             lines = {line.number: line.text for line in report.source_lines}
             self.details.write(self.file_details(report, lines, first=self.details.empty))
+
+    def _count_facts(self, result: SystemResult) -> None:
+        assert self.hosts is not None
+        for fact in result.facts:
+            self.fact_rows.write(self.fact_row(facts.fact_cells(result, fact, self.run.lang)))
+            self.fact_counts[fact.status] += 1
+        self.hosts.add(result)
 
     def end(self, run: RunReport) -> None:
         assert self.tally is not None
         summary = self.tally.summary()
         page = self.page(run, summary, rows=not self.system_rows.empty, findings=not self.details.empty)
-        before_rows, _, rest = page.partition(SYSTEM_ROWS)
-        before_matrix, _, rest = rest.partition(MATRIX_ROWS)
-        before_details, _, rest = rest.partition(DETAILS)
-        self.out.write(before_rows)
-        self.system_rows.copy_to(self.out, lambda chunk: self._system_rows(chunk, summary.statuses))
-        self.out.write(before_matrix)
-        self.matrix_rows.copy_to(self.out)
-        self.out.write(before_details)
-        self.details.copy_to(self.out)
-        self.out.write(rest)
+        spools = (
+            (SYSTEM_ROWS, self.system_rows, lambda chunk: self._system_rows(chunk, summary.statuses)),
+            (MATRIX_ROWS, self.matrix_rows, None),
+            (FACT_ROWS, self.fact_rows, None),
+            (DETAILS, self.details, None),
+        )
+        for placeholder, spool, change in spools:
+            before, found, after = page.partition(placeholder)
+            if found:
+                self.out.write(before)
+                spool.copy_to(self.out, change)
+                page = after
+        self.out.write(page)
 
     def _system_rows(self, chunk: str, statuses: tuple[str, ...]) -> str:
         return "".join(self.system_row(shown_cells(json.loads(line), statuses)) for line in chunk.splitlines())
@@ -535,6 +554,9 @@ class AuditReporter:
         raise NotImplementedError
 
     def matrix_row(self, row: MatrixRow) -> str:
+        raise NotImplementedError
+
+    def fact_row(self, cells: tuple[str, ...]) -> str:
         raise NotImplementedError
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:

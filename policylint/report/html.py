@@ -10,7 +10,7 @@ from typing import TextIO
 from policylint.catalog.policies import Reminder
 from policylint.model.results import SEVERITIES, WAIVED, FileReport, Finding, RunReport, SourceLine
 from policylint.model.waiver import Waiver
-from policylint.report import audit
+from policylint.report import audit, facts
 from policylint.report.audit import Audit, Table, label, safe, xml_safe
 
 # No resource may load from anywhere, whatever a report contains.
@@ -35,6 +35,9 @@ table.reminders { table-layout: fixed; } table.reminders tr > :first-child { wid
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; min-width: 84px; }
 .card b { display: block; font-size: 16pt; } .card span { color: #475467; font-size: 9pt; }
 table.matrix { table-layout: fixed; font-size: 8.5pt; }
+table.twgcb { font-size: 8.5pt; } table.twgcb td { text-align: center; }
+table.twgcb td:nth-child(-n+2) { text-align: left; }
+.s-not_evidenced { color: var(--nd); }
 table.matrix th, table.matrix td { padding: 2px 1px; text-align: center; overflow-wrap: anywhere; }
 table.matrix th.sys, table.matrix td.sys { width: 17em; text-align: left; padding: 2px 4px;
   overflow-wrap: anywhere; }
@@ -105,6 +108,8 @@ class HtmlReporter(audit.AuditReporter):
                 _matrix(summary, lang),
                 _reminders(summary, lang),
             ),
+            self._fact_section(lang),
+            self._twgcb_section(lang),
             _section("waivers", label("waiver_register", lang), _table(waiver_register(run))),
             _section("findings", label("details", lang), details),
             _problems(run),
@@ -113,6 +118,31 @@ class HtmlReporter(audit.AuditReporter):
 
     def system_row(self, cells: tuple[str, ...]) -> str:
         return _table_row(cells, 2)  # the file and the system, then counts
+
+    def fact_row(self, cells: tuple[str, ...]) -> str:
+        return _table_row(cells, None)
+
+    def _fact_section(self, lang: str) -> str:
+        if self.fact_rows.empty:
+            return ""
+        note = f"{facts.label('facts_note', lang)} {facts.fact_summary(self.fact_counts, lang)}"
+        table = _streamed_table(Table(facts.fact_headers(lang), ()), audit.FACT_ROWS)
+        return _section("facts", facts.label("facts", lang), f'<p class="muted">{_e(note)}</p>', table)
+
+    def _twgcb_section(self, lang: str) -> str:
+        assert self.hosts is not None
+        documents = self.hosts.documents()
+        if not documents and not self.hosts.unknown:
+            return ""
+        legend = "".join(f"<span><b>{_e(symbol)}</b> {_e(name)}</span>" for symbol, name in facts.host_legend(lang))
+        parts = [f'<p class="legend">{_e(facts.label("twgcb_note", lang))} {legend}</p>']
+        for document in documents:
+            rows = "".join(_host_row(row, lang) for row in document.rows)
+            parts += [f"<h3>{_e(document.title)}</h3>", _host_table(document, lang, rows)]
+        if self.hosts.unknown:
+            unknown = ", ".join(safe(host) for host in sorted(self.hosts.unknown))
+            parts.append(f"<p>{_e(facts.label('unknown_product', lang))}: {_e(unknown)}</p>")
+        return _section("twgcb", facts.label("twgcb", lang), *parts)
 
     def matrix_row(self, row: audit.MatrixRow) -> str:
         return _matrix_row(row, self.tally.columns if self.tally else (), self.run.lang)
@@ -226,6 +256,25 @@ def _table_row(cells: tuple[str, ...], numeric_from: int | None) -> str:
 
 def _cell(tag: str, text: str, numeric: bool) -> str:
     return f'<{tag} class="n">{_e(text)}</{tag}>' if numeric else f"<{tag}>{_e(text)}</{tag}>"
+
+
+def _host_table(document: facts.Document, lang: str, rows: str) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in facts.host_headers(document, lang)[:2])
+    head += "".join(f'<th title="{_e(note)}">{_e(c.item.item)}</th>' for c, note in _item_titles(document))
+    return f'<table class="twgcb">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
+
+
+def _item_titles(document: facts.Document) -> list[tuple[facts.Column, str]]:
+    return list(zip(document.columns, facts.item_notes(document), strict=True))
+
+
+def _host_row(row: facts.HostRow, lang: str) -> str:
+    host, basis, *symbols = facts.host_cells(row, lang)
+    cells = "".join(
+        f'<td class="s-{status or facts.NOT_EVIDENCED}">{_e(symbol)}</td>'
+        for status, symbol in zip(row.statuses, symbols, strict=True)
+    )
+    return f"<tr><td>{_e(host)}</td><td>{_e(basis)}</td>{cells}</tr>\n"
 
 
 def _reminders(report: Audit, lang: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from policylint.model.results import FileReport, Finding, RunReport, SourceLine
-from policylint.report import audit
+from policylint.report import audit, facts
 from policylint.report.audit import Audit, Table, label, safe
 from policylint.report.audit import markdown_escape as escape
 
@@ -23,6 +23,8 @@ class MarkdownReporter(audit.AuditReporter):
             _section(label("by_law", lang), _table(audit.law_table(summary, catalog, lang))),
             _section(label("by_system", lang), systems),
             _section(label("matrix", lang), _matrix(summary, lang, rows), _reminders(summary, lang)),
+            self._fact_section(lang),
+            self._twgcb_section(lang),
             [f"## {escape(label('details', lang))}", *details],
             _problems(run),
         ]
@@ -30,6 +32,36 @@ class MarkdownReporter(audit.AuditReporter):
 
     def system_row(self, cells: tuple[str, ...]) -> str:
         return "\n" + _row(cells)
+
+    def fact_row(self, cells: tuple[str, ...]) -> str:
+        return "\n" + _row(cells)
+
+    def _fact_section(self, lang: str) -> list[str]:
+        if self.fact_rows.empty:
+            return []
+        note = f"{escape(facts.label('facts_note', lang))} {escape(facts.fact_summary(self.fact_counts, lang))}"
+        table = _streamed_table(Table(facts.fact_headers(lang), ()), audit.FACT_ROWS, True)
+        return _section(facts.label("facts", lang), [note], table)
+
+    def _twgcb_section(self, lang: str) -> list[str]:
+        assert self.hosts is not None
+        documents = self.hosts.documents()
+        if not documents and not self.hosts.unknown:
+            return []
+        legend = ", ".join(f"{symbol} {name}" for symbol, name in facts.host_legend(lang))
+        lines = [
+            f"## {escape(facts.label('twgcb', lang))}",
+            "",
+            f"{escape(facts.label('twgcb_note', lang))} {escape(legend)}",
+        ]
+        for document in documents:
+            rows = tuple(facts.host_cells(row, lang) for row in document.rows)
+            lines += ["", f"### {escape(document.title)}", "", *_table(Table(facts.host_headers(document, lang), rows))]
+            lines += ["", *(f"- {escape(note)}" for note in facts.item_notes(document))]
+        if self.hosts.unknown:
+            unknown = ", ".join(safe(host) for host in sorted(self.hosts.unknown))
+            lines += ["", f"{escape(facts.label('unknown_product', lang))}: {escape(unknown)}"]
+        return lines
 
     def matrix_row(self, row: audit.MatrixRow) -> str:
         name = f"{audit.system_label(row.row, self.run.lang)} ({safe(row.row.file)})"
