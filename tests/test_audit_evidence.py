@@ -167,3 +167,17 @@ def _well_formed(page: str) -> None:
     parser = Nesting()
     parser.feed(page)
     assert parser.open == []
+
+
+def test_the_evidence_tables_mask_identifiers(run: Callable[..., Result], linked: Path) -> None:
+    national_id, masked = "A123456789", "A1******89"  # the textbook example; its checksum holds
+    etc = linked / f"web-{national_id}" / "etc"
+    etc.mkdir(parents=True)
+    (etc / "login.defs").write_text("PASS_MAX_DAYS 365\nPASS_MIN_DAYS 1\nUID_MIN 1000\n", encoding="utf-8")
+    (etc / "os-release").write_text('ID="rhel"\nVERSION_ID="9.4"\n', encoding="utf-8")
+    for output, host in (("markdown", "web-" + masked.replace("*", "\\*")), ("html", f"web-{masked}")):
+        page = run("check", "--as-of", AS_OF, "--lang", "en", "--format", output, ".").out
+        facts, twgcb = page.split("Evidence: declared and observed facts", 1)[1].split("TWGCB baseline", 1)
+        assert national_id not in page, output
+        assert f"| {host} |" in facts or f"<td>{host}</td>" in facts, output
+        assert f"| {host} |" in twgcb or f"<td>{host}</td>" in twgcb, output

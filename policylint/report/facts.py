@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from policylint.catalog.policies import PRODUCT_NAMES, Catalog, TwgcbItem
 from policylint.engine.twgcb import ASSUMED
+from policylint.load.masking import redact
 from policylint.model.results import (
     AGREE,
     DECLARED_ONLY,
@@ -89,7 +90,7 @@ def fact_cells(result: SystemResult, fact: Fact, lang: str) -> tuple[str, ...]:
     observed = "-"
     if fact.status != DECLARED_ONLY:
         observed = f"{fact.observed} ({fact.setting}; {fact.observed_file}:{fact.observed_line})"
-    return (result.system, fact.pointer, declared, observed, label(fact.status, lang))
+    return (redact(result.system), fact.pointer, declared, observed, label(fact.status, lang))
 
 
 def fact_summary(counts: Counter[str], lang: str) -> str:
@@ -201,7 +202,7 @@ def _worse(one: str | None, other: str | None) -> str | None:
 
 def host_cells(row: HostRow, lang: str) -> tuple[str, ...]:
     basis = label("assumed", lang) if row.basis == "assumed" else row.basis
-    return (row.host, basis, *(SYMBOLS[status or NOT_EVIDENCED] for status in row.statuses))
+    return (redact(row.host), basis, *(SYMBOLS[status or NOT_EVIDENCED] for status in row.statuses))
 
 
 def host_headers(document: Document, lang: str) -> tuple[str, ...]:
