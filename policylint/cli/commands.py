@@ -101,6 +101,7 @@ def _scan(
         messages=Messages(),
         plans=Plans(),
         line_hashes=line_hashes,
+        facts=evidence,
     )
     files = _included(discovery.files, session)
     if args.shard:

@@ -147,6 +147,7 @@ class Options(NamedTuple):
     messages: Messages | None = None  # the run's; without one, each file keeps its own
     plans: Plans | None = None  # the run's; likewise
     line_hashes: bool = False  # hash the findings' lines as GitHub does (SARIF primaryLocationLineHash)
+    facts: bool = False  # keep each evidenced system's facts, declared and observed (the audit reports show them)
 
 
 def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
@@ -235,7 +236,7 @@ def _check_document(check: _FileCheck, document: Document) -> None:
     facts: tuple[Fact, ...] = ()
     if type(data["spec"]) is dict and data["spec"].get("evidence"):
         data, observed, facts = _check_linked(check, document, data, system)
-    elif type(data["spec"]) is dict and data["spec"].get("host") is not None:
+    elif check.options.facts and type(data["spec"]) is dict and data["spec"].get("host") is not None:
         from policylint.engine.observed import host_facts
 
         facts = host_facts(document, data)
@@ -294,7 +295,7 @@ def _check_linked(
     check.findings += linked.findings
     check.errors += linked.errors
     check.links |= linked.paths
-    return linked.data, linked.observed, linked.facts
+    return linked.data, linked.observed, linked.facts if check.options.facts else ()
 
 
 def _check_evidence_file(check: _FileCheck, text: str) -> None:
@@ -316,7 +317,8 @@ def _check_evidence_file(check: _FileCheck, text: str) -> None:
     check.evidence = bool(systems or errors)
     for system in systems:
         check.findings += system.findings
-        check.systems.append(_System(system.name, system.line, system.statuses, (system.name,), facts=system.facts))
+        facts = system.facts if check.options.facts else ()
+        check.systems.append(_System(system.name, system.line, system.statuses, (system.name,), facts=facts))
 
 
 def _metadata_span(document: Document) -> tuple[int, int]:

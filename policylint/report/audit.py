@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -483,6 +483,7 @@ def legend(lang: str, statuses: Sequence[str]) -> list[tuple[str, str]]:
 SYSTEM_ROWS = "\u0000system rows\u0000"
 MATRIX_ROWS = "\u0000matrix rows\u0000"
 FACT_ROWS = "\u0000fact rows\u0000"
+TWGCB_TABLES = "\u0000twgcb tables\u0000"
 DETAILS = "\u0000details\u0000"
 
 
@@ -528,22 +529,23 @@ class AuditReporter:
         assert self.tally is not None
         summary = self.tally.summary()
         page = self.page(run, summary, rows=not self.system_rows.empty, findings=not self.details.empty)
-        spools = (
-            (SYSTEM_ROWS, self.system_rows, lambda chunk: self._system_rows(chunk, summary.statuses)),
-            (MATRIX_ROWS, self.matrix_rows, None),
-            (FACT_ROWS, self.fact_rows, None),
-            (DETAILS, self.details, None),
+        parts: tuple[tuple[str, Callable[[], None]], ...] = (
+            (SYSTEM_ROWS, lambda: self.system_rows.copy_to(self.out, lambda rows: self._system_rows(rows, summary))),
+            (MATRIX_ROWS, lambda: self.matrix_rows.copy_to(self.out)),
+            (FACT_ROWS, lambda: self.fact_rows.copy_to(self.out)),
+            (TWGCB_TABLES, lambda: self.out.writelines(self.twgcb_tables(run.lang))),
+            (DETAILS, lambda: self.details.copy_to(self.out)),
         )
-        for placeholder, spool, change in spools:
+        for placeholder, write in parts:
             before, found, after = page.partition(placeholder)
             if found:
                 self.out.write(before)
-                spool.copy_to(self.out, change)
+                write()
                 page = after
         self.out.write(page)
 
-    def _system_rows(self, chunk: str, statuses: tuple[str, ...]) -> str:
-        return "".join(self.system_row(shown_cells(json.loads(line), statuses)) for line in chunk.splitlines())
+    def _system_rows(self, chunk: str, summary: Audit) -> str:
+        return "".join(self.system_row(shown_cells(json.loads(line), summary.statuses)) for line in chunk.splitlines())
 
     # What a format gives: --------------------------------------------------------------
 
@@ -557,6 +559,10 @@ class AuditReporter:
         raise NotImplementedError
 
     def fact_row(self, cells: tuple[str, ...]) -> str:
+        raise NotImplementedError
+
+    def twgcb_tables(self, lang: str) -> Iterator[str]:
+        """The TWGCB tables, a piece at a time (one row per host: hosts grow with the repository)."""
         raise NotImplementedError
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:

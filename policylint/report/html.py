@@ -4,6 +4,7 @@ laid out for A4 paper. Every text is escaped; computations live in ``audit``."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from itertools import groupby
 from typing import TextIO
 
@@ -131,18 +132,21 @@ class HtmlReporter(audit.AuditReporter):
 
     def _twgcb_section(self, lang: str) -> str:
         assert self.hosts is not None
-        documents = self.hosts.documents()
-        if not documents and not self.hosts.unknown:
+        if not self.hosts.rows and not self.hosts.unknown:
             return ""
         legend = "".join(f"<span><b>{_e(symbol)}</b> {_e(name)}</span>" for symbol, name in facts.host_legend(lang))
-        parts = [f'<p class="legend">{_e(facts.label("twgcb_note", lang))} {legend}</p>']
-        for document in documents:
-            rows = "".join(_host_row(row, lang) for row in document.rows)
-            parts += [f"<h3>{_e(document.title)}</h3>", _host_table(document, lang, rows)]
+        note = f'<p class="legend">{_e(facts.label("twgcb_note", lang))} {legend}</p>'
+        return _section("twgcb", facts.label("twgcb", lang), note + audit.TWGCB_TABLES)
+
+    def twgcb_tables(self, lang: str) -> Iterator[str]:
+        assert self.hosts is not None
+        for document in self.hosts.documents():
+            yield f"\n<h3>{_e(document.title)}</h3>\n" + _host_table_head(document, lang)
+            yield from (_host_row(row, lang) for row in document.rows)
+            yield "</tbody>\n</table>"
         if self.hosts.unknown:
             unknown = ", ".join(safe(host) for host in sorted(self.hosts.unknown))
-            parts.append(f"<p>{_e(facts.label('unknown_product', lang))}: {_e(unknown)}</p>")
-        return _section("twgcb", facts.label("twgcb", lang), *parts)
+            yield f"\n<p>{_e(facts.label('unknown_product', lang))}: {_e(unknown)}</p>"
 
     def matrix_row(self, row: audit.MatrixRow) -> str:
         return _matrix_row(row, self.tally.columns if self.tally else (), self.run.lang)
@@ -258,10 +262,10 @@ def _cell(tag: str, text: str, numeric: bool) -> str:
     return f'<{tag} class="n">{_e(text)}</{tag}>' if numeric else f"<{tag}>{_e(text)}</{tag}>"
 
 
-def _host_table(document: facts.Document, lang: str, rows: str) -> str:
+def _host_table_head(document: facts.Document, lang: str) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in facts.host_headers(document, lang)[:2])
     head += "".join(f'<th title="{_e(note)}">{_e(c.item.item)}</th>' for c, note in _item_titles(document))
-    return f'<table class="twgcb">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>'
+    return f'<table class="twgcb">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
 
 
 def _item_titles(document: facts.Document) -> list[tuple[facts.Column, str]]:

@@ -4,6 +4,7 @@ and every finding with its masked evidence. Computations live in ``audit``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from policylint.model.results import FileReport, Finding, RunReport, SourceLine
 from policylint.report import audit, facts
@@ -45,23 +46,22 @@ class MarkdownReporter(audit.AuditReporter):
 
     def _twgcb_section(self, lang: str) -> list[str]:
         assert self.hosts is not None
-        documents = self.hosts.documents()
-        if not documents and not self.hosts.unknown:
+        if not self.hosts.rows and not self.hosts.unknown:
             return []
         legend = ", ".join(f"{symbol} {name}" for symbol, name in facts.host_legend(lang))
-        lines = [
-            f"## {escape(facts.label('twgcb', lang))}",
-            "",
-            f"{escape(facts.label('twgcb_note', lang))} {escape(legend)}",
-        ]
-        for document in documents:
-            rows = tuple(facts.host_cells(row, lang) for row in document.rows)
-            lines += ["", f"### {escape(document.title)}", "", *_table(Table(facts.host_headers(document, lang), rows))]
-            lines += ["", *(f"- {escape(note)}" for note in facts.item_notes(document))]
+        note = f"{escape(facts.label('twgcb_note', lang))} {escape(legend)}"
+        return [f"## {escape(facts.label('twgcb', lang))}", "", note + audit.TWGCB_TABLES]
+
+    def twgcb_tables(self, lang: str) -> Iterator[str]:
+        assert self.hosts is not None
+        for document in self.hosts.documents():
+            headers = _table(Table(facts.host_headers(document, lang), (), None), streamed=True)
+            yield "\n".join(["", "", f"### {escape(document.title)}", "", *headers])
+            yield from ("\n" + _row(facts.host_cells(row, lang)) for row in document.rows)
+            yield "\n\n" + "\n".join(f"- {escape(note)}" for note in facts.item_notes(document))
         if self.hosts.unknown:
             unknown = ", ".join(safe(host) for host in sorted(self.hosts.unknown))
-            lines += ["", f"{escape(facts.label('unknown_product', lang))}: {escape(unknown)}"]
-        return lines
+            yield f"\n\n{escape(facts.label('unknown_product', lang))}: {escape(unknown)}"
 
     def matrix_row(self, row: audit.MatrixRow) -> str:
         name = f"{audit.system_label(row.row, self.run.lang)} ({safe(row.row.file)})"
