@@ -181,3 +181,20 @@ def test_the_evidence_tables_mask_identifiers(run: Callable[..., Result], linked
         assert national_id not in page, output
         assert f"| {host} |" in facts or f"<td>{host}</td>" in facts, output
         assert f"| {host} |" in twgcb or f"<td>{host}</td>" in twgcb, output
+
+
+def test_a_host_descriptor_without_files_shows_its_declared_facts_and_items(
+    run: Callable[..., Result], linked: Path
+) -> None:
+    host = "apiVersion: policylint/v1\nkind: InformationSystem\nmetadata:\n  name: bastion\n  agency: x\nspec:\n"
+    host += '  host:\n    os: rhel-9\n    ssh:\n      maxAuthTries: 3\n      permitRootLogin: "yes"\n'
+    (linked / "bastion.yaml").write_text(host, encoding="utf-8")
+    page = _markdown(run, "bastion.yaml")
+    facts = _section(page, "## Evidence: declared and observed facts")
+    assert facts[1:] == [
+        '| bastion | /spec/host/os | "rhel-9" (bastion.yaml:8) | - | declared only |',
+        "| bastion | /spec/host/ssh/maxAuthTries | 3 (bastion.yaml:10) | - | declared only |",
+        '| bastion | /spec/host/ssh/permitRootLogin | "yes" (bastion.yaml:11) | - | declared only |',
+    ]
+    (row,) = rows_of(_section(page, "### TWGCB-01-012 v1.2 (RHEL 9)"))[1:]
+    assert row == ["bastion", "bastion.yaml:8", *"?" * 11, "✓", "✗", *"???"]  # 0266 MaxAuthTries, 0269 root
