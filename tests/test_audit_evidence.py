@@ -198,3 +198,15 @@ def test_a_host_descriptor_without_files_shows_its_declared_facts_and_items(
     ]
     (row,) = rows_of(_section(page, "### TWGCB-01-012 v1.2 (RHEL 9)"))[1:]
     assert row == ["bastion", "bastion.yaml:8", *"?" * 11, "✓", "✗", *"???"]  # 0266 MaxAuthTries, 0269 root
+
+
+def test_a_waived_item_shows_waived_and_its_own_status_under_no_waivers(
+    run: Callable[..., Result], linked: Path
+) -> None:
+    waive = '  # policylint: waive twgcb-ssh-root-login reason="jump host" expires=2027-06-30'
+    host = "apiVersion: policylint/v1\nkind: InformationSystem\nmetadata:\n  name: bastion\n  agency: x\nspec:\n"
+    host += f'  host:\n    os: rhel-9\n    ssh:\n      permitRootLogin: "yes"{waive}\n'
+    (linked / "bastion.yaml").write_text(host, encoding="utf-8")
+    for argv, shown in (((), "W"), (("--no-waivers",), "✗")):
+        (row,) = rows_of(_section(_markdown(run, *argv, "bastion.yaml"), "### TWGCB-01-012 v1.2 (RHEL 9)"))[1:]
+        assert row[2 + 12] == shown, argv  # TWGCB-01-012-0269, PermitRootLogin no

@@ -508,22 +508,24 @@ class AuditReporter:
 
     def file(self, report: FileReport) -> None:
         assert self.tally is not None
-        for row in self.tally.rows(report):
+        rows = self.tally.rows(report)
+        for row in rows:
             self.system_rows.write(json.dumps(system_cells(row, self.run.lang)) + "\n")
             self.matrix_rows.write(self.matrix_row(self.tally.matrix_row(row)))
         for result in report.systems:
             if result.facts:  # a system with evidence, or a host
-                self._count_facts(result)
+                self._count_facts(result, rows)
         if report.findings:
             lines = {line.number: line.text for line in report.source_lines}
             self.details.write(self.file_details(report, lines, first=self.details.empty))
 
-    def _count_facts(self, result: SystemResult) -> None:
+    def _count_facts(self, result: SystemResult, rows: list[SystemRow]) -> None:
         assert self.hosts is not None
         for fact in result.facts:
             self.fact_rows.write(self.fact_row(facts.fact_cells(result, fact, self.run.lang)))
             self.fact_counts[fact.status] += 1
-        self.hosts.add(result)
+        shown = next(row for row in rows if (row.file, row.system, row.line) == result[:3])
+        self.hosts.add(result, shown.statuses)
 
     def end(self, run: RunReport) -> None:
         assert self.tally is not None

@@ -127,8 +127,9 @@ class HostTally:
         self.rows: dict[tuple[str, str], HostRow] = {}
         self.unknown: set[str] = set()
 
-    def add(self, result: SystemResult) -> None:
-        """A system with a fact of ``/spec/host`` is a host (its product is one of them)."""
+    def add(self, result: SystemResult, statuses: dict[str, str]) -> None:
+        """A system with a fact of ``/spec/host`` is a host (its product is one of them);
+        ``statuses`` are its policies' as the report shows them (waived, or not under --no-waivers)."""
         if not self.columns or not any(fact.pointer.startswith(HOST) for fact in result.facts):
             return
         product, basis = _product(result)
@@ -136,7 +137,6 @@ class HostTally:
         if columns is None:
             self.unknown.add(result.system)
             return
-        statuses = dict(result.statuses)
         row = tuple(_item_status(statuses, column) for column in columns)
         key = (result.system, product or "")
         known = self.rows.get(key)
