@@ -249,6 +249,23 @@ def test_jinja_templates_of_host_files_are_found_and_their_placeholders_are_erro
     assert result.code == 2 and "Traceback" not in result.err
 
 
+def test_a_module_argument_set_by_a_placeholder_is_unknown_and_the_rest_of_the_line_is_read(
+    run: Callable[..., Result], host: Callable[[str, str], str]
+) -> None:
+    stack = (
+        "auth required pam_faillock.so preauth deny={{ faillock_deny }} unlock_time=300\nauth sufficient pam_unix.so\n"
+    )
+    host("roles/pam/templates/system-auth.j2", stack)
+    result, report = check(run, "roles")
+    assert [e.split(": ", 1)[0] for e in errors(report)] == ["roles/pam/templates/system-auth.j2:1"]
+    found = findings(report)
+    # the module is loaded (no "no pam_faillock" finding), deny is not known (no default 3) ...
+    assert {policy for policy, *_ in found} == {"twgcb-lockout-duration"}
+    # ... and unlock_time, beside the placeholder, is judged at its own column
+    assert ("twgcb-lockout-duration", "roles/pam/templates/system-auth.j2", 1, 64) in found
+    assert result.code == 2
+
+
 # --- sshd ---------------------------------------------------------------------------------
 
 

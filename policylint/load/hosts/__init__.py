@@ -77,6 +77,15 @@ class PlaceholderError(HostFileError):
     """A line of a template that was not rendered: the file is still of its kind."""
 
 
+UNRENDERED = "\x00"  # what stands for a placeholder's characters in a line read around it
+
+
+def blanked(text: str) -> str:
+    """``text`` with each placeholder's characters replaced by ``UNRENDERED``, so that the rest of
+    the line keeps its columns and can be read, and what a placeholder sets is known to be unknown."""
+    return _PLACEHOLDER.sub(lambda found: UNRENDERED * len(found.group(0)), text)
+
+
 def placeholder_error(display: str, number: int, found: re.Match[str]) -> PlaceholderError:
     message = f"unrendered template placeholder {found.group(0)!r}: this is a template, not the file a host runs"
     return PlaceholderError(display, message, number, found.start() + 1)

@@ -18,8 +18,10 @@ from typing import NamedTuple
 
 from policylint.load.hosts import (
     PAM_STACKS,
+    UNRENDERED,
     HostFileError,
     HostSetting,
+    blanked,
     display_beside,
     etc_root,
     placeholder,
@@ -122,7 +124,7 @@ def parse(display: str, text: str) -> Stack:
         found = placeholder(content)
         if found:
             errors.append(placeholder_error(display, number, found))
-            continue
+            content = blanked(content)  # the line as far as it is known: a module's arguments may be
         entry = _entry(display, number, content, errors)
         if entry is not None:
             lines.append(entry)
@@ -150,8 +152,9 @@ def _uncommented(line: str) -> str:
 
 def _entry(display: str, number: int, content: str, errors: list[HostFileError]) -> StackLine | None:
     tokens = [(found.group(0), found.start() + 1) for found in _TOKEN.finditer(content)]
-    if not tokens or tokens[0][0].startswith("@include"):
-        return None
+    if not tokens or tokens[0][0].startswith("@include") or any(UNRENDERED in token for token, _ in tokens[:3]):
+        return None  # an include, or a template's line whose type, control or module is not known
+    tokens = [(token, at) for token, at in tokens if token.strip(UNRENDERED)]  # a whole argument unknown: gone
     kind = tokens[0][0].lstrip("-").lower()
     if kind not in TYPES or len(tokens) < 3:
         errors.append(HostFileError(display, f"not a PAM stack line: {content.strip()[:60]!r}", number, 1))
@@ -181,7 +184,7 @@ def _check_module(
             errors.append(HostFileError(display, message, number, column))
         return
     for argument in arguments:
-        if argument.key not in MODULES[module][0]:
+        if argument.key not in MODULES[module][0] and UNRENDERED not in argument.key:
             message = f"unknown {module} argument {argument.key!r}: the module ignores it"
             errors.append(HostFileError(display, message, number, argument.column))
 
@@ -230,16 +233,21 @@ def resolve(stack: Stack, module: str, path: str, display: str, max_bytes: int) 
     conf = _conf_path(uses, conf_name, path)
     if conf is not None:
         settings, errors = _read_conf(conf, path, display, keywords, max_bytes)
+    unknown: set[str] = set()  # set by a template's placeholder: no value, and no default
     for line in reversed(uses):  # the first line that sets an argument wins
-        settings |= {
-            argument.key: HostSetting(argument.key, argument.value or "1", line.file, line.line, argument.column)
-            for argument in line.arguments
-        }
+        for argument in line.arguments:
+            if UNRENDERED in f"{argument.key}={argument.value}":
+                unknown.add(argument.key)
+                continue
+            unknown.discard(argument.key)
+            settings[argument.key] = HostSetting(
+                argument.key, argument.value or "1", line.file, line.line, argument.column
+            )
     first = uses[0]
     for key, value in defaults.items():
         default = f"{module} default {value}"
         settings.setdefault(key, HostSetting(key, value, first.file, first.line, first.column, default))
-    return Resolved(first, settings, tuple(errors))
+    return Resolved(first, {key: setting for key, setting in settings.items() if key not in unknown}, tuple(errors))
 
 
 def _conf_path(uses: list[StackLine], conf_name: str | None, path: str) -> str | None:
