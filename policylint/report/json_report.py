@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
@@ -54,7 +56,10 @@ class JsonReporter:
         self.systems = Spool()
         self.systems_written = 0
         self.policies: dict[str, PolicyFacts] = {}
-        self.templates: dict[str, _FindingTemplate] = {}  # by policy: one shape for its findings
+        # By policy and (a missing fact's) the policies that need it: one shape for its findings.
+        self.templates: dict[tuple[str, tuple[str, ...]], _FindingTemplate] = {}
+        self.messages: dict[Localized, tuple[str, str, str]] = {}  # see _message
+        self.system_templates: dict[tuple[str, ...], Template] = {}  # by the policies of the results
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -81,16 +86,51 @@ class JsonReporter:
             shared = self.policies[finding.policy] = PolicyFacts.of(finding)
         self.written += 1
         separator = "\n    " if self.written == 1 else ",\n    "
-        if finding.waiver is not None or not shared.holds(finding):
+        if finding.waiver is not None:
             return separator + pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
-        template = self.templates.get(finding.policy)
-        if template is None or template.severity != finding.severity or template.policies != finding.policies:
-            template = self.templates[finding.policy] = _FindingTemplate.of(finding, self.run.lang, shared)
-        return separator + template.fill(_texts(finding, self.run.lang))
+        template = self.templates.get((finding.policy, finding.policies))
+        if template is None or not template.holds(finding):
+            template = self._template(finding, shared)
+        message = self.messages.get(finding.message) or self._message(finding.message)
+        return separator + template.fill(
+            text(finding.status),
+            text(finding.file),
+            str(finding.line),
+            str(finding.column),
+            text(finding.pointer),
+            text(finding.system),
+            text(finding.fingerprint),
+            "true" if finding.baselined else "false",
+            *message,
+        )
+
+    def _template(self, finding: Finding, shared: PolicyFacts) -> _FindingTemplate:
+        if len(self.templates) >= _KEPT:  # bounded, whatever the policies a scan's facts miss
+            self.templates.clear()
+        template = self.templates[(finding.policy, finding.policies)] = _FindingTemplate.of(
+            finding, self.run.lang, shared
+        )
+        return template
+
+    def _message(self, message: Localized) -> tuple[str, str, str]:
+        """The JSON text of a message in the run's language, in Chinese and in English."""
+        texts = (text(message(self.run.lang)), text(message.zh), text(message.en))
+        if len(self.messages) >= _KEPT:  # bounded: a message may quote a value of one file
+            self.messages.clear()
+        self.messages[message] = texts
+        return texts
 
     def _system(self, system: SystemResult) -> str:
         self.systems_written += 1
-        return ("\n" if self.systems_written == 1 else ",\n") + "    " + pretty(system_data(system), _ITEM)
+        separator = "\n    " if self.systems_written == 1 else ",\n    "
+        policies = tuple(map(itemgetter(0), system.statuses))
+        template = self.system_templates.get(policies)
+        if template is None:
+            if len(self.system_templates) >= _KEPT:
+                self.system_templates.clear()
+            template = self.system_templates[policies] = _system_template(policies)
+        statuses = map(text, map(itemgetter(1), system.statuses))
+        return separator + template.fill(text(system.file), str(system.line), text(system.system), *statuses)
 
     def end(self, run: RunReport) -> None:
         tail = {
@@ -109,10 +149,13 @@ class JsonReporter:
 
 
 class _FindingTemplate(NamedTuple):
-    """The text of a policy's unwaived findings, with holes for what differs (``_texts``)."""
+    """The text of a policy's unwaived findings, with holes for what differs (``_HOLES``),
+    and what it was made of besides, compared with each finding it is used for."""
 
     severity: str
-    policies: tuple[str, ...]  # a missing fact's: the policies that need it
+    remediation: Localized
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
     template: Template
 
     @classmethod
@@ -120,31 +163,31 @@ class _FindingTemplate(NamedTuple):
         holes = dict(zip(_HOLES, map(hole, range(len(_HOLES))), strict=True))
         shape = finding_data(finding, lang, shared=shared) | holes
         shape["messages"] = {"zh-TW": holes["messages"], "en": hole(len(_HOLES))}
-        return cls(finding.severity, finding.policies, Template(shape, _ITEM))
+        return cls(finding.severity, finding.remediation, finding.references, finding.laws, Template(shape, _ITEM))
 
-    def fill(self, values: list[str]) -> str:
-        return self.template.fill(values)
+    def holds(self, finding: Finding) -> bool:
+        return (
+            self.severity == finding.severity
+            and self.references == finding.references
+            and self.laws == finding.laws
+            and self.remediation == finding.remediation
+        )
+
+    @property
+    def fill(self) -> Callable[..., str]:
+        return self.template.fill
 
 
-_HOLES = ("status", "file", "line", "column", "pointer", "system", "message", "messages", "fingerprint", "baselined")
+# An unwaived finding's holes, in the order JsonReporter._finding fills them (then the English message).
+_HOLES = ("status", "file", "line", "column", "pointer", "system", "fingerprint", "baselined", "message", "messages")
+_KEPT = 1024  # templates and message texts a reporter keeps at most
 
 
-def _texts(finding: Finding, lang: str) -> list[str]:
-    """The JSON text of each of ``_HOLES`` of an unwaived finding, then its English message."""
-    message = finding.message
-    return [
-        text(finding.status),
-        text(finding.file),
-        str(finding.line),
-        str(finding.column),
-        text(finding.pointer),
-        text(finding.system),
-        text(message(lang)),
-        text(message.zh),
-        text(finding.fingerprint),
-        "true" if finding.baselined else "false",
-        text(message.en),
-    ]
+def _system_template(policies: tuple[str, ...]) -> Template:
+    """A system's text, with holes for its file, line and name, then each policy's status."""
+    results = {policy: hole(3 + number) for number, policy in enumerate(policies)}
+    shape = {"file": hole(0), "line": hole(1), "system": hole(2), "results": results}
+    return Template(shape, _ITEM)
 
 
 def summary_data(run: RunReport) -> dict[str, Any]:
@@ -219,12 +262,3 @@ def error_data(error: FileError) -> dict[str, Any]:
     if error.column is not None:
         data["column"] = error.column
     return data
-
-
-def system_data(system: SystemResult) -> dict[str, Any]:
-    return {
-        "file": system.file,
-        "line": system.line,
-        "system": system.system,
-        "results": dict(system.statuses),
-    }

@@ -4,9 +4,10 @@ in the development tree): one run, every policy of the catalog a rule, every fin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO, TypeVar
 from urllib.parse import quote
 
 from policylint.catalog.policies import Catalog, Policy
@@ -89,8 +90,11 @@ class SarifReporter:
         self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
         self.results = Spool()
         self.written = 0
-        self.templates: dict[tuple[Any, ...], Template] = {}  # by the shape of a result
-        self.located: tuple[str | None, dict[str, str]] = (None, {})
+        # By policy, (a missing fact's) the policies that need it, a relative URI, a line hash.
+        self.templates: dict[tuple[str, tuple[str, ...], bool, bool], _ResultTemplate] = {}
+        self.messages: dict[Localized, str] = {}  # a message's text (JSON), see _message
+        self.systems: dict[str, str] = {}  # a system's name (JSON), masked
+        self.place = _Place(None, False, "", False)  # the file of the results at hand
         self.line_hashes: dict[int, str] = {}  # the file at hand's, by line (GitHub's hash)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
@@ -109,28 +113,53 @@ class SarifReporter:
             index = -list(self.foreign).index(source.id) - 1
         self.written += 1
         separator = "\n        " if self.written == 1 else ",\n        "
-        if finding.waiver is not None or finding.related or folder_of_masked(finding.file) is not None:
-            data = result_data(finding, self.run, index, self.line_hashes.get(max(1, finding.line), ""))
-            return separator + pretty(data, _ITEM)
-        location = self._location(finding.file)
         line_hash = self.line_hashes.get(max(1, finding.line), "")
-        fields = ResultFields.of(finding, self.run, index, location["uri"])._replace(line_hash=line_hash)
-        return separator + self._template(finding, "uriBaseId" in location, bool(line_hash)).fill(_texts(fields))
+        place = self.place if self.place.file == finding.file else self._place(finding.file)
+        if finding.waiver is not None or finding.related or place.masked:
+            return separator + pretty(result_data(finding, self.run, index, line_hash), _ITEM)
+        template = self.templates.get((finding.policy, finding.policies, place.relative, bool(line_hash)))
+        if template is None or not template.holds(finding):
+            template = self._template(finding, place.relative, bool(line_hash))
+        return separator + template.fill(  # in the order of ResultFields
+            str(index),
+            self.messages.get(finding.message) or self._message(finding),
+            place.uri,
+            str(max(1, finding.line)),
+            str(max(1, finding.column)),
+            text(finding.fingerprint),
+            text(finding_status(finding, self.run.no_waivers)),
+            text(finding.pointer),
+            self.systems.get(finding.system) or self._system(finding.system),
+            '"unchanged"' if finding.baselined else '"new"',
+            text(line_hash),
+        )
 
-    def _location(self, file: str) -> dict[str, str]:
-        """``artifact_location``, kept for the file of the findings at hand."""
-        if self.located[0] != file:
-            self.located = (file, artifact_location(file))
-        return self.located[1]
+    def _place(self, file: str) -> _Place:
+        """Where the findings at hand are, kept while they last (a file's come together)."""
+        location = artifact_location(file)
+        self.place = _Place(file, folder_of_masked(file) is not None, text(location["uri"]), "uriBaseId" in location)
+        return self.place
 
-    def _template(self, finding: Finding, relative: bool, hashed: bool) -> Template:
-        shape = (finding.policy, finding.severity, finding.references, finding.laws, relative, hashed)
-        template = self.templates.get(shape)
-        if template is None:
-            holes = ResultFields.holes()
-            holes = holes if hashed else holes._replace(line_hash="")
-            template = self.templates[shape] = Template(_result(finding, self.run, holes), _ITEM)
+    def _template(self, finding: Finding, relative: bool, hashed: bool) -> _ResultTemplate:
+        if len(self.templates) >= _KEPT:  # bounded, whatever the policies a scan's facts miss
+            self.templates.clear()
+        holes = ResultFields.holes()
+        holes = holes if hashed else holes._replace(line_hash="")
+        template = _ResultTemplate(
+            finding.severity, finding.references, finding.laws, Template(_result(finding, self.run, holes), _ITEM)
+        )
+        self.templates[(finding.policy, finding.policies, relative, hashed)] = template
         return template
+
+    def _message(self, finding: Finding) -> str:
+        """A result's message text (JSON), kept by message: the same few recur in every file."""
+        shown = safe(finding.message(self.run.lang))
+        if not shown:  # the policy's name stands in: not kept, as it is not the message's
+            return text(finding.policy)
+        return _kept(self.messages, finding.message, text(shown))
+
+    def _system(self, system: str) -> str:
+        return _kept(self.systems, system, text(safe(system)))
 
     def end(self, run: RunReport) -> None:
         assert self.catalog is not None
@@ -151,8 +180,41 @@ class SarifReporter:
         return _FOREIGN_INDEX.sub(lambda m: f'"ruleIndex": {place[seen[int(m.group(1)) - 1]]},', chunk)
 
 
-def _texts(fields: ResultFields) -> list[str]:
-    return [str(value) if type(value) is int else text(value) for value in fields]
+_KEPT = 1024  # templates and texts a reporter keeps at most: its memory must not grow with a scan
+_Key = TypeVar("_Key")
+
+
+def _kept(texts: dict[_Key, str], key: _Key, value: str) -> str:
+    if len(texts) >= _KEPT:
+        texts.clear()
+    texts[key] = value
+    return value
+
+
+class _Place(NamedTuple):
+    """A file as its results locate it: whether its name is masked, its URI (JSON text), and
+    whether that is relative to ``%SRCROOT%``."""
+
+    file: str | None
+    masked: bool
+    uri: str
+    relative: bool
+
+
+class _ResultTemplate(NamedTuple):
+    """The text of a policy's plain results, and what it was made of besides its key."""
+
+    severity: str
+    references: tuple[Reference, ...]
+    laws: tuple[str, ...]
+    template: Template
+
+    def holds(self, finding: Finding) -> bool:
+        return self.severity == finding.severity and self.references == finding.references and self.laws == finding.laws
+
+    @property
+    def fill(self) -> Callable[..., str]:
+        return self.template.fill
 
 
 def sarif_log(run: RunReport, catalog: Catalog, sources: list[RuleSource]) -> dict[str, Any]:
@@ -278,21 +340,6 @@ class ResultFields(NamedTuple):
     @classmethod
     def holes(cls) -> ResultFields:
         return cls(*map(hole, range(len(cls._fields))))
-
-    @classmethod
-    def of(cls, finding: Finding, run: RunReport, index: int, uri: str | None = None) -> ResultFields:
-        return cls(
-            index,
-            safe(finding.message(run.lang)) or finding.policy,
-            artifact_location(finding.file)["uri"] if uri is None else uri,
-            max(1, finding.line),
-            max(1, finding.column),
-            finding.fingerprint,
-            finding_status(finding, run.no_waivers),
-            finding.pointer,
-            safe(finding.system),
-            "unchanged" if finding.baselined else "new",
-        )
 
 
 def result_data(finding: Finding, run: RunReport, index: int, line_hash: str = "") -> dict[str, Any]:
