@@ -8,8 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policylint.engine.linehash import line_hashes
+from policylint.load.masking import redact_source_line, redact_source_text
 from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result
 
 # Inputs and hashes as github/codeql-action's own tests of its fingerprinting give them.
@@ -55,6 +58,32 @@ def test_a_line_holding_an_identifier_is_hashed_masked() -> None:
     """A public hash of the raw line would confirm a guessed national ID."""
     raw = line_hashes("owner: A123456789\n", [1])
     assert raw == line_hashes("owner: A1******89\n", [1])
+
+
+def test_a_password_value_is_hashed_hidden() -> None:
+    assert line_hashes("password: hunter2\n", [1]) == line_hashes("password: ********\n", [1])
+    assert line_hashes("passwordPolicy: strict\n", [1]) != line_hashes("passwordPolicy: ********\n", [1])
+
+
+def _hash_by_definition(text: str, line: int) -> str:
+    """The test oracle: a hundred units from the line's first, summed as upload-sarif does."""
+    units = [*text.replace(" ", "").encode("utf-16-le")[::2], 0xFFFF]  # ASCII text only
+    start = [index + 1 for index, unit in enumerate(units) if unit == 10][line - 2] if line > 1 else 0
+    window = units[start : start + 100] + [0] * 100
+    return format(sum(unit * 37 ** (99 - place) for place, unit in enumerate(window[:100])) % 2**64, "x")
+
+
+def test_lines_far_into_a_long_file_are_hashed_as_near_its_start() -> None:
+    text = "".join(f"key{number}: {'v' * (number % 150)}\n" for number in range(400))  # lines of 0 to 160 units
+    for line, value in line_hashes(text, range(1, 402)):
+        assert value == f"{_hash_by_definition(text, line)}:1"
+
+
+@given(
+    st.lists(st.sampled_from(["password: x", "pwd=1", "密碼：2", "A123456789", "key: v", "\n", " ", "\r"])).map("".join)
+)
+def test_a_text_is_masked_as_its_lines_one_by_one(text: str) -> None:
+    assert redact_source_text(text) == "\n".join(map(redact_source_line, text.split("\n")))
 
 
 def test_sarif_results_carry_the_line_hash(

@@ -16,6 +16,7 @@ __all__ = [
     "quoted",
     "redact",
     "redact_source_line",
+    "redact_source_text",
 ]
 
 # A key holds a password when its last word is a password word, optionally followed by a
@@ -53,15 +54,35 @@ _PAIR = re.compile(
 )
 
 
+# What the name of every password key holds, matched as PASSWORD_KEY_PATTERN matches it: a
+# line without one has no value to hide.
+_PASSWORD_WORD = re.compile("pass|pwd|secret|密碼", re.IGNORECASE)
+
+
 def redact_source_line(line: str) -> str:
     """A quoted source line: identifiers masked, and every password-like key's value hidden."""
+    return redact(_PAIR.sub(_hide, line))
 
-    def hide(match: re.Match[str]) -> str:
-        if not is_password_key(match.group("key").strip("\"'")):
-            return match.group(0)
-        return match.group("key") + match.group("separator") + SECRET_MASK
 
-    return redact(_PAIR.sub(hide, line))
+def redact_source_text(text: str) -> str:
+    """Every line of ``text`` (split at ``\\n``) as ``redact_source_line`` gives it: values hidden
+    in the few lines that name a password, then identifiers masked in the whole, as none spans
+    a line (a file's lines one by one took longer than checking the file)."""
+    pieces: list[str] = []
+    done = 0
+    for word in _PASSWORD_WORD.finditer(text):
+        if word.start() >= done:  # a line not yet seen
+            start = text.rfind("\n", 0, word.start()) + 1
+            end = text.find("\n", word.end()) % (len(text) + 1)  # -1: the text's end
+            pieces += (text[done:start], _PAIR.sub(_hide, text[start:end]))
+            done = end
+    return redact("".join(pieces) + text[done:] if pieces else text)
+
+
+def _hide(match: re.Match[str]) -> str:
+    if not is_password_key(match.group("key").strip("\"'")):
+        return match.group(0)
+    return match.group("key") + match.group("separator") + SECRET_MASK
 
 
 # Control and bidirectional-override characters: a newline could forge an output line, an

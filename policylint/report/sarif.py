@@ -76,7 +76,6 @@ class RuleSource:
 
 _RESULTS = "\u0000results\u0000"
 _ITEM = "\n        "  # a result starts its line here: runs[0].results[n]
-_FOREIGN_INDEX = re.compile(r'"ruleIndex": -(\d+),')
 
 
 class SarifReporter:
@@ -108,9 +107,8 @@ class SarifReporter:
 
     def _result(self, finding: Finding) -> str:
         index = self.index.get(finding.policy)
-        if index is None:  # written as -(its place among foreign policies), settled at the end
-            source = self.foreign.setdefault(finding.policy, RuleSource.of_finding(finding))
-            index = -list(self.foreign).index(source.id) - 1
+        if index is None:
+            index = self._foreign(finding)
         self.written += 1
         separator = "\n        " if self.written == 1 else ",\n        "
         line_hash = self.line_hashes.get(max(1, finding.line), "")
@@ -133,6 +131,13 @@ class SarifReporter:
             '"unchanged"' if finding.baselined else '"new"',
             text(line_hash),
         )
+
+    def _foreign(self, finding: Finding) -> int:
+        """A policy the catalog lacks (``not-declared``): its results' ruleIndex is written as
+        -(its place among such policies), settled at the end when all are known."""
+        self.foreign[finding.policy] = RuleSource.of_finding(finding)
+        index = self.index[finding.policy] = -len(self.foreign)
+        return index
 
     def _place(self, file: str) -> _Place:
         """Where the findings at hand are, kept while they last (a file's come together)."""
@@ -175,9 +180,12 @@ class SarifReporter:
         return sources + [self.foreign[policy] for policy in sorted(self.foreign)]
 
     def _settle(self, chunk: str) -> str:
-        seen, first = list(self.foreign), len(self.index)
+        assert self.catalog is not None
+        first = len(self.catalog.policies)
         place = {policy: first + rank for rank, policy in enumerate(sorted(self.foreign))}
-        return _FOREIGN_INDEX.sub(lambda m: f'"ruleIndex": {place[seen[int(m.group(1)) - 1]]},', chunk)
+        for seen, policy in enumerate(self.foreign, 1):  # replaced in C: a result in three names one
+            chunk = chunk.replace(f'"ruleIndex": -{seen},', f'"ruleIndex": {place[policy]},')
+        return chunk
 
 
 _KEPT = 1024  # templates and texts a reporter keeps at most: its memory must not grow with a scan

@@ -76,8 +76,8 @@ class Spool:
             return
         with self._file as spooled:
             spooled.seek(0)
-            while lines := spooled.readlines(_CHUNK):
-                yield "".join(lines)
+            while chunk := spooled.read(_CHUNK):
+                yield chunk + spooled.readline()  # to the end of its last line
         self._file = None
 
     def copy_to(self, out: TextIO, change: Callable[[str], str] | None = None) -> None:
