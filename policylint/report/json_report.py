@@ -76,7 +76,9 @@ class JsonReporter:
 
     def file(self, report: FileReport) -> None:
         if report.findings:
-            self.out.write("".join(map(self._finding, report.findings)))
+            separator = ",\n    " if self.written else "\n    "
+            self.out.write(separator + ",\n    ".join(map(self._finding, report.findings)))
+            self.written += len(report.findings)
         if report.systems:
             self.systems.write("".join(map(self._system, report.systems)))
 
@@ -84,15 +86,13 @@ class JsonReporter:
         shared = self.policies.get(finding.policy)
         if shared is None:
             shared = self.policies[finding.policy] = PolicyFacts.of(finding)
-        self.written += 1
-        separator = "\n    " if self.written == 1 else ",\n    "
         if finding.waiver is not None:
-            return separator + pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
+            return pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
         template = self.templates.get((finding.policy, finding.policies))
         if template is None or not template.holds(finding):
             template = self._template(finding, shared)
         message = self.messages.get(finding.message) or self._message(finding.message)
-        return separator + template.fill(
+        return template.fill(
             text(finding.status),
             text(finding.file),
             str(finding.line),

@@ -103,22 +103,22 @@ class SarifReporter:
     def file(self, report: FileReport) -> None:
         if report.findings:
             self.line_hashes = dict(report.line_hashes)
-            self.results.write("".join(map(self._result, report.findings)))
+            separator = ",\n        " if self.written else "\n        "
+            self.results.write(separator + ",\n        ".join(map(self._result, report.findings)))
+            self.written += len(report.findings)
 
     def _result(self, finding: Finding) -> str:
         index = self.index.get(finding.policy)
         if index is None:
             index = self._foreign(finding)
-        self.written += 1
-        separator = "\n        " if self.written == 1 else ",\n        "
         line_hash = self.line_hashes.get(max(1, finding.line), "")
         place = self.place if self.place.file == finding.file else self._place(finding.file)
         if finding.waiver is not None or finding.related or place.masked:
-            return separator + pretty(result_data(finding, self.run, index, line_hash), _ITEM)
+            return pretty(result_data(finding, self.run, index, line_hash), _ITEM)
         template = self.templates.get((finding.policy, finding.policies, place.relative, bool(line_hash)))
         if template is None or not template.holds(finding):
             template = self._template(finding, place.relative, bool(line_hash))
-        return separator + template.fill(  # in the order of ResultFields
+        return template.fill(  # in the order of ResultFields
             str(index),
             self.messages.get(finding.message) or self._message(finding),
             place.uri,
