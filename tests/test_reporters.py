@@ -251,6 +251,20 @@ def test_sarif_category_names_the_run_so_shards_keep_their_alerts(examples: Call
     assert "automationDetails" not in json.loads(examples("sarif").out)["runs"][0]
 
 
+def test_sarif_results_name_their_rule_whatever_order_outside_policies_come_in(catalog: Catalog) -> None:
+    """Rules of policies the catalog lacks are sorted; results meet them in another order."""
+    missing = _finding(policy="not-declared", status="not_declared", identity="2" * 32, file="svc/a.yaml")
+    expired = _finding(policy="expired-waiver", severity="medium", identity="1" * 32, file="svc/b.yaml")
+    log = json.loads(reporter("sarif")(_run([missing, expired, _finding(file="svc/c.yaml")]), catalog))
+    rules = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
+    assert rules[-2:] == ["expired-waiver", "not-declared"]
+    assert [rules[result["ruleIndex"]] for result in log["runs"][0]["results"]] == [
+        "not-declared",
+        "expired-waiver",
+        "audit-logging",
+    ]
+
+
 @needs_shared
 def test_sarif_gives_rules_to_policies_outside_the_catalog_and_suppresses_waived(catalog: Catalog) -> None:
     waiver = Waiver(("audit-logging",), "legacy", date(2027, 6, 30), "svc/a.yaml:2", file="svc/a.yaml")

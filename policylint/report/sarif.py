@@ -133,10 +133,11 @@ class SarifReporter:
         )
 
     def _foreign(self, finding: Finding) -> int:
-        """A policy the catalog lacks (``not-declared``): its results' ruleIndex is written as
-        -(its place among such policies), settled at the end when all are known."""
+        """A policy the catalog lacks (``not-declared``): its rules follow the catalog's, sorted.
+        Its results are written with its place by first sight, settled at the end only if
+        that is not its sorted place (nearly never: most runs have one such policy)."""
         self.foreign[finding.policy] = RuleSource.of_finding(finding)
-        index = self.index[finding.policy] = -len(self.foreign)
+        index = self.index[finding.policy] = len(self.index)  # before it is added
         return index
 
     def _place(self, file: str) -> _Place:
@@ -170,7 +171,8 @@ class SarifReporter:
         assert self.catalog is not None
         before, _, after = pretty(sarif_log(run, self.catalog, self._sources())).partition(pretty(_RESULTS))
         self.out.write(before + "[")
-        self.results.copy_to(self.out, self._settle if self.foreign else None)
+        unsettled = list(self.foreign) != sorted(self.foreign)
+        self.results.copy_to(self.out, self._settle if unsettled else None)
         self.out.write(("\n      ]" if self.written else "]") + after + "\n")
 
     def _sources(self) -> list[RuleSource]:
@@ -182,12 +184,17 @@ class SarifReporter:
     def _settle(self, chunk: str) -> str:
         assert self.catalog is not None
         first = len(self.catalog.policies)
-        place = {policy: first + rank for rank, policy in enumerate(sorted(self.foreign))}
-        for seen, policy in enumerate(self.foreign, 1):  # replaced in C: a result in three names one
-            chunk = chunk.replace(f'"ruleIndex": -{seen},', f'"ruleIndex": {place[policy]},')
-        return chunk
+        seen = {str(first + rank): policy for rank, policy in enumerate(self.foreign)}
+        place = {policy: str(first + rank) for rank, policy in enumerate(sorted(self.foreign))}
+
+        def settled(match: re.Match[str]) -> str:
+            index = match.group(1)
+            return f'"ruleIndex": {place[seen[index]] if index in seen else index},'
+
+        return _RULE_INDEX.sub(settled, chunk)
 
 
+_RULE_INDEX = re.compile(r'"ruleIndex": (\d+),')
 _KEPT = 1024  # templates and texts a reporter keeps at most: its memory must not grow with a scan
 _Key = TypeVar("_Key")
 

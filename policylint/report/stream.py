@@ -10,7 +10,7 @@ after them to a spool (an unnamed temporary file) and copied into place at the e
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 if TYPE_CHECKING:
     from policylint.catalog.policies import Catalog
@@ -51,11 +51,14 @@ def end(reporters: Sequence[Reporter], run: RunReport) -> None:
 
 class Spool:
     """Text written now and copied out later, held on disk (not in memory) in between. The
-    file has no name (removed as soon as it is made), so an interrupted run leaves none."""
+    file has no name (removed as soon as it is made), so an interrupted run leaves none. It
+    holds UTF-8, copied as it is under an output that writes UTF-8 (no decoding, no encoding
+    again: a SARIF report is ten times what the scan read)."""
 
     def __init__(self) -> None:
-        self._file: TextIO | None = None
+        self._file: BinaryIO | None = None
         self.empty = True
+        self._surrogates = False  # a lone one (a file name that is not UTF-8): see copy_to
 
     def write(self, text: str) -> None:
         if not text:
@@ -63,23 +66,47 @@ class Spool:
         if self._file is None:
             import tempfile  # not for a text report (nearly every pre-commit run)
 
-            # surrogatepass: a file name that is not UTF-8 comes back exactly as it went in
-            self._file = tempfile.TemporaryFile(  # noqa: SIM115 (closed by chunks, once copied)
-                "w+", encoding="utf-8", errors="surrogatepass", newline=""
-            )
-        self._file.write(text)
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by blocks, once copied)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # kept exactly (surrogatepass), written out by the output's rules
+            data, self._surrogates = text.encode("utf-8", "surrogatepass"), True
+        self._file.write(data)
         self.empty = False
 
-    def chunks(self) -> Iterator[str]:
-        """The text written, in pieces of whole lines, once; then the spool is closed."""
+    def blocks(self) -> Iterator[bytes]:
+        """The UTF-8 written, in pieces of whole lines, once; then the spool is closed."""
         if self._file is None:
             return
         with self._file as spooled:
             spooled.seek(0)
-            while chunk := spooled.read(_CHUNK):
-                yield chunk + spooled.readline()  # to the end of its last line
+            while block := spooled.read(_CHUNK):
+                yield block + spooled.readline()  # to the end of its last line
         self._file = None
 
+    def chunks(self) -> Iterator[str]:
+        """The text written, in pieces of whole lines, once; then the spool is closed."""
+        for block in self.blocks():
+            yield block.decode("utf-8", "surrogatepass")
+
     def copy_to(self, out: TextIO, change: Callable[[str], str] | None = None) -> None:
+        buffer = utf8_bytes_under(out) if change is None and not self._surrogates else None
+        if buffer is not None:
+            for block in self.blocks():
+                buffer.write(block)
+            return
         for chunk in self.chunks():
             out.write(chunk if change is None else change(chunk))
+
+
+def utf8_bytes_under(out: TextIO) -> BinaryIO | None:
+    """The byte stream under ``out``, flushed, when writing UTF-8 to it gives the very bytes
+    ``out`` would write (a UTF-8 stream, and lines that end as written); else None."""
+    import codecs
+    import os
+
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or os.linesep != "\n" or codecs.lookup(out.encoding or "ascii").name != "utf-8":
+        return None
+    out.flush()  # what ``out`` holds goes first; what it is given later follows the bytes
+    return buffer  # type: ignore[no-any-return]

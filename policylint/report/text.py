@@ -20,6 +20,7 @@ from policylint.model.results import (
     RunReport,
     references_text,
 )
+from policylint.report.stream import utf8_bytes_under
 
 _COLORS = {
     "critical": "\033[1;31m",
@@ -57,19 +58,6 @@ class TextReporter:
 
     def end(self, run: RunReport) -> None:
         self.out.write(summary_text(run))
-
-
-def utf8_bytes_under(out: TextIO) -> BinaryIO | None:
-    """The byte stream under ``out``, flushed, when writing UTF-8 to it gives the very bytes
-    ``out`` would write (a UTF-8 stream, and lines that end as written); else None."""
-    import codecs
-    import os
-
-    buffer = getattr(out, "buffer", None)
-    if buffer is None or os.linesep != "\n" or codecs.lookup(out.encoding or "ascii").name != "utf-8":
-        return None
-    out.flush()  # what ``out`` holds goes first; what it is given later follows the bytes
-    return buffer  # type: ignore[no-any-return]
 
 
 def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
