@@ -29,14 +29,6 @@ class PolicyFacts(NamedTuple):
     def of(cls, finding: Finding) -> PolicyFacts:
         return cls(finding.remediation, finding.references, finding.laws)
 
-    def holds(self, finding: Finding) -> bool:
-        """Whether ``finding`` says what its policy's entry says (nearly always)."""
-        return (
-            finding.remediation == self.remediation
-            and finding.references == self.references
-            and finding.laws == self.laws
-        )
-
     def data(self) -> dict[str, Any]:
         return {
             "remediation": self.remediation.as_dict(),
@@ -115,6 +107,8 @@ class JsonReporter:
     def _message(self, message: Localized) -> tuple[str, str, str]:
         """The JSON text of a message in the run's language, in Chinese and in English."""
         texts = (text(message(self.run.lang)), text(message.zh), text(message.en))
+        if len(message.zh) + len(message.en) > _LONGEST_KEPT:  # a long value's: could be megabytes
+            return texts
         if len(self.messages) >= _KEPT:  # bounded: a message may quote a value of one file
             self.messages.clear()
         self.messages[message] = texts
@@ -181,6 +175,7 @@ class _FindingTemplate(NamedTuple):
 # An unwaived finding's holes, in the order JsonReporter._finding fills them (then the English message).
 _HOLES = ("status", "file", "line", "column", "pointer", "system", "fingerprint", "baselined", "message", "messages")
 _KEPT = 1024  # templates and message texts a reporter keeps at most
+_LONGEST_KEPT = 2000  # characters of a message kept
 
 
 def _system_template(policies: tuple[str, ...]) -> Template:

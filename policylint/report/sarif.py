@@ -196,10 +196,13 @@ class SarifReporter:
 
 _RULE_INDEX = re.compile(r'"ruleIndex": (\d+),')
 _KEPT = 1024  # templates and texts a reporter keeps at most: its memory must not grow with a scan
+_LONGEST_KEPT = 2000  # characters of a kept text
 _Key = TypeVar("_Key")
 
 
 def _kept(texts: dict[_Key, str], key: _Key, value: str) -> str:
+    if len(value) > _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
+        return value
     if len(texts) >= _KEPT:
         texts.clear()
     texts[key] = value
