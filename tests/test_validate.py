@@ -125,3 +125,12 @@ def test_same_answer_for_mutated_descriptors(mutations: list[tuple[tuple[Any, ..
     assert validated == _model(read_back)
     model = _model(data)
     assert _checked(data) == ("invalid" if model is None else _typed(model))
+
+
+@pytest.mark.parametrize("value", [False, True, "50"])
+def test_a_percentage_is_a_number_to_the_model_as_to_the_checker(value: Any) -> None:
+    """Found by the property test above: the model took ``false`` as 0 %, the checker refused it."""
+    data = copy.deepcopy(BASE)
+    data["spec"]["training"]["staffCompletedPercent"] = value
+    assert _model(data) is None
+    assert _checked(data) == "invalid"

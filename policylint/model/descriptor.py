@@ -32,6 +32,7 @@ Date = Annotated[date, Strict(), BeforeValidator(_iso_date)]
 Count = Annotated[int, Strict(), Field(ge=0)]
 Days = Annotated[int, Strict(), Field(ge=0)]
 Hours = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 Flag = Annotated[bool, Strict()]
 Text = Annotated[str, Strict(), Field(min_length=1)]
 
@@ -285,7 +286,7 @@ class Training(Section):
     required_hours_per_person: Hours | None = Field(
         default=None, description="Security training hours each staff member must take a year."
     )
-    staff_completed_percent: Annotated[float, Field(ge=0, le=100)] | None = Field(
+    staff_completed_percent: Percent | None = Field(
         default=None, description="Share of staff who took the required hours in the last 12 months."
     )
     last_awareness_campaign: Date | None = Field(
