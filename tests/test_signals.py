@@ -6,16 +6,20 @@ no traceback from any worker, no temporary file left behind and no worker outliv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from policylint.cli.main import main
+from policylint.engine import parallel
 from tests.conftest import AS_OF, EXAMPLES
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg") or sys.platform != "linux", reason="POSIX process groups")
@@ -48,10 +52,23 @@ def _group(pgid: int) -> list[int]:
     return members
 
 
+@contextlib.contextmanager
+def _interruptible_children() -> Iterator[None]:
+    """Children started with SIGINT at its default, as in a terminal's foreground job. A suite
+    started in the background of a script (``pytest &``) has SIGINT ignored, and so, rightly,
+    had the policylint it started: Ctrl-C did nothing and the scan ended with exit 1."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # exec resets it to SIG_DFL
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _run_and_signal(tree: Path, out: Path, jobs: str, which: signal.Signals) -> tuple[int, str, float]:
     command = [sys.executable, "-m", "policylint", "check", "--format", "json", "--as-of", AS_OF]
     command += ["--jobs", jobs, "-o", str(out), str(tree)]
-    child = subprocess.Popen(command, stderr=subprocess.PIPE, start_new_session=True, text=True)
+    with _interruptible_children():
+        child = subprocess.Popen(command, stderr=subprocess.PIPE, start_new_session=True, text=True)
     time.sleep(1.5)  # well into the scan: loading, forking and checking
     assert child.poll() is None, "the scan ended before the signal; make it longer"
     sent = time.monotonic()
@@ -89,6 +106,39 @@ def test_a_signal_ends_a_large_scan_cleanly(
     assert elapsed < 3
     assert list(tmp_path.glob("*.tmp")) == [] and list(tmp_path.glob(".*.tmp")) == []
     assert not out.exists()
+
+
+def test_ctrl_c_reaching_a_worker_as_it_starts_is_left_to_the_parent(
+    many_files: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C reaches the whole group, workers just forked included. One interrupted before
+    its initializer ignored SIGINT printed a traceback and broke the pool; workers are now
+    started with SIGINT held, and drop it. Here every worker is interrupted as it starts."""
+    start_worker = parallel._start_worker
+
+    def interrupted_as_it_starts(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        start_worker(*args)  # type: ignore[arg-type]
+
+    command = ["check", "--as-of", AS_OF, "--format", "json", str(many_files / "d00")]
+    serial = main([*command, "--jobs", "1"]), *capfd.readouterr()
+    monkeypatch.setattr(parallel, "_start_worker", interrupted_as_it_starts)
+    interrupted = main([*command, "--jobs", "2"]), *capfd.readouterr()
+    assert interrupted == serial
+    assert serial[0] == 1 and serial[2] == ""
+
+
+def test_ctrl_c_while_the_arguments_are_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before any command runs (a slow start on a busy machine), Ctrl-C is handled as later."""
+
+    def interrupted(argv: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("policylint.cli.main._parser", interrupted)
+    assert main(["check", str(EXAMPLES)]) == 130
+    assert capsys.readouterr().err == "policylint: interrupted\n"
 
 
 def test_closed_standard_output_is_one_line_and_exit_2() -> None:

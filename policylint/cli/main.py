@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser(argv[0] if argv else None).parse_args(argv)
-    try:
+    try:  # from the start: a signal while arguments are read ends the run as one later would
         with _terminate_unwinds(), _closed_stdout_named():
+            args = _parser(argv[0] if argv else None).parse_args(argv)
             commands = _commands()
             status: int = getattr(commands, args.command)(args)
             return status

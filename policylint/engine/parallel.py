@@ -64,10 +64,11 @@ def check_files(
         # Submitted here, not by pool.map: its iterator cancels what is pending when it is
         # closed, and Python 3.10 and 3.11 then print a traceback from the pool's thread when
         # the workers are stopped (it fails to mark a cancelled future broken).
-        parts = [
-            pool.submit(_check_in_worker, files[start : start + chunk], options)
-            for start in range(0, len(files), chunk)
-        ]
+        with _signals_held():  # the workers are started by the first submit
+            parts = [
+                pool.submit(_check_in_worker, files[start : start + chunk], options)
+                for start in range(0, len(files), chunk)
+            ]
         for part in parts:
             yield from part.result()
         finished = True
@@ -76,6 +77,28 @@ def check_files(
             pool.shutdown()
         else:  # interrupted, terminated, failed, or the consumer stopped reading
             _stop_workers(pool)
+
+
+_HELD_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked while workers are started, so each worker is born with them
+    held until its initializer has set its own handlers: Ctrl-C reaching a worker just forked
+    raised KeyboardInterrupt in its initializer (a traceback on standard error, a broken pool).
+    The parent gets what arrived meanwhile once they are released."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks, no Ctrl-C to the group
+        yield
+        return
+    held = {getattr(signal, name) for name in _HELD_SIGNALS}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -112,8 +135,10 @@ def _start_worker(spec: CatalogSpec, parent: int) -> None:
     (one traceback a worker); and a worker whose parent dies is killed with it."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C held since the fork is dropped
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _die_with_parent(parent)
     global _worker_catalog
     if _worker_catalog is None:
