@@ -261,12 +261,18 @@ def test_a_file_that_holds_more_than_its_size_says_is_read_whole() -> None:
     assert text.startswith("Name:") and "\nPid:" in text and text.endswith("\n")
 
 
+# The bounds below are on this process's CPU time, not the wall clock: they catch work that
+# grows faster than the input (minutes where seconds are due), and other jobs sharing the
+# machine (CI runs a suite on each Python at once) do not move them. Speed itself is measured
+# with benchmarks/run.py.
+
+
 def test_five_megabyte_line_is_checked_quickly(run: Run, write: Write) -> None:
     value = write("value.yaml", 'blob: "' + "x" * 5_000_000 + '"\n')
     comment = write("descriptor.yaml", DESCRIPTOR + "# " + "y" * 5_000_000 + "\n")
-    started = time.monotonic()
+    started = time.process_time()
     result, report = _check(run, value, comment)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert result.code == 1
     assert report["errors"] == []
     assert len(report["systems"]) == 1
@@ -274,9 +280,9 @@ def test_five_megabyte_line_is_checked_quickly(run: Run, write: Write) -> None:
 
 def test_hundreds_of_thousands_of_keys_are_refused_quickly(run: Run, write: Write) -> None:
     path = write("keys.yaml", "".join(f"k{index}: {index}\n" for index in range(300_000)))
-    started = time.monotonic()
+    started = time.process_time()
     result, report = _check(run, path)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert result.code == 2
     assert report["errors"] == [_error(path, "file has more than 200000 nodes", 100_000, 9)]
 
@@ -285,9 +291,9 @@ def test_splitting_a_file_into_documents_does_not_lift_the_bounds(run: Run, writ
     keys = "".join(f"k{index}: {index}\n" for index in range(60_000))  # 120,001 nodes a document
     split = write("split.yaml", f"{keys}---\n{keys}")
     empty = write("empty-documents.yaml", "---\n" * 100_000)
-    started = time.monotonic()
+    started = time.process_time()
     result, report = _check(run, split, empty)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert result.code == 2
     assert report["errors"] == [
         _error(empty, "file has more than 1000 documents", 1001, 1),
@@ -297,17 +303,17 @@ def test_splitting_a_file_into_documents_does_not_lift_the_bounds(run: Run, writ
 
 def test_a_system_repeated_a_thousand_times_is_checked_in_linear_time(run: Run, write: Write) -> None:
     path = write("repeated.yaml", "---\n".join([DESCRIPTOR] * 1000))
-    started = time.monotonic()
+    started = time.process_time()
     result = run("check", "--format", "text", "--as-of", AS_OF, str(path))
-    assert time.monotonic() - started < 20  # minutes when findings were searched once a policy and system
+    assert time.process_time() - started < 20  # minutes when findings were searched once a policy and system
     assert result.code == 1
 
 
 def test_hundreds_of_thousands_of_keys_in_json_are_checked_quickly(run: Run, write: Write) -> None:
     path = write("keys.json", json.dumps({f"k{index}": index for index in range(300_000)}))
-    started = time.monotonic()
+    started = time.process_time()
     result, report = _check(run, path)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert (result.code, report["errors"]) == (0, [])
 
 

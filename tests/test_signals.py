@@ -64,12 +64,26 @@ def _interruptible_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _wait_into_the_scan(child: subprocess.Popen[str], out: Path, jobs: int) -> None:
+    """Until the run is checking files: the report's temporary file is open (the catalog is
+    loaded and the files found) and, with workers, they are forked; then a little longer.
+    Waiting for these, not a fixed time, puts the signal in the same phase on a busy machine."""
+    deadline = time.monotonic() + 30
+    members = 1 + jobs if jobs > 1 else 1
+    while time.monotonic() < deadline and child.poll() is None:
+        started = any(out.parent.glob(f".{out.name}.*.tmp"))
+        if started and len(_group(child.pid)) >= members:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the checking
+
+
 def _run_and_signal(tree: Path, out: Path, jobs: str, which: signal.Signals) -> tuple[int, str, float]:
     command = [sys.executable, "-m", "policylint", "check", "--format", "json", "--as-of", AS_OF]
     command += ["--jobs", jobs, "-o", str(out), str(tree)]
     with _interruptible_children():
         child = subprocess.Popen(command, stderr=subprocess.PIPE, start_new_session=True, text=True)
-    time.sleep(1.5)  # well into the scan: loading, forking and checking
+    _wait_into_the_scan(child, out, int(jobs))
     assert child.poll() is None, "the scan ended before the signal; make it longer"
     sent = time.monotonic()
     if which == signal.SIGINT:
@@ -120,7 +134,8 @@ def test_ctrl_c_reaching_a_worker_as_it_starts_is_left_to_the_parent(
         os.kill(os.getpid(), signal.SIGINT)
         start_worker(*args)  # type: ignore[arg-type]
 
-    command = ["check", "--as-of", AS_OF, "--format", "json", str(many_files / "d00")]
+    files = sorted(map(str, (many_files / "d00").iterdir()))[: 2 * parallel.MIN_FILES_PER_WORKER]
+    command = ["check", "--as-of", AS_OF, "--format", "json", *files]
     serial = main([*command, "--jobs", "1"]), *capfd.readouterr()
     monkeypatch.setattr(parallel, "_start_worker", interrupted_as_it_starts)
     interrupted = main([*command, "--jobs", "2"]), *capfd.readouterr()
