@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import AS_OF, DESCRIPTOR_HEAD, Result, shown
 
 Run = Callable[..., Result]
@@ -61,3 +63,74 @@ def test_invalid_baseline_is_an_error(run: Run, write: Write) -> None:
     result = run("check", str(write("s.yaml", LEGACY)), "--baseline", str(bogus))
     assert result.code == 2
     assert "not a policylint baseline" in result.err
+
+
+KEY = "POLICYLINT_FINGERPRINT_KEY"
+
+
+def _use_key(monkeypatch: pytest.MonkeyPatch, key: str | None) -> None:
+    if key is None:
+        monkeypatch.delenv(KEY, raising=False)
+    else:
+        monkeypatch.setenv(KEY, key)
+
+
+def _record(run: Run, system: Path, baseline: Path) -> dict[str, object]:
+    assert run("baseline", str(system), "--select", "bulk-download-cap", "--output", str(baseline)).code == 0
+    recorded: dict[str, object] = json.loads(baseline.read_text(encoding="utf-8"))
+    return recorded
+
+
+def test_a_baseline_records_which_fingerprint_key_made_it_never_the_key(
+    run: Run, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system, baseline = write("s.yaml", LEGACY), tmp_path / "b.json"
+    monkeypatch.delenv(KEY, raising=False)
+    assert _record(run, system, baseline)["fingerprint-key"] == "unkeyed"
+    monkeypatch.setenv(KEY, "the organisation's secret")
+    keyed = _record(run, system, baseline)["fingerprint-key"]
+    monkeypatch.setenv(KEY, "another secret")
+    other = _record(run, system, baseline)["fingerprint-key"]
+    assert isinstance(keyed, str) and isinstance(other, str)
+    assert keyed.startswith("keyed:") and other.startswith("keyed:") and keyed != other
+    assert "secret" not in baseline.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("recorded_with", "checked_with", "state"),
+    [
+        (None, "k1", "recorded without POLICYLINT_FINGERPRINT_KEY, which is set now"),
+        ("k1", None, "recorded with POLICYLINT_FINGERPRINT_KEY set, which is not set now"),
+        ("k1", "k2", "recorded under another POLICYLINT_FINGERPRINT_KEY"),
+    ],
+)
+def test_a_baseline_of_another_fingerprint_key_is_a_one_line_error(
+    run: Run,
+    write: Write,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    recorded_with: str | None,
+    checked_with: str | None,
+    state: str,
+) -> None:
+    """Detector fingerprints differ from one key to another: the baseline would match none."""
+    system, baseline = write("s.yaml", LEGACY), tmp_path / "b.json"
+    _use_key(monkeypatch, recorded_with)
+    _record(run, system, baseline)
+    _use_key(monkeypatch, checked_with)
+    result = _check_against(run, system, baseline)
+    assert (result.code, result.out) == (2, "")
+    hint = "re-record it with the key in use (docs/output.md, 'Fingerprints and baselines')"
+    message = f"baseline {state}: its detector findings would match none; {hint}"
+    assert result.err == f"policylint: error: {shown(baseline)}: {message}\n"
+
+
+def test_a_baseline_from_before_the_key_was_recorded_still_works(
+    run: Run, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system, baseline = write("s.yaml", LEGACY), tmp_path / "b.json"
+    monkeypatch.setenv(KEY, "k1")
+    recorded = _record(run, system, baseline)
+    del recorded["fingerprint-key"]
+    baseline.write_text(json.dumps(recorded), encoding="utf-8")
+    assert _check_against(run, system, baseline).code == 0

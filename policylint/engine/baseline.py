@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from policylint.engine.detectors import FINGERPRINT_KEY_VARIABLE, fingerprint_key_kind
 from policylint.load.errors import LocatedError
 from policylint.model.pretty import pretty
 from policylint.model.results import BaselineSummary, FileReport, Finding, RunReport
@@ -29,7 +30,12 @@ def baseline_json(tool_version: str, findings: Iterable[Finding]) -> str:
         key=lambda entry: (entry["file"], entry["policy"], entry["fingerprint"]),
     )
     unique = list({entry["fingerprint"]: entry for entry in entries}.values())
-    document = {"policylint-baseline": FORMAT_VERSION, "tool-version": tool_version, "findings": unique}
+    document = {
+        "policylint-baseline": FORMAT_VERSION,
+        "tool-version": tool_version,
+        "fingerprint-key": fingerprint_key_kind(),
+        "findings": unique,
+    }
     return pretty(document) + "\n"
 
 
@@ -57,7 +63,27 @@ def read_baseline(path: str) -> list[dict[str, str]]:
     findings = data.get("findings")
     if not isinstance(findings, list) or not all(isinstance(e, dict) and "fingerprint" in e for e in findings):
         raise BaselineError(path, "baseline 'findings' must be a list of entries with a fingerprint")
+    _check_fingerprint_key(path, data.get("fingerprint-key"))
     return findings
+
+
+def _check_fingerprint_key(path: str, recorded: object) -> None:
+    """Detector fingerprints depend on POLICYLINT_FINGERPRINT_KEY: a baseline recorded under
+    another key (or none) would silently match none of its detector findings. A baseline
+    written before it recorded the key (no field) is taken as it is."""
+    if recorded is not None and not isinstance(recorded, str):
+        raise BaselineError(path, "baseline 'fingerprint-key' must be a string")
+    current = fingerprint_key_kind()
+    if recorded is None or recorded == current:
+        return
+    if recorded == "unkeyed":
+        state = f"recorded without {FINGERPRINT_KEY_VARIABLE}, which is set now"
+    elif current == "unkeyed":
+        state = f"recorded with {FINGERPRINT_KEY_VARIABLE} set, which is not set now"
+    else:
+        state = f"recorded under another {FINGERPRINT_KEY_VARIABLE}"
+    hint = "re-record it with the key in use (docs/output.md, 'Fingerprints and baselines')"
+    raise BaselineError(path, f"baseline {state}: its detector findings would match none; {hint}")
 
 
 def mark_known(

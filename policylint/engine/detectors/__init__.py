@@ -63,6 +63,19 @@ def keyed_digest(value: str) -> str:
     return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+_KEY_CHECK = b"policylint fingerprint key check"
+
+
+def fingerprint_key_kind() -> str:
+    """Which key detector fingerprints are made under, for a baseline to record: "unkeyed", or
+    "keyed:" and an HMAC of a constant under the key. That tells one key from another and gives
+    back nothing but what a key that can be guessed gives anyway (a digest of a known value)."""
+    key = os.environ.get(FINGERPRINT_KEY_VARIABLE)
+    if not key:
+        return "unkeyed"
+    return "keyed:" + hmac.new(key.encode("utf-8"), _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
+
+
 # --- national ID and resident certificate numbers -------------------------------------
 
 _KINDS = {
