@@ -154,6 +154,36 @@ def test_entry_point_pack_joins_the_catalog(run: Run, policy_pack: Path) -> None
     assert "agency-mfa" in [rule["id"] for rule in rules]
 
 
+def test_rules_show_where_each_policy_comes_from(run: Run, write: Write, in_dir: Path, policy_pack: Path) -> None:
+    """Built in, the TWGCB pack, an installed pack by its name, a directory's file relative to
+    the working directory; never a path of the machine. ``config`` says the same."""
+    renamed = {"agency-mfa": "agency-audit", "agency-rules": "org-rules", "TC-1": "TC-2", "ACT-1": "ACT-2"}
+    policy, guideline = POLICY, GUIDELINE
+    for old, new in renamed.items():
+        policy, guideline = policy.replace(old, new), guideline.replace(old, new)
+    write("org/agency-audit.yaml", policy)
+    write("org/guideline.yaml", guideline)
+    rules = json.loads(run("rules", "--format", "json", "--policies", "org").out)
+    origins = {rule["id"]: rule["origin"] for rule in rules}
+    assert origins["audit-logging"] == {"kind": "built-in"}
+    assert origins["twgcb-lockout-duration"] == {"kind": "twgcb"}
+    assert origins["agency-mfa"] == {"kind": "pack", "name": "agency"}
+    assert origins["agency-audit"] == {"kind": "directory", "path": "org/agency-audit.yaml"}
+    text = run("rules", "--policies", "org").out
+    lines = {line.split()[0]: line for line in text.splitlines()}
+    pack, directory = lines["agency-mfa"], lines["agency-audit"]
+    assert pack.index("  pack agency  ") == directory.index("  org/agency-audit.yaml  ")  # a column
+    title = directory.index("org/") + len("org/agency-audit.yaml  ")  # the widest origin, two spaces
+    assert pack.index("多因子驗證") == directory.index("多因子驗證") == title
+    assert lines["audit-logging"].index(" built-in ") + 1 == directory.index("org/")
+    assert "  twgcb  " in lines["twgcb-lockout-duration"]
+    assert str(in_dir) not in text and str(policy_pack) not in text
+    write(".policylint.yaml", "policies: [org]\n")
+    config = run("config").out
+    assert "#   agency-mfa: pack agency\n" in config and "#   agency-audit: org/agency-audit.yaml\n" in config
+    assert "#   twgcb-lockout-duration: twgcb\n" in config
+
+
 def test_verify_runs_policy_examples(run: Run, write: Write, tmp_path: Path) -> None:
     write("examples/login-rate-limit/pass/ok.yaml", LOCKOUT)
     result = run("verify", str(tmp_path / "examples"))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from policylint.catalog.origins import Origin
 from policylint.catalog.policies import Catalog, Policy
 from policylint.model.results import Localized, references_text
 
@@ -20,16 +21,19 @@ _LABELS = {
 }
 
 
-def rules_text(catalog: Catalog, lang: str) -> str:
+def rules_text(catalog: Catalog, lang: str, origins: Mapping[str, Origin]) -> str:
     width = max((len(pid) for pid in catalog.policies), default=0)
+    shown = {pid: origin.text() for pid, origin in origins.items()}
+    origin_width = max(map(len, shown.values()), default=0)
     lines = [
-        f"{p.id:<{width}}  {p.severity:<8}  {references_text(p.references):<22}  {p.title(lang)}"
+        f"{p.id:<{width}}  {p.severity:<8}  {references_text(p.references):<22}  {shown[p.id]:<{origin_width}}  "
+        f"{p.title(lang)}"
         for p in catalog.policies.values()
     ]
     return "\n".join(lines) + "\n"
 
 
-def rules_json(catalog: Catalog, lang: str) -> str:
+def rules_json(catalog: Catalog, lang: str, origins: Mapping[str, Origin]) -> str:
     rules = [
         {
             "id": p.id,
@@ -39,6 +43,7 @@ def rules_json(catalog: Catalog, lang: str) -> str:
             "laws": list(p.laws),
             "parameters": p.parameters,
             "parameterSources": {name: source.as_dict() for name, source in p.parameter_sources.items()},
+            "origin": origins[p.id].as_dict(),
         }
         for p in catalog.policies.values()
     ]

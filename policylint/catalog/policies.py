@@ -171,9 +171,14 @@ def _validator(name: str) -> Any:
 
 def plugin_directories() -> list[Path]:
     """Policy directories of installed packs, registered in the entry-point group."""
+    return [directory for _, directory in plugin_packs()]
+
+
+def plugin_packs() -> list[tuple[str, Path]]:
+    """Installed packs, registered in the entry-point group: each one's name and directory."""
     from policylint.load.entrypoints import entry_points_of
 
-    directories = []
+    packs = []
     for entry in entry_points_of(ENTRY_POINT_GROUP):
         try:
             target = entry.load()
@@ -182,8 +187,8 @@ def plugin_directories() -> list[Path]:
             raise CatalogError(f"entry point {entry.name}", f"cannot load policy pack: {error}") from None
         if isinstance(location, ModuleType):
             location = Path(str(location.__file__)).parent
-        directories.append(Path(location))
-    return directories
+        packs.append((entry.name, Path(location)))
+    return packs
 
 
 def load_catalog(

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -21,6 +21,7 @@ from policylint.model.results import FileError, FileReport, Finding, RunReport
 from policylint.model.waiver import Waiver
 
 if TYPE_CHECKING:
+    from policylint.catalog.origins import Origin
     from policylint.cli.statistics import Statistics
     from policylint.engine.covered import Covered
     from policylint.report.stream import Reporter
@@ -360,9 +361,16 @@ def rules(args: argparse.Namespace) -> int:
         )
         write_output(text, None)
         return EXIT_CLEAN
-    render: Callable[[Catalog, str], str] = explain.rules_json if args.format == "json" else explain.rules_text
-    write_output(render(session.catalog, lang), None)
+    render = explain.rules_json if args.format == "json" else explain.rules_text
+    write_output(render(session.catalog, lang, _origins(session.catalog)), None)
     return EXIT_CLEAN
+
+
+def _origins(catalog: Catalog) -> dict[str, Origin]:
+    from policylint.catalog.origins import policy_origins
+    from policylint.catalog.policies import plugin_packs
+
+    return policy_origins(catalog, plugin_packs())
 
 
 def explain(args: argparse.Namespace) -> int:
@@ -435,7 +443,7 @@ def config(args: argparse.Namespace) -> int:
         lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}  # {loaded.where(key)}")
     lines += _POLICY_TRUST
     catalog = load_catalog(loaded.policy_directories())
-    lines += [f"#   {policy.id}: {_policy_origin(policy.source)}" for policy in catalog.policies.values()]
+    lines += [f"#   {pid}: {origin.text()}" for pid, origin in _origins(catalog).items()]
     write_output("\n".join(lines) + "\n", None)
     return EXIT_CLEAN
 
@@ -446,14 +454,3 @@ _POLICY_TRUST = [
     "# installed packs): whoever can write them decides what is checked. Each loaded policy and",
     "# where it came from:",
 ]
-
-
-def _policy_origin(source: str) -> str:
-    """``built-in``, or the policy file relative to the working directory (never absolute)."""
-    from policylint.catalog.policies import builtin_policy_dir
-    from policylint.load.sources import display_name
-
-    path = Path(source).resolve()
-    if path.is_relative_to(builtin_policy_dir().resolve()):
-        return "built-in"
-    return display_name(Path(os.path.relpath(path)).as_posix())
