@@ -105,7 +105,11 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Kill the workers, reap them, and let the pool's thread see them gone. Waiting for the
     workers instead (``shutdown(wait=True)``) hung the parent on a worker blocked writing its
     results to a pipe nobody read. The pool's thread is joined here, not at exit: Python
-    3.11's exit hook wakes it through a pipe that the thread may be closing, a traceback."""
+    3.11's exit hook wakes it through a pipe that the thread may be closing, a traceback.
+    Unless it is that thread: a run interrupted while its reports were being read leaves this
+    generator in a cycle with the traceback, and the collector may close it in any thread."""
+    from threading import current_thread
+
     processes = list((pool._processes or {}).values())
     manager: Thread | None = getattr(pool, "_executor_manager_thread", None)  # typeshed mistypes it
     for process in processes:
@@ -114,7 +118,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
     _close_results_writer(pool)
     pool.shutdown(wait=False)
-    if manager is not None:
+    if manager is not None and manager is not current_thread():
         manager.join(timeout=5)
 
 
