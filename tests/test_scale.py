@@ -170,3 +170,32 @@ def test_finding_messages_are_joined_and_kept_bounded_never_long() -> None:
     long_detail = Localized("長" * 100_000, "long " * 100_000)
     assert messages.message(headline, long_detail).en == f"Headline: {long_detail.en}"
     assert all(long_detail not in kept for kept in messages.by_headline.values())
+
+
+def test_workers_run_at_most_a_few_parts_ahead_of_the_reporter() -> None:
+    """However far the workers could run, the results waiting to be reported stay a few parts:
+    memory does not grow with the repository."""
+    from concurrent.futures import Future
+
+    from policylint.engine import parallel
+    from policylint.engine.evaluate import Options
+
+    class Pool:
+        def __init__(self) -> None:
+            self.submitted, self.read = 0, 0
+
+        def submit(self, _: object, part: list[str], options: Options) -> Future[list[str]]:
+            self.submitted += 1
+            assert self.submitted - self.read <= 3, "more parts in flight than allowed"
+            future: Future[list[str]] = Future()
+            future.set_result(part)  # a worker that is always done: the worst case
+            return future
+
+    files = [f"f{index:04}.yaml" for index in range(2000)]  # parts of MAX_FILES_PER_PART
+    pool = Pool()
+    reported = []
+    for report in parallel._in_order(pool, parallel._parts(files, 2), Options(AS_OF), ahead=3):  # type: ignore[arg-type]
+        reported.append(report)
+        pool.read = len(reported) // parallel.MAX_FILES_PER_PART
+    assert reported == files
+    assert max(len(part) for part in parallel._parts([f"{i}" for i in range(10_000)], 2)) == parallel.MAX_FILES_PER_PART
