@@ -11,6 +11,7 @@ each as a fresh subprocess, so the machine's speed cancels out. See docs/benchma
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import inspect
 import json
@@ -282,6 +283,14 @@ def memory(big: list[Sample], small: list[Sample], plan: Plan, output: str = "te
     }
     name = f"memory{_format_flag(output)}: peak RSS {plan.big.descriptors} / {plan.small.descriptors} descriptors"
     return ratio_measure(name, big_rss, small_rss, TARGET_MEMORY, details)
+
+
+def memory_with_workers(policylint: list[str], big: Path, small: Path, plan: Plan) -> Measure:
+    """Peak memory with the default number of workers: results that workers hand back faster
+    than the reporter writes them must not pile up in the parent."""
+    big_runs, small_runs = alternate([scan_argv(policylint, big, False), scan_argv(policylint, small, False)], 1)
+    measure = memory(big_runs, small_runs, plan)
+    return dataclasses.replace(measure, name=measure.name.replace("memory:", "memory, default --jobs:"))
 
 
 def identifier_throughput(quick: bool) -> Measure:
@@ -762,6 +771,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for output in formats:
         scan, big_runs, small_runs = scan_cost(policylint, big, small, plan, output)
         measures += [scan, memory(big_runs, small_runs, plan, output)]
+    measures.append(memory_with_workers(policylint, big, small, plan))
     measures.append(identifier_throughput(args.quick))
     print_table(measures)
     print("\ndetails:")
