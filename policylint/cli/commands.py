@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TextIO
@@ -81,7 +81,7 @@ def _new_run(args: argparse.Namespace, session: Session) -> RunReport:
 
 def _scan(
     args: argparse.Namespace, session: Session, run: RunReport, evidence: bool = False, line_hashes: bool = False
-) -> Iterator[FileReport]:
+) -> Generator[FileReport, None, None]:
     """Each file's report as it is checked, in sorted order; files missing go to ``run``."""
     from policylint.engine.evaluate import Messages, Options, Plans
     from policylint.engine.parallel import CatalogSpec, check_files, shard
@@ -108,9 +108,9 @@ def _scan(
     if args.shard:
         files = shard(files, *args.shard)
     spec = CatalogSpec(session.directories, settings.parameters, tuple(settings.select), tuple(settings.ignore))
-    with fewer_collections():
-        reports = check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1)
-        yield from _in_place(reports, files, settings.max_file_size)
+    checked = check_files(files, session.catalog, spec, options, args.jobs or os.cpu_count() or 1)
+    with fewer_collections(), contextlib.closing(checked):
+        yield from _in_place(checked, files, settings.max_file_size)
 
 
 def _in_place(reports: Iterable[FileReport], files: list[str], max_bytes: int) -> Iterator[FileReport]:
@@ -195,12 +195,16 @@ def check(args: argparse.Namespace) -> int:
     entries = _baseline_entries(args)
     run = _new_run(args, session)
     formats = {args.format, *(name for name, _ in args.report)}
-    reports = _scan(args, session, run, not SHOWS_EVIDENCE.isdisjoint(formats), "sarif" in formats)
-    if entries is not None:
-        from policylint.engine.baseline import mark_known
+    scanned = _scan(args, session, run, not SHOWS_EVIDENCE.isdisjoint(formats), "sarif" in formats)
+    # Closed here, whatever stops the report: the workers are stopped now, in this thread,
+    # not whenever and wherever the garbage collector finds the scan.
+    with contextlib.closing(scanned):
+        reports: Iterable[FileReport] = scanned
+        if entries is not None:
+            from policylint.engine.baseline import mark_known
 
-        reports = mark_known(reports, run, display_name(args.baseline), entries)
-    _report(args, run, session.catalog, reports)
+            reports = mark_known(scanned, run, display_name(args.baseline), entries)
+        _report(args, run, session.catalog, reports)
     return exit_status(run, exit_zero=args.exit_zero)
 
 

@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -50,7 +50,7 @@ class CatalogSpec(NamedTuple):
 
 def check_files(
     files: Sequence[str], catalog: Catalog, spec: CatalogSpec, options: Options, jobs: int
-) -> Iterator[FileReport]:
+) -> Generator[FileReport, None, None]:
     workers = min(jobs, len(files) // MIN_FILES_PER_WORKER)
     if workers <= 1:
         yield from (check_path(path, catalog, options) for path in files)
