@@ -38,6 +38,11 @@ def test_a_missing_section_is_one_finding_naming_every_policy_that_needs_it(run:
     (system,) = report["systems"]
     assert system["results"] == dict.fromkeys(ONLINE_POLICIES, "not_declared")
     assert code == 1
+    # each policy's own way to fix it, after its name, in one sentence: no ".;" between them
+    remediation = finding.get("remediation", report["rules"]["not-declared"]["remediation"])  # policylint/v2
+    fix = remediation["en"]
+    assert fix.startswith(f"{ONLINE_POLICIES[0]}: ") and fix.count("; owner-only-access: ") == 1
+    assert ".; " not in fix and "。；" not in remediation["zh-TW"] and fix.endswith(".")
 
 
 def test_a_missing_fact_is_placed_in_the_mapping_that_should_hold_it(run: Run, write: Write) -> None:

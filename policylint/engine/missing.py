@@ -124,9 +124,12 @@ def _remediation(remediations: tuple[Localized, ...], policies: tuple[str, ...])
     if len(remediations) == 1:
         return remediations[0]
     pairs = list(zip(policies, remediations, strict=True))
+    # Each but the last loses its full stop: "…true; web-access-logging: …", not "…true.; …".
     return Localized(
-        "；".join(f"{policy}：{remediation.zh}" for policy, remediation in pairs),
-        "; ".join(f"{policy}: {remediation.en}" for policy, remediation in pairs),
+        "；".join(f"{policy}：{remediation.zh.rstrip('。')}" for policy, remediation in pairs[:-1])
+        + f"；{pairs[-1][0]}：{pairs[-1][1].zh}",
+        "; ".join(f"{policy}: {remediation.en.rstrip('.')}" for policy, remediation in pairs[:-1])
+        + f"; {pairs[-1][0]}: {pairs[-1][1].en}",
     )
 
 
