@@ -116,11 +116,11 @@ def _scan(
 def _in_place(reports: Iterable[FileReport], files: list[str], max_bytes: int) -> Iterator[FileReport]:
     """Every report where it comes; a configuration file checked alone that another scanned
     file links or includes, emptied (see _alone_or_covered)."""
-    from policylint.engine.covered import covered_files
-
     covered: Covered | None = None  # found when the first configuration file checked alone comes
     for report in reports:
         if report.evidence:
+            from policylint.engine.covered import covered_files  # a scan of descriptors never needs it
+
             # one file alone: nothing else covers it, and pre-commit reads it once
             covered = covered or covered_files(files if len(files) > 1 else (), max_bytes)
             report = _alone_or_covered(report, covered)
