@@ -243,3 +243,17 @@ def test_a_configuration_checked_alone_keeps_its_sorted_place(
     assert named.index("system-19-realm.json") == named.index("system-18.yaml") + 1  # "-" sorts before "."
     assert "system-39-realm.json" in named  # reported through system-39.yaml, which links it
     assert files.count(shown(mixed / "system-19-realm.json")) > 0
+
+
+def test_what_the_detectors_find_in_a_linked_file_is_still_reported(run: Callable[..., Result], tmp_path: Path) -> None:
+    """A linked realm's settings are judged through its descriptor; a national ID in its text
+    is reported by no descriptor, so it stays, at the realm's own line."""
+    realm = json.loads(REALM.read_text(encoding="utf-8"))
+    realm["smtpServer"] = {"user": "A123456789"}
+    (tmp_path / "realm.json").write_text(json.dumps(realm, indent=2) + "\n", encoding="utf-8")
+    text = (SYSTEMS / "staff-portal.yaml").read_text(encoding="utf-8")
+    (tmp_path / "system.yaml").write_text(text.replace("../keycloak/weak-lockout-realm.json", "realm.json"), "utf-8")
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path))
+    found = [(f["file"], f["policy"]) for f in json.loads(result.out)["findings"] if f["file"].endswith("realm.json")]
+    assert (shown(tmp_path / "realm.json"), "national-id-in-config") in found
+    assert "A123456789" not in result.out

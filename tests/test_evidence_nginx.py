@@ -213,3 +213,16 @@ def test_a_fragment_read_alone_loses_no_include_error_of_its_own(run: Callable[.
     result = run("check", "--as-of", AS_OF, "--lang", "en", "tests/evidence/nginx")
     assert (result.code, result.err) == (1, "")
     assert result.out.count("tests/evidence/nginx/conf.d/portal.conf:7:1: HIGH secure-transfer-channels") == 1
+
+
+def test_what_the_detectors_find_in_an_included_fragment_is_still_reported(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  include sites/*.conf;\n}\n", encoding="utf-8")
+    (tmp_path / "sites" / "portal.conf").write_text(
+        "server {\n  server_name portal;\n  # owner A123456789\n}\n", encoding="utf-8"
+    )
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path))
+    findings = [(f["file"], f["line"], f["policy"]) for f in json.loads(result.out)["findings"]]
+    assert (shown(tmp_path / "sites" / "portal.conf"), 3, "national-id-in-config") in findings

@@ -132,9 +132,12 @@ def _alone_or_covered(report: FileReport, covered: Covered) -> FileReport:
     that includes it reports nothing alone; a fragment read alone also loses the includes it
     resolves from the wrong directory, so its errors go too (its includer reports its own)."""
     file = os.path.normpath(report.file)
+    # What the detectors find in the file's text (a national ID, a password) no descriptor or
+    # includer reports for it: those findings stay. Policies' findings carry no identity.
+    found_in_text = tuple(finding for finding in report.findings if finding.identity is not None)
     if file in covered.included:
-        return report._replace(systems=(), findings=(), errors=())
-    return report._replace(systems=(), findings=()) if file in covered.linked else report
+        return report._replace(systems=(), findings=found_in_text, errors=())
+    return report._replace(systems=(), findings=found_in_text) if file in covered.linked else report
 
 
 _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--follow-symlinks reads it)"
