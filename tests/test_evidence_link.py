@@ -34,7 +34,8 @@ def test_a_contradicted_declaration_is_a_mismatch_naming_both_lines(run: Callabl
     declared = line_of(descriptor, "threshold:")
     observed = line_of(REALM, '"failureFactor"')
     assert (
-        f"{descriptor}:{declared}:7: HIGH declaration-mismatch declared 5, but the setting failureFactor "
+        f"{descriptor}:{declared}:7: HIGH declaration-mismatch loginProtection.lockout.threshold is declared 5, "
+        "but the setting failureFactor "
         f"at {shown_realm}:{observed} makes it 10 [20170101-3, 20170102-2; PDPA§12,18,28]"
     ).replace(str(ROOT) + "/", "") in result.out.replace(str(ROOT) + "/", "")
     assert f"{realm}:{observed}:3: HIGH login-rate-limit" in result.out.replace(str(ROOT) + "/", "")
@@ -180,7 +181,7 @@ def test_a_realm_that_drops_declared_events_is_a_mismatch_and_fails_at_its_setti
     result = audit(run, str(descriptor))
     where = shown(tmp_path / "realm.json")
     assert (
-        f"{shown(descriptor)}:9:5: HIGH declaration-mismatch declared "
+        f"{shown(descriptor)}:9:5: HIGH declaration-mismatch auditLogging.events is declared "
         f'["login", "failedLogin", "admin"], but the setting enabledEventTypes LOGIN; adminEventsEnabled false '
         f'at {where}:5 makes it ["login"]'
     ) in result.out

@@ -179,7 +179,8 @@ def test_a_linked_access_log_off_fails_web_access_logging_at_the_directive(
         "[20170101-5, 20170104-5; PDPA§12,18,28]"
     ) in result.out
     assert (
-        f"{shown(descriptor)}:7:5: MEDIUM declaration-mismatch declared true, but the setting access_log off "
+        f"{shown(descriptor)}:7:5: MEDIUM declaration-mismatch auditLogging.webAccessLog is declared true, "
+        "but the setting access_log off "
         f"(location /records/) at {conf}:8 makes it false"
     ) in result.out
     assert result.code == 1

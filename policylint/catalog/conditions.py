@@ -75,6 +75,12 @@ def display_path(tokens: Tokens) -> str:
     return shown.lstrip(".") or "spec"
 
 
+def display_pointer(pointer: str) -> str:
+    """A JSON pointer of the descriptor as display_path shows it: ``/spec/backups`` is ``backups``."""
+    parts = (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
+    return display_path(tuple(int(part) if part.isdigit() else part for part in parts))
+
+
 def show(value: Any, separator: str = ", ") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

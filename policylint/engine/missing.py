@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from policylint.catalog.conditions import display_path
+from policylint.catalog.conditions import display_pointer
 from policylint.model.results import NOT_DECLARED, SEVERITY_RANK, Finding, Localized, Reference
 
 NOT_DECLARED_POLICY = "not-declared"
@@ -113,7 +113,7 @@ def _shared(parts: tuple[_Parts, ...], policies: tuple[str, ...]) -> _Parts:
 
 @lru_cache(maxsize=1024)  # the same facts go missing, for the same policies, in every file
 def missing_message(pointer: str, policies: tuple[str, ...]) -> Localized:
-    path = display_path(_tokens(pointer))
+    path = display_pointer(pointer)
     names = ", ".join(policies)
     return Localized(f"未宣告 {path}；需要此項的政策：{names}", f"{path} is not declared; needed by {names}")
 
@@ -131,8 +131,3 @@ def _remediation(remediations: tuple[Localized, ...], policies: tuple[str, ...])
         "; ".join(f"{policy}: {remediation.en.rstrip('.')}" for policy, remediation in pairs[:-1])
         + f"; {pairs[-1][0]}: {pairs[-1][1].en}",
     )
-
-
-def _tokens(pointer: str) -> tuple[str | int, ...]:
-    parts = (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
-    return tuple(int(part) if part.isdigit() else part for part in parts)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, NamedTuple
 
-from policylint.catalog.conditions import Outcome
+from policylint.catalog.conditions import Outcome, display_pointer
 from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.twgcb import cite
 from policylint.evidence import Observation, ObservedSystem
@@ -99,10 +99,10 @@ def mismatch_findings(
 def _mismatch_message(mismatch: Mismatch) -> Localized:
     seen = mismatch.observation
     declared, value, setting = _shown(mismatch.declared), _shown(seen.value), _setting_text(seen)
-    place = f"{seen.file}:{seen.line}"
+    place, fact = f"{seen.file}:{seen.line}", display_pointer(mismatch.pointer)
     return Localized(
-        f"描述檔宣告 {declared}，但 {place} 的設定 {setting} 實際為 {value}",
-        f"declared {declared}, but the setting {setting} at {place} makes it {value}",
+        f"描述檔宣告 {fact} 為 {declared}，但 {place} 的設定 {setting} 實際為 {value}",
+        f"{fact} is declared {declared}, but the setting {setting} at {place} makes it {value}",
     )
 
 
