@@ -184,7 +184,6 @@ class _FileCheck:
     errors: list[FileError] = field(default_factory=list)
     metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
     plain_documents: bool = False  # a document that is no descriptor: it may be evidence
-    links: set[str] = field(default_factory=set)  # the evidence files its descriptors name
     evidence: bool = False  # read as a configuration file on its own (it set facts, or failed to read)
     path: str = ""  # the file's name unmasked, for the detectors only
     messages: Messages = field(default_factory=Messages)
@@ -294,7 +293,6 @@ def _check_linked(
     linked = check_linked(check.display, document, data, system, check.catalog, check.options.max_bytes)
     check.findings += linked.findings
     check.errors += linked.errors
-    check.links |= linked.paths
     return linked.data, linked.observed, linked.facts if check.options.facts else ()
 
 
@@ -456,7 +454,6 @@ def _waive(check: _FileCheck, text: str) -> FileReport:
         used_waivers=outcome.used,
         inline_waivers=inline,
         waivers=declared,
-        links=frozenset(check.links),
         evidence=check.evidence and not check.metadata_documents,
         source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
         line_hashes=_line_hashes(check.display, text, outcome.findings) if check.options.line_hashes else (),

@@ -146,7 +146,6 @@ class Linked(NamedTuple):
     observed: dict[str, Observation]
     findings: list[Finding]
     errors: list[FileError]
-    paths: set[str]  # the linked files, normalised
     facts: tuple[Fact, ...] = ()
 
 
@@ -154,17 +153,16 @@ def check_linked(
     display: str, document: Document, data: dict[str, Any], system: str, catalog: Catalog, max_bytes: int
 ) -> Linked:
     """The descriptor with what its linked files observe merged in, and the mismatches."""
-    from policylint.evidence.link import linked_path, links, merge, read_linked
+    from policylint.evidence.link import links, merge, read_linked
 
     entries = links(data)
     read = read_linked(display, data, max_bytes)
     merged = merge(data, [observation for found in read.systems for observation in found.observations])
     mismatches = mismatch_findings(display, document, system, merged.mismatches, catalog)
     errors = [_file_error(error) for error in read.errors]
-    paths = {linked_path(display, entry) for entry in entries}
     pointers = evidenced_pointers(tuple(str(entry.get("kind")) for entry in entries), _linked_flows(data, entries))
     facts = facts_of(document, data, merged.observed, pointers)
-    return Linked(merged.data, merged.observed, mismatches, errors, paths, facts)
+    return Linked(merged.data, merged.observed, mismatches, errors, facts)
 
 
 def _file_error(error: LocatedError) -> FileError:

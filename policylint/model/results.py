@@ -197,9 +197,8 @@ class FileReport(NamedTuple):
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
     waivers: tuple[Waiver, ...] = ()  # those of inline_waivers, whole (the audit's waiver register)
-    # Evidence: the configuration files this file's descriptors link (normalised paths), and
-    # whether this file is a configuration file checked on its own (dropped if one links it).
-    links: frozenset[str] = frozenset()
+    # Whether this file is a configuration file checked on its own (emptied if a scanned file
+    # links or includes it: cli/commands._alone_or_covered).
     evidence: bool = False
     # The lines around the findings, captured when a report shows them (Options.source_lines),
     # so that no reporter opens a scanned file.
