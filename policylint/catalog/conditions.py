@@ -77,8 +77,7 @@ def display_path(tokens: Tokens) -> str:
 
 def display_pointer(pointer: str) -> str:
     """A JSON pointer of the descriptor as display_path shows it: ``/spec/backups`` is ``backups``."""
-    parts = (part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:])
-    return display_path(tuple(int(part) if part.isdigit() else part for part in parts))
+    return display_path(parse_fact(pointer)[0])
 
 
 def show(value: Any, separator: str = ", ") -> str:

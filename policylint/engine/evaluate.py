@@ -135,8 +135,13 @@ def _settled(policy: Policy, declared: frozenset[str] | None) -> bool:
         return False
     if policy.twgcb and not judges(policy, declared):
         return True
-    undeclared = bool(policy.sections) and declared.isdisjoint(policy.sections)
-    return undeclared and (policy.evaluate_check is not None or policy.detector is not None)
+    return _undeclared(policy, declared) and (policy.evaluate_check is not None or policy.detector is not None)
+
+
+def _undeclared(policy: Policy, declared: frozenset[str] | None) -> bool:
+    """A descriptor that declares none of the policy's sections: it gets the outcomes computed
+    with the catalog (policy.undeclared)."""
+    return declared is not None and bool(policy.sections) and declared.isdisjoint(policy.sections)
 
 
 class Options(NamedTuple):
@@ -336,11 +341,9 @@ def evaluate_declared(
     policy: Policy, data: dict[str, Any], as_of: date, declared: frozenset[str] | None
 ) -> tuple[str, Outcome]:
     """``evaluate``, given the descriptor's declared_sections (found once for all policies)."""
-    # A descriptor that declares none of the policy's sections gets the outcomes computed with
-    # the catalog (18 of 41 policies a descriptor, on the benchmark corpus).
     if policy.twgcb and not judges(policy, declared):
         return NOT_APPLICABLE, PASSED_OUTCOME  # the TWGCB pack judges hosts only
-    undeclared = declared is not None and bool(policy.sections) and declared.isdisjoint(policy.sections)
+    undeclared = _undeclared(policy, declared)
     if policy.evaluate_applies is not None:
         applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)
         assert applies is not None
