@@ -192,16 +192,22 @@ def test_a_configuration_on_its_own_cannot_tell_personal_data(run: Callable[...,
     assert "web-access-logging" not in result.out  # whether it serves personal data, the descriptor says
 
 
+def _scan_with_fragment(run: Callable[..., Result], root: Path, server_line: str) -> list[tuple[str, int, str]]:
+    """A scan of ``root``: nginx.conf including sites/portal.conf, a server with ``server_line``
+    on its line 3; its findings as (file, line, policy)."""
+    (root / "sites").mkdir()
+    (root / "nginx.conf").write_text("events {}\nhttp {\n  include sites/*.conf;\n}\n", encoding="utf-8")
+    (root / "sites" / "portal.conf").write_text(
+        f"server {{\n  server_name portal;\n  {server_line}\n}}\n", encoding="utf-8"
+    )
+    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(root))
+    return [(f["file"], f["line"], f["policy"]) for f in json.loads(result.out)["findings"]]
+
+
 def test_a_fragment_included_by_a_scanned_configuration_is_reported_once(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    (tmp_path / "sites").mkdir()
-    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  include sites/*.conf;\n}\n", encoding="utf-8")
-    (tmp_path / "sites" / "portal.conf").write_text(
-        "server {\n  server_name portal;\n  ssl_protocols TLSv1 TLSv1.2;\n}\n", encoding="utf-8"
-    )
-    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path))
-    findings = [(f["file"], f["line"], f["policy"]) for f in json.loads(result.out)["findings"]]
+    findings = _scan_with_fragment(run, tmp_path, "ssl_protocols TLSv1 TLSv1.2;")
     assert findings == [(shown(tmp_path / "sites" / "portal.conf"), 3, "secure-transfer-channels")]
     # checked on its own, the fragment is a system of its own again
     alone = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path / "sites"))
@@ -219,11 +225,5 @@ def test_a_fragment_read_alone_loses_no_include_error_of_its_own(run: Callable[.
 def test_what_the_detectors_find_in_an_included_fragment_is_still_reported(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    (tmp_path / "sites").mkdir()
-    (tmp_path / "nginx.conf").write_text("events {}\nhttp {\n  include sites/*.conf;\n}\n", encoding="utf-8")
-    (tmp_path / "sites" / "portal.conf").write_text(
-        "server {\n  server_name portal;\n  # owner A123456789\n}\n", encoding="utf-8"
-    )
-    result = run("check", "--as-of", AS_OF, "--lang", "en", "--format", "json", str(tmp_path))
-    findings = [(f["file"], f["line"], f["policy"]) for f in json.loads(result.out)["findings"]]
+    findings = _scan_with_fragment(run, tmp_path, "# owner A123456789")
     assert (shown(tmp_path / "sites" / "portal.conf"), 3, "national-id-in-config") in findings
