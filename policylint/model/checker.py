@@ -67,33 +67,37 @@ def resolve_ref(node: Schema, root: Schema) -> Schema:
     return node
 
 
-def compile_check(node: Any, root: Schema) -> Check:
-    """The check for a JSON Schema node of ``root``."""
+def compile_check(node: Any, root: Schema, *, nullable: bool = False) -> Check:
+    """The check for a JSON Schema node of ``root``; ``nullable``: None is accepted too.
+
+    Optional fields are nearly all ``anyOf: [X, null]``: their None is folded into the check
+    of X, so that a valid value costs one call and a type test, not a wrapper's call too.
+    """
     if not isinstance(node, dict):  # ``additionalProperties: true``
         return _same
     node = resolve_ref(node, root)
     if "anyOf" in node:
-        return _any_of(node["anyOf"], root)
+        return _any_of(node["anyOf"], root, nullable)
     if "const" in node or "enum" in node:
-        return _literal([node["const"]] if "const" in node else node["enum"])
-    return _BY_TYPE.get(node.get("type"), _anything)(node, root)
+        return _literal([node["const"]] if "const" in node else node["enum"], nullable)
+    return _BY_TYPE.get(node.get("type"), _anything)(node, root, nullable)
 
 
 def _same(value: Any) -> Any:
     return value
 
 
-def _anything(node: Schema, root: Schema) -> Check:
+def _anything(node: Schema, root: Schema, nullable: bool) -> Check:
     return _same
 
 
-def _any_of(options: list[Schema], root: Schema) -> Check:
-    nullable = any(option.get("type") == "null" for option in options)
-    checks = [compile_check(option, root) for option in options if option.get("type") != "null"]
-    inner = checks[0] if len(checks) == 1 else _first_that_holds(checks)
-    if not nullable:
-        return inner
-    return lambda value: None if value is None else inner(value)
+def _any_of(options: list[Schema], root: Schema, nullable: bool) -> Check:
+    nullable = nullable or any(option.get("type") == "null" for option in options)
+    kept = [option for option in options if option.get("type") != "null"]
+    if len(kept) == 1:
+        return compile_check(kept[0], root, nullable=nullable)
+    inner = _first_that_holds([compile_check(option, root) for option in kept])
+    return inner if not nullable else lambda value: None if value is None else inner(value)
 
 
 def _first_that_holds(checks: list[Check]) -> Check:
@@ -109,14 +113,28 @@ def _first_that_holds(checks: list[Check]) -> Check:
     return check
 
 
-def _literal(expected: list[Any]) -> Check:
-    choices = {(type(choice), choice) for choice in expected}
+def _literal(expected: list[Any], nullable: bool) -> Check:
+    # by type, so that True is not 1 and 1.0 not 1; unhashable values are of no type here
+    choices: dict[type, set[Any]] = {}
+    for choice in expected:
+        choices.setdefault(type(choice), set()).add(choice)
+    if nullable:
+        choices[type(None)] = {None}
     message = f"Input should be {_choices_text(expected)}"
+    if choices.keys() <= {str, type(None)}:  # nearly every enum: no lookup of the value's type
+        texts = frozenset(choices.get(str, ()))
+
+        def check_text(value: Any) -> Any:
+            if (type(value) is str and value in texts) or (value is None and nullable):
+                return value
+            raise Invalid.of(message, value)
+
+        return check_text
 
     def check(value: Any) -> Any:
-        if isinstance(value, list | dict) or (type(value), value) not in choices:
-            raise Invalid.of(message, value)
-        return value
+        if value in choices.get(type(value), ()):
+            return value
+        raise Invalid.of(message, value)
 
     return check
 
@@ -126,98 +144,130 @@ def _choices_text(expected: list[Any]) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
-def _object(node: Schema, root: Schema) -> Check:
+def _object(node: Schema, root: Schema, nullable: bool) -> Check:
     if "properties" not in node:
-        return _dict(compile_check(node.get("additionalProperties", True), root))
-    fields = {name: compile_check(spec, root) for name, spec in node["properties"].items()}
+        return _dict(compile_check(node.get("additionalProperties", True), root), nullable)
+    checks = {name: compile_check(spec, root) for name, spec in node["properties"].items()}
+    fields = {name: (index, check) for index, (name, check) in enumerate(checks.items())}
     required = tuple(name for name in node["properties"] if name in node.get("required", ()))
-    required_keys = frozenset(required)
+    required_keys, known, unordered = frozenset(required), fields.keys(), len(fields)
 
     def check(value: Any) -> Any:
         if type(value) is not dict:
+            if value is None and nullable:
+                return None
             raise Invalid.of("Input should be a valid dictionary", value)
-        if not (required_keys <= value.keys() and value.keys() <= fields.keys()):
-            raise Invalid(_shape_problems(value, fields, required))
-        result, problems = {}, []
-        for name, field in fields.items():
-            if name in value:
-                try:
-                    result[name] = field(value[name])
-                except Invalid as error:
-                    problems += error.under(name)
-        if problems:
-            raise Invalid(problems)
-        return result
+        if not (value.keys() <= known and (not required_keys or required_keys <= value.keys())):
+            raise Invalid(_shape_problems(value, checks, required))
+        # A descriptor declares a few of a section's many fields: only those are checked, in
+        # the value's order, which is nearly always the schema's; the result is in the schema's.
+        result, last = {}, -1
+        try:
+            for name, item in value.items():
+                index, field = fields[name]
+                result[name] = field(item)
+                last = index if index > last else unordered
+        except Invalid:
+            raise Invalid(_field_problems(value, checks)) from None
+        return result if last < unordered else {name: result[name] for name in checks if name in result}
 
     return check
 
 
-def _shape_problems(value: dict[Any, Any], fields: dict[str, Check], required: tuple[str, ...]) -> list[Problem]:
-    """Every problem of a mapping with missing or unknown keys: its fields' own, then the keys'."""
-    problems = [Problem((name,), "missing", "Field required") for name in required if name not in value]
+def _field_problems(value: dict[Any, Any], fields: dict[str, Check]) -> list[Problem]:
+    """The problems of the fields of ``value`` that ``fields`` knows, in the schema's order."""
+    problems = []
     for name, field in fields.items():
         if name in value:
             try:
                 field(value[name])
             except Invalid as error:
                 problems += error.under(name)
+    return problems
+
+
+def _shape_problems(value: dict[Any, Any], fields: dict[str, Check], required: tuple[str, ...]) -> list[Problem]:
+    """Every problem of a mapping with missing or unknown keys: its fields' own, then the keys'."""
+    problems = [Problem((name,), "missing", "Field required") for name in required if name not in value]
+    problems += _field_problems(value, fields)
     unknown = [key for key in value if key not in fields]
     return problems + [Problem((key,), "unknown", "Extra inputs are not permitted", value[key]) for key in unknown]
 
 
-def _dict(values: Check) -> Check:
+def _dict(values: Check, nullable: bool) -> Check:
     def check(value: Any) -> Any:
         if type(value) is not dict:
+            if value is None and nullable:
+                return None
             raise Invalid.of("Input should be a valid dictionary", value)
-        result, problems = {}, []
-        for key, item in value.items():
-            try:
-                if type(key) is not str:
-                    raise Invalid.of("Input should be a valid string", key)
-                result[key] = values(item)
-            except Invalid as error:
-                problems += error.under(key)
-        if problems:
-            raise Invalid(problems)
-        return result
+        try:  # the problems, in order, are gathered again only when there are some
+            return {_text_key(key): values(item) for key, item in value.items()}
+        except Invalid:
+            raise Invalid(_item_problems(value, values)) from None
 
     return check
 
 
-def _array(node: Schema, root: Schema) -> Check:
+def _text_key(key: Any) -> str:
+    if type(key) is not str:
+        raise Invalid.of("Input should be a valid string", key)
+    return key
+
+
+def _item_problems(value: dict[Any, Any], values: Check) -> list[Problem]:
+    problems = []
+    for key, item in value.items():
+        try:
+            _text_key(key)
+            values(item)
+        except Invalid as error:
+            problems += error.under(key)
+    return problems
+
+
+def _array(node: Schema, root: Schema, nullable: bool) -> Check:
     items = compile_check(node.get("items", True), root)
 
     def check(value: Any) -> Any:
         if type(value) is not list:
+            if value is None and nullable:
+                return None
             raise Invalid.of("Input should be a valid list", value)
-        result, problems = [], []
-        for index, item in enumerate(value):
-            try:
-                result.append(items(item))
-            except Invalid as error:
-                problems += error.under(index)
-        if problems:
-            raise Invalid(problems)
-        return result
+        try:
+            return [items(item) for item in value]
+        except Invalid:
+            raise Invalid(_index_problems(value, items)) from None
 
     return check
 
 
-def _string(node: Schema, root: Schema) -> Check:
+def _index_problems(value: list[Any], items: Check) -> list[Problem]:
+    problems = []
+    for index, item in enumerate(value):
+        try:
+            items(item)
+        except Invalid as error:
+            problems += error.under(index)
+    return problems
+
+
+def _string(node: Schema, root: Schema, nullable: bool) -> Check:
     if node.get("format") == "date":
-        return _date
+        return _date if not nullable else _nullable_date
     low, high = node.get("minLength", 0), node.get("maxLength", math.inf)
     pattern = re.compile(node["pattern"]) if "pattern" in node else None
 
     def check(value: Any) -> Any:
-        if type(value) is not str:
-            raise Invalid.of("Input should be a valid string", value)
-        if not low <= len(value) <= high:
-            raise Invalid.of(_length_message(low, high, len(value)), value)
-        # Python's `$` also matches before a final newline; a pattern means the whole text
-        if pattern is not None and ("\n" in value or pattern.search(value) is None):
-            raise Invalid.of(f"String should match pattern '{pattern.pattern}'", value)
-        return value
+        if type(value) is str:
+            if not low <= len(value) <= high:
+                raise Invalid.of(_length_message(low, high, len(value)), value)
+            # Python's `$` also matches before a final newline; a pattern means the whole text
+            if pattern is not None and ("\n" in value or pattern.search(value) is None):
+                raise Invalid.of(f"String should match pattern '{pattern.pattern}'", value)
+            return value
+        if value is None and nullable:
+            return None
+        raise Invalid.of("Input should be a valid string", value)
 
     return check
 
@@ -239,6 +289,10 @@ def _date(value: Any) -> Any:
     raise Invalid.of("Input should be a valid date in the format YYYY-MM-DD", value)
 
 
+def _nullable_date(value: Any) -> Any:
+    return None if value is None else _date(value)
+
+
 _BOUNDS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
     "minimum": (lambda value, bound: value >= bound, "greater than or equal to"),
     "maximum": (lambda value, bound: value <= bound, "less than or equal to"),
@@ -249,6 +303,8 @@ _BOUNDS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
 
 def _within(node: Schema) -> Check:
     bounds = [(*_BOUNDS[key], bound) for key, bound in node.items() if key in _BOUNDS]
+    if not bounds:
+        return _same
 
     def check(value: Any) -> Any:
         for holds, words, bound in bounds:
@@ -259,22 +315,28 @@ def _within(node: Schema) -> Check:
     return check
 
 
-def _integer(node: Schema, root: Schema) -> Check:
+def _integer(node: Schema, root: Schema, nullable: bool) -> Check:
     within = _within(node)
+    # ``minimum: 0`` alone, as nearly every count in a descriptor: one comparison, no call
+    least = node["minimum"] if within is not _same and node.keys() & _BOUNDS.keys() == {"minimum"} else None
 
     def check(value: Any) -> Any:
-        if type(value) is not int:
-            raise Invalid.of("Input should be a valid integer", value)
-        return within(value)
+        if type(value) is int:
+            return value if least is not None and value >= least else within(value)
+        if value is None and nullable:
+            return None
+        raise Invalid.of("Input should be a valid integer", value)
 
     return check
 
 
-def _number(node: Schema, root: Schema) -> Check:
+def _number(node: Schema, root: Schema, nullable: bool) -> Check:
     within = _within(node)
 
     def check(value: Any) -> Any:
         if type(value) not in (int, float):
+            if value is None and nullable:
+                return None
             raise Invalid.of("Input should be a valid number", value)
         try:
             number = float(value)
@@ -287,16 +349,18 @@ def _number(node: Schema, root: Schema) -> Check:
     return check
 
 
-def _boolean(node: Schema, root: Schema) -> Check:
+def _boolean(node: Schema, root: Schema, nullable: bool) -> Check:
+    accepted = (bool, type(None)) if nullable else (bool,)
+
     def check(value: Any) -> Any:
-        if type(value) is not bool:
-            raise Invalid.of("Input should be a valid boolean", value)
-        return value
+        if type(value) in accepted:
+            return value
+        raise Invalid.of("Input should be a valid boolean", value)
 
     return check
 
 
-_BY_TYPE: dict[Any, Callable[[Schema, Schema], Check]] = {
+_BY_TYPE: dict[Any, Callable[[Schema, Schema, bool], Check]] = {
     "object": _object,
     "array": _array,
     "string": _string,
