@@ -185,21 +185,25 @@ class _Walk:
                 values.append(item.value)
             elif type(tag) is _Resolved:
                 values.append(tag.value)
+            elif type(item) is yaml.MappingNode:  # no call through ``value`` for a collection
+                values.append(self.mapping(item.value, child, depth + 1))
             else:
                 values.append(self.value(item, child, depth + 1))
         return values
 
     def mapping(self, pairs: list[tuple[_Node, _Node]], pointer: str | None, depth: int) -> dict[Any, Any]:
-        self._enter(depth, 2 * len(pairs))
+        if depth >= MAX_DEPTH and pairs:  # ``_enter``, inline: a mapping is the most common collection
+            raise Declined
+        self.nodes += 2 * len(pairs)
         mapping: dict[Any, Any] = {}
-        merged: set[Any] = set()  # keys merged in (``<<``), which an explicit key overrides
+        merged: set[Any] | None = None  # keys merged in (``<<``): a set made at the first merge
         keys = self.keys
         for key_node, value_node in pairs:
             mark = key_node.start_mark
             start = _positions.get((mark.line, mark.column)) or _new_position(mark)
             key = key_node.value
             if key_node.tag is not _TEXT or pointer is None or merged or "/" in key or "~" in key:
-                self._entry(mapping, merged, key_node, value_node, pointer, start, depth)
+                merged = self._entry(mapping, merged, key_node, value_node, pointer, start, depth)
                 continue
             # Nearly every key: text, needing no escape, in a mapping that merges nothing.
             keys.add(key)
@@ -212,6 +216,8 @@ class _Walk:
                 mapping[key] = value_node.value
             elif type(tag) is _Resolved:
                 mapping[key] = tag.value
+            elif type(value_node) is yaml.MappingNode:  # no call through ``value`` for a collection
+                mapping[key] = self.mapping(value_node.value, child, depth + 1)
             else:
                 mapping[key] = self.value(value_node, child, depth + 1)
         return mapping
@@ -219,29 +225,32 @@ class _Walk:
     def _entry(
         self,
         mapping: dict[Any, Any],
-        merged: set[Any],
+        merged: set[Any] | None,
         key_node: _Node,
         value_node: _Node,
         pointer: str | None,
         start: Position,
         depth: int,
-    ) -> None:
-        """Add any key and its value to ``mapping``, recording where the key stands."""
+    ) -> set[Any] | None:
+        """Add any key and its value to ``mapping``, recording where the key stands; the keys
+        merged in so far, which an explicit key overrides (that is what merging is for)."""
         key, merge = self._key(key_node, depth)
         if merge:
+            merged = set() if merged is None else merged
             merge_keys(mapping, merged, self.value(value_node, None, depth + 1), pointer, start, self.positions)
-            return
+            return merged
         key = as_key(key, start)
         if type(key) is str:
             self.keys.add(key)
         child = None if pointer is None else f"{pointer}/{escape_pointer_token(key)}"
-        if key in merged:
-            merged.discard(key)  # an explicit key overrides a merged one: that is what merging is for
+        if merged and key in merged:
+            merged.discard(key)
         elif key in mapping and child is not None:
             self.duplicates.append((child, start))
         if child is not None:
             self.positions[child] = start
         mapping[key] = self.value(value_node, child, depth + 1)
+        return merged
 
     def _key(self, node: _Node, depth: int) -> tuple[Any, bool]:
         """A key and whether it is the merge key; a key's parts get no positions."""
