@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
-from policylint.engine.detectors import STRUCTURED_SUFFIXES, Hit
+from policylint.engine.detectors import DETECTORS, STRUCTURED_SUFFIXES, Hit, ScanInput
 from policylint.engine.excerpts import excerpt
 from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.twgcb import cite, judges
@@ -389,8 +389,6 @@ def _findings(check: _FileCheck, system: str, document: Document, policy: Policy
 
 
 def _detect(check: _FileCheck, text: str) -> None:
-    from policylint.engine.detectors import DETECTORS, ScanInput
-
     policies = check.catalog.detector_policies
     if not policies:
         return
@@ -402,7 +400,8 @@ def _detect(check: _FileCheck, text: str) -> None:
         except Exception as error:  # a crashing detector is an error for this file, never a pass
             check.error(f"policy {policy.id} failed: {type(error).__name__}: {error}")
             continue
-        _record_hits(check, policy, hits)
+        if hits:  # nearly every file has none
+            _record_hits(check, policy, hits)
 
 
 def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
@@ -434,32 +433,51 @@ def _pointer_at(documents: list[Document], position: Position) -> str:
 
 
 def _waive(check: _FileCheck, text: str) -> FileReport:
-    try:
-        waivers = [*_inline_waivers(check, text), *check.options.waivers]
-    except WaiverSyntaxError as error:
-        check.error(error.message, error.line, 1)
-        waivers = list(check.options.waivers)
-    outcome = apply_waivers(check.findings, waivers, check.options.as_of)
-    declared = tuple(_with_system(w, check.systems, outcome.findings) for w in waivers if w.file == check.display)
-    inline = frozenset(w.source for w in declared)
+    waivers = _waivers(check, text)
     systems = tuple(
         SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items()), s.facts) for s in check.systems
     )
-    if waivers and any(finding.waiver is not None for finding in outcome.findings):
+    if not waivers:  # nearly every file: nothing to attach, declare or mark
+        return _report(check, text, systems, check.findings)
+    outcome = apply_waivers(check.findings, waivers, check.options.as_of)
+    declared = tuple(_with_system(w, check.systems, outcome.findings) for w in waivers if w.file == check.display)
+    if any(finding.waiver is not None for finding in outcome.findings):
         by_pair = _by_pair(outcome.findings)
         systems = tuple(_waived_statuses(system, by_pair) for system in systems)
+    inline = frozenset(w.source for w in declared)
+    return _report(check, text, systems, outcome.findings, outcome.used, inline, declared)
+
+
+def _waivers(check: _FileCheck, text: str) -> list[Waiver]:
+    try:
+        return [*_inline_waivers(check, text), *check.options.waivers]
+    except WaiverSyntaxError as error:
+        check.error(error.message, error.line, 1)
+        return list(check.options.waivers)
+
+
+def _report(
+    check: _FileCheck,
+    text: str,
+    systems: tuple[SystemResult, ...],
+    findings: Sequence[Finding],
+    used: frozenset[str] = frozenset(),
+    inline: frozenset[str] = frozenset(),
+    declared: tuple[Waiver, ...] = (),
+) -> FileReport:
+    options = check.options
     return FileReport(
         check.display,
         len(check.documents),
         systems,
-        one_finding_per_missing_fact(outcome.findings),
+        one_finding_per_missing_fact(findings),
         tuple(check.errors),
-        used_waivers=outcome.used,
-        inline_waivers=inline,
-        waivers=declared,
-        evidence=check.evidence and not check.metadata_documents,
-        source_lines=excerpt(check.display, text, outcome.findings) if check.options.source_lines else (),
-        line_hashes=_line_hashes(check.display, text, outcome.findings) if check.options.line_hashes else (),
+        used,
+        inline,
+        declared,
+        check.evidence and not check.metadata_documents,
+        excerpt(check.display, text, findings) if options.source_lines else (),
+        _line_hashes(check.display, text, findings) if options.line_hashes else (),
     )
 
 

@@ -32,21 +32,27 @@ def one_finding_per_missing_fact(findings: Sequence[Finding]) -> tuple[Finding, 
     """``findings`` with each missing fact's policy findings made one (in order of the first)."""
     kept: list[Finding | _Key] = []
     groups: dict[_Key, list[Finding]] = {}
-    for finding in findings:
+    waived = False
+    for finding in findings:  # tens a file: locals, one lookup a finding
         # A catalog policy's own not-declared finding: detectors' and expired waivers' carry an identity.
         if finding.status != NOT_DECLARED or finding.identity is not None:
             kept.append(finding)
             continue
-        key = (finding.system, finding.pointer, finding.waiver.source if finding.waiver else "")
+        waiver = finding.waiver
+        key = (finding.system, finding.pointer, "" if waiver is None else waiver.source)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = []
+            groups[key] = [finding]
             kept.append(key)
-        group.append(finding)
+            waived = waived or waiver is not None
+        else:
+            group.append(finding)
     if not groups:
         return tuple(findings)
-    named = _identities(groups)
-    return tuple(item if isinstance(item, Finding) else _merged(groups[item], named[item]) for item in kept)
+    named = _identities(groups) if waived else None
+    return tuple(
+        item if isinstance(item, Finding) else _merged(groups[item], named[item] if named else None) for item in kept
+    )
 
 
 def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]]:
@@ -56,23 +62,30 @@ def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]
     seen: set[tuple[str, str]] = set()
     for key in sorted(groups):
         system, pointer, source = key
-        first = groups[key][0]
-        identity = (NOT_DECLARED_POLICY, first.file, system, pointer)
+        identity = _fact_identity(groups[key][0])
         identities[key] = identity if (system, pointer) not in seen else (*identity, source)
         seen.add((system, pointer))
     return identities
 
 
-def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
+def _fact_identity(first: Finding) -> tuple[str, ...]:
+    return (NOT_DECLARED_POLICY, first.file, first.system, first.pointer)
+
+
+def _merged(findings: list[Finding], identity: tuple[str, ...] | None) -> Finding:
+    """The one finding of a group; ``identity`` None: no waiver split the file's facts, so
+    each group is its fact's only one and has the fact's identity (no sort to find it)."""
     first = findings[0]
     if len(findings) == 1:  # most facts: one policy needs them
-        policies: tuple[str, ...] = (first.policy,)
-        parts: tuple[_Parts, ...] = ((first.severity, first.references, first.laws, first.remediation),)
+        shared = _one_policy(
+            first.pointer, first.policy, first.severity, first.references, first.laws, first.remediation
+        )
     else:
         by_policy = {finding.policy: finding for finding in findings}
         policies = tuple(sorted(by_policy))
-        parts = tuple(_policy_parts(by_policy[policy]) for policy in policies)
-    severity, references, laws, remediation = _shared(parts, policies)
+        shared = _several(first.pointer, tuple(_policy_parts(by_policy[policy]) for policy in policies), policies)
+    severity, references, laws, remediation, message, policies = shared
+    # Positional, the defaults (baselined, related) too: tens of these a file.
     return Finding(
         NOT_DECLARED_POLICY,
         severity,
@@ -85,18 +98,39 @@ def _merged(findings: list[Finding], identity: tuple[str, ...]) -> Finding:
         first.column,
         first.pointer,
         first.system,
-        missing_message(first.pointer, policies),
-        identity,
+        message,
+        identity or _fact_identity(first),
         first.waiver,
-        policies=policies,
+        False,
+        (),
+        policies,
     )
 
 
 _Parts = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]  # severity, references, laws, fix
+# What a merged finding takes from its policies: their _Parts shared, its message and the policies.
+_Shared = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized, Localized, tuple[str, ...]]
 
 
 def _policy_parts(finding: Finding) -> _Parts:
     return finding.severity, finding.references, finding.laws, finding.remediation
+
+
+@lru_cache(maxsize=1024)  # the same facts go missing, for the same policy, in every file: one lookup
+def _one_policy(
+    pointer: str,
+    policy: str,
+    severity: str,
+    references: tuple[Reference, ...],
+    laws: tuple[str, ...],
+    remediation: Localized,
+) -> _Shared:
+    return _several(pointer, ((severity, references, laws, remediation),), (policy,))
+
+
+@lru_cache(maxsize=1024)
+def _several(pointer: str, parts: tuple[_Parts, ...], policies: tuple[str, ...]) -> _Shared:
+    return (*_shared(parts, policies), missing_message(pointer, policies), policies)
 
 
 @lru_cache(maxsize=1024)  # the same policies need the same missing facts in every file
