@@ -41,6 +41,7 @@ from policylint.report import REPORTERS, render
 from policylint.report.audit import AuditTally, SystemRow, worst, xml_safe
 from policylint.report.csv_report import COLUMNS, neutralise
 from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
+from policylint.report.kept import KEPT, LONGEST_KEPT, Kept
 from policylint.report.sarif import artifact_location, pascal_case
 from tests.conftest import AS_OF, AS_OF_DATE, DESCRIPTOR_HEAD, ROOT, Result
 
@@ -445,6 +446,43 @@ def test_csv_neutralises_a_finding_message(catalog: Catalog) -> None:
     assert rows[0]["message"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["remediation"] == "'-x" and rows[0]["system"] == "'@svc"
     assert rows[0]["line"] == "3"
+
+
+# --- the texts a CSV, GitLab or JUnit reporter keeps -----------------------------------
+
+WHOLE_ID = re.compile(r"[A-Z][1289A-D][0-9]{8}")
+
+
+def test_kept_texts_are_bounded_and_a_long_one_is_not_kept() -> None:
+    kept = Kept(str.upper)
+    assert kept["a"] == "A" and "a" in kept
+    long = "x" * (LONGEST_KEPT + 1)
+    assert kept[long] == long.upper() and long not in kept
+    for number in range(3 * KEPT):
+        assert kept[str(number)] == str(number)
+    assert 0 < len(kept) <= KEPT
+
+
+def _same_policy_with_an_identifier() -> list[Finding]:
+    """Two findings of one policy, the second (another system's, as a result merged from
+    another catalog could be) with an identifier in every text its policy's findings share."""
+    plain = _finding()
+    marked = _finding(
+        line=9,
+        system="other",
+        message=Localized(f"值為 {NATIONAL_ID}", f"value {NATIONAL_ID}"),
+        remediation=Localized(f"移除 {NATIONAL_ID}", f"remove {NATIONAL_ID}"),
+        references=(Reference(NATIONAL_ID, 1),),
+        laws=(f"LAW-{NATIONAL_ID}",),
+    )
+    return [plain, marked, replace(plain, line=12)]
+
+
+def test_a_gitlab_issue_masks_what_its_policy_shares_with_kept_issues(catalog: Catalog) -> None:
+    issues = json.loads(reporter("gitlab")(_run(_same_policy_with_an_identifier()), catalog))
+    assert WHOLE_ID.search(json.dumps(issues)) is None
+    marked = next(issue for issue in issues if issue["location"]["lines"]["begin"] == 9)
+    assert marked["description"] == f"value {MASKED_ID} [{MASKED_ID}-1]"
 
 
 # --- the audit reports ----------------------------------------------------------------
