@@ -485,6 +485,50 @@ def test_a_gitlab_issue_masks_what_its_policy_shares_with_kept_issues(catalog: C
     assert marked["description"] == f"value {MASKED_ID} [{MASKED_ID}-1]"
 
 
+def test_a_junit_failure_masks_what_its_policy_shares_with_kept_failures(catalog: Catalog) -> None:
+    root = ET.fromstring(reporter("junit")(_run(_same_policy_with_an_identifier()), catalog))
+    failures = {suite.get("name"): suite.find("testcase/failure") for suite in root.iter("testsuite")}
+    marked, plain = failures["svc/a.yaml::other"], failures["svc/a.yaml::svc"]
+    assert marked is not None and plain is not None
+    assert WHOLE_ID.search(ET.tostring(root, encoding="unicode")) is None
+    assert marked.get("message") == f"value {MASKED_ID}"
+    assert (marked.text or "").count(MASKED_ID) == 4  # message, references, laws, remediation
+    assert MASKED_ID not in (plain.text or "")
+
+
+@pytest.mark.parametrize("output", ("csv", "gitlab", "junit"))
+def test_a_character_dropped_or_escaped_never_joins_an_identifier(output: str, catalog: Catalog) -> None:
+    """XML 1.0 cannot hold ``\\x01``: dropping it must not leave ``A123456789`` whole."""
+    finding = _finding(file="svc/A12345\x016789.yaml", message=Localized("A12345\x016789", "A12345\x016789 x"))
+    text = reporter(output)(_run([finding]), catalog)
+    assert WHOLE_ID.search(text) is None
+
+
+@needs_shared
+def test_junit_is_what_elementtree_writes(catalog: Catalog) -> None:
+    """Parsed and written again by ElementTree (indented as ElementTree.indent does), the
+    report gives its own bytes: the escaping and layout are ElementTree's."""
+    hostile = Localized('值 "<&>"\t\n末', 'value "<&>"\tand\nmore')
+    waiver = Waiver(("backup-protection",), "legacy <&>", date(2027, 6, 30), 'svc/a&"b.yaml:2')
+    findings = [
+        _finding(file='svc/a&"b.yaml', system='s"<>', message=hostile),
+        _finding(file='svc/a&"b.yaml', system='s"<>', line=7, policy="not-declared", policies=("x", "audit-logging")),
+        _finding(file='svc/a&"b.yaml', system='s"<>', line=8, policy="backup-protection", waiver=waiver),
+    ]
+    statuses = (("audit-logging", FAILED), ("backup-protection", WAIVED), ("x", NOT_APPLICABLE), ("y", "error"))
+    systems = [
+        SystemResult('svc/a&"b.yaml', 's"<>', 1, (*statuses, ("z", PASSED))),
+        SystemResult("svc/c.yaml", "empty", 1, ()),
+    ]
+    errors = [FileError("broken\t<&>.yaml", 'bad "value"\nhere', 2, 3)]
+    for lang in ("en", "zh-TW"):
+        text = reporter("junit")(_run(findings, systems, errors=errors, lang=lang), catalog)
+        _validate_junit(text)
+        root = ET.fromstring(text)
+        ET.indent(root)
+        assert text == '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
 # --- the audit reports ----------------------------------------------------------------
 
 
