@@ -478,6 +478,14 @@ def _same_policy_with_an_identifier() -> list[Finding]:
     return [plain, marked, replace(plain, line=12)]
 
 
+def test_a_csv_row_masks_what_its_policy_shares_with_kept_rows(catalog: Catalog) -> None:
+    text = reporter("csv")(_run(_same_policy_with_an_identifier()), catalog)
+    assert WHOLE_ID.search(text) is None
+    rows = {row["line"]: row for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))}
+    for column in ("message", "remediation", "references", "laws"):
+        assert MASKED_ID in rows["9"][column] and MASKED_ID not in rows["12"][column], column
+
+
 def test_a_gitlab_issue_masks_what_its_policy_shares_with_kept_issues(catalog: Catalog) -> None:
     issues = json.loads(reporter("gitlab")(_run(_same_policy_with_an_identifier()), catalog))
     assert WHOLE_ID.search(json.dumps(issues)) is None
