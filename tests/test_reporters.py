@@ -41,6 +41,7 @@ from policylint.report import REPORTERS, render
 from policylint.report.audit import AuditTally, SystemRow, worst, xml_safe
 from policylint.report.csv_report import COLUMNS, neutralise
 from policylint.report.gitlab import SEVERITIES as GITLAB_SEVERITIES
+from policylint.report.kept import KEPT, LONGEST_KEPT, Kept
 from policylint.report.sarif import artifact_location, pascal_case
 from tests.conftest import AS_OF, AS_OF_DATE, DESCRIPTOR_HEAD, ROOT, Result
 
@@ -445,6 +446,95 @@ def test_csv_neutralises_a_finding_message(catalog: Catalog) -> None:
     assert rows[0]["message"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["remediation"] == "'-x" and rows[0]["system"] == "'@svc"
     assert rows[0]["line"] == "3"
+
+
+# --- the texts a CSV, GitLab or JUnit reporter keeps -----------------------------------
+
+WHOLE_ID = re.compile(r"[A-Z][1289A-D][0-9]{8}")
+
+
+def test_kept_texts_are_bounded_and_a_long_one_is_not_kept() -> None:
+    kept = Kept(str.upper)
+    assert kept["a"] == "A" and "a" in kept
+    long = "x" * (LONGEST_KEPT + 1)
+    assert kept[long] == long.upper() and long not in kept
+    for number in range(3 * KEPT):
+        assert kept[str(number)] == str(number)
+    assert 0 < len(kept) <= KEPT
+
+
+def _same_policy_with_an_identifier() -> list[Finding]:
+    """Two findings of one policy, the second (another system's, as a result merged from
+    another catalog could be) with an identifier in every text its policy's findings share."""
+    plain = _finding()
+    marked = _finding(
+        line=9,
+        system="other",
+        message=Localized(f"值為 {NATIONAL_ID}", f"value {NATIONAL_ID}"),
+        remediation=Localized(f"移除 {NATIONAL_ID}", f"remove {NATIONAL_ID}"),
+        references=(Reference(NATIONAL_ID, 1),),
+        laws=(f"LAW-{NATIONAL_ID}",),
+    )
+    return [plain, marked, replace(plain, line=12)]
+
+
+def test_a_csv_row_masks_what_its_policy_shares_with_kept_rows(catalog: Catalog) -> None:
+    text = reporter("csv")(_run(_same_policy_with_an_identifier()), catalog)
+    assert WHOLE_ID.search(text) is None
+    rows = {row["line"]: row for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))}
+    for column in ("message", "remediation", "references", "laws"):
+        assert MASKED_ID in rows["9"][column] and MASKED_ID not in rows["12"][column], column
+
+
+def test_a_gitlab_issue_masks_what_its_policy_shares_with_kept_issues(catalog: Catalog) -> None:
+    issues = json.loads(reporter("gitlab")(_run(_same_policy_with_an_identifier()), catalog))
+    assert WHOLE_ID.search(json.dumps(issues)) is None
+    marked = next(issue for issue in issues if issue["location"]["lines"]["begin"] == 9)
+    assert marked["description"] == f"value {MASKED_ID} [{MASKED_ID}-1]"
+
+
+def test_a_junit_failure_masks_what_its_policy_shares_with_kept_failures(catalog: Catalog) -> None:
+    root = ET.fromstring(reporter("junit")(_run(_same_policy_with_an_identifier()), catalog))
+    failures = {suite.get("name"): suite.find("testcase/failure") for suite in root.iter("testsuite")}
+    marked, plain = failures["svc/a.yaml::other"], failures["svc/a.yaml::svc"]
+    assert marked is not None and plain is not None
+    assert WHOLE_ID.search(ET.tostring(root, encoding="unicode")) is None
+    assert marked.get("message") == f"value {MASKED_ID}"
+    assert (marked.text or "").count(MASKED_ID) == 4  # message, references, laws, remediation
+    assert MASKED_ID not in (plain.text or "")
+
+
+@pytest.mark.parametrize("output", ("csv", "gitlab", "junit"))
+def test_a_character_dropped_or_escaped_never_joins_an_identifier(output: str, catalog: Catalog) -> None:
+    """XML 1.0 cannot hold ``\\x01``: dropping it must not leave ``A123456789`` whole."""
+    finding = _finding(file="svc/A12345\x016789.yaml", message=Localized("A12345\x016789", "A12345\x016789 x"))
+    text = reporter(output)(_run([finding]), catalog)
+    assert WHOLE_ID.search(text) is None
+
+
+@needs_shared
+def test_junit_is_what_elementtree_writes(catalog: Catalog) -> None:
+    """Parsed and written again by ElementTree (indented as ElementTree.indent does), the
+    report gives its own bytes: the escaping and layout are ElementTree's."""
+    hostile = Localized('值 "<&>"\t\n末', 'value "<&>"\tand\nmore')
+    waiver = Waiver(("backup-protection",), "legacy <&>", date(2027, 6, 30), 'svc/a&"b.yaml:2')
+    findings = [
+        _finding(file='svc/a&"b.yaml', system='s"<>', message=hostile),
+        _finding(file='svc/a&"b.yaml', system='s"<>', line=7, policy="not-declared", policies=("x", "audit-logging")),
+        _finding(file='svc/a&"b.yaml', system='s"<>', line=8, policy="backup-protection", waiver=waiver),
+    ]
+    statuses = (("audit-logging", FAILED), ("backup-protection", WAIVED), ("x", NOT_APPLICABLE), ("y", "error"))
+    systems = [
+        SystemResult('svc/a&"b.yaml', 's"<>', 1, (*statuses, ("z", PASSED))),
+        SystemResult("svc/c.yaml", "empty", 1, ()),
+    ]
+    errors = [FileError("broken\t<&>.yaml", 'bad "value"\nhere', 2, 3)]
+    for lang in ("en", "zh-TW"):
+        text = reporter("junit")(_run(findings, systems, errors=errors, lang=lang), catalog)
+        _validate_junit(text)
+        root = ET.fromstring(text)
+        ET.indent(root)
+        assert text == '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 # --- the audit reports ----------------------------------------------------------------

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any, TextIO
+from typing import NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.load.sources import display_name
-from policylint.model.pretty import pretty
-from policylint.model.results import FileError, FileReport, Finding, RunReport, references_text
+from policylint.model.pretty import Template, hole, pretty, text
+from policylint.model.results import FileError, FileReport, Finding, Reference, RunReport, references_text
 from policylint.report.audit import label, safe
+from policylint.report.kept import KEPT, Kept
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
 ERROR_CHECK = "policylint-error"
@@ -32,65 +33,129 @@ class GitlabReporter:
 
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         self.out, self.run, self.written = out, RunReport("", date.min, "en", "low"), 0
+        self.kept = _Kept("en")
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
-        self.run = run
+        self.run, self.kept = run, _Kept(run.lang)
         self.out.write("[")
 
     def file(self, report: FileReport) -> None:
         if report.findings:
-            self.out.write("".join(self._item(issue(finding, self.run)) for finding in report.findings))
+            self.out.write("".join(map(self._issue, report.findings)))
 
     def end(self, run: RunReport) -> None:
-        self.out.write("".join(self._item(error_issue(error)) for error in run.errors))
+        self.out.write("".join(map(self._error, run.errors)))
         self.out.write(("\n]" if self.written else "]") + "\n")
 
-    def _item(self, data: dict[str, Any]) -> str:
+    def _item(self, text: str) -> str:
         self.written += 1
-        return ("\n" if self.written == 1 else ",\n") + "  " + pretty(data, "\n  ")
+        return ("\n" if self.written == 1 else ",\n") + "  " + text
+
+    def _issue(self, finding: Finding) -> str:
+        """A finding's issue, from the template and the texts kept: a scan writes tens of
+        thousands, most of whose texts recur."""
+        kept = self.kept
+        shared = kept.policies.get((finding.policy, finding.policies))
+        if shared is None or not shared.holds(finding):
+            shared = kept.policy(finding)
+        description = finding.message(self.run.lang) + shared.references
+        # A waived finding is an accepted risk, not an open problem: ``info``, as SARIF suppresses it.
+        waived = finding.waiver is not None and not self.run.no_waivers
+        if waived:
+            description += _waiver_text(finding, self.run.lang)
+        return self._item(
+            _ISSUE.fill(
+                kept.descriptions[description + kept.notes[finding.file]],
+                shared.check_name,
+                text(_digest("finding", finding.fingerprint)),
+                _WAIVED_SEVERITY if waived else shared.severity,
+                kept.paths[finding.file],
+                str(max(1, finding.line)),
+                _SECURITY,
+            )
+        )
+
+    def _error(self, error: FileError) -> str:
+        """A file that could not be checked: its policies were never evaluated."""
+        return self._item(
+            _ISSUE.fill(
+                text(_located(safe(error.message), error.file, "en")),
+                text(ERROR_CHECK),
+                text(_digest("error", error.file, str(error.line), str(error.column), error.message)),
+                text(ERROR_SEVERITY),
+                text(gitlab_path(error.file)),
+                str(max(1, error.line or 1)),
+                _BUG_RISK,
+            )
+        )
 
 
-def issue(finding: Finding, run: RunReport) -> dict[str, Any]:
-    return {
+class _Kept:
+    """What a reporter keeps of the texts it writes over and over, each bounded (``Kept``)."""
+
+    def __init__(self, lang: str) -> None:
+        self.descriptions = Kept(lambda description: text(safe(description)))
+        self.paths = Kept(lambda file: text(gitlab_path(file)))
+        self.notes = Kept(lambda file: _located("", file, lang))  # what a masked file name adds
+        # By policy and (a missing fact's) the policies that need it: what its issues share.
+        self.policies: dict[tuple[str, tuple[str, ...]], _PolicyTexts] = {}
+
+    def policy(self, finding: Finding) -> _PolicyTexts:
+        if len(self.policies) >= KEPT:  # bounded, whatever the results merged into a run
+            self.policies.clear()
+        shared = self.policies[(finding.policy, finding.policies)] = _PolicyTexts.of(finding)
+        return shared
+
+
+class _PolicyTexts(NamedTuple):
+    """The JSON texts a policy's issues share, and what they were made of, compared with
+    each finding they are used for (a result merged from another catalog may differ)."""
+
+    check_name: str
+    severity: str
+    references: str  # what the description adds to the message
+    made_of: tuple[str, tuple[Reference, ...]]
+
+    @classmethod
+    def of(cls, finding: Finding) -> _PolicyTexts:
+        references = references_text(finding.references)
+        return cls(
+            text(finding.policy),
+            text(SEVERITIES[finding.severity]),
+            f" [{references}]" if references else "",
+            (finding.severity, finding.references),
+        )
+
+    def holds(self, finding: Finding) -> bool:
+        return self.made_of[0] == finding.severity and self.made_of[1] == finding.references
+
+
+def _waiver_text(finding: Finding, lang: str) -> str:
+    waiver = finding.waiver
+    assert waiver is not None
+    return f" ({label('waived', lang)}: {safe(waiver.reason)}; {label('expires', lang)} {waiver.expires})"
+
+
+_ITEM = "\n  "  # an issue's lines after its first start here
+# An issue's text, with holes for what differs, in the order GitlabReporter fills them.
+_ISSUE = Template(
+    {
         "type": "issue",
-        "description": _description(finding, run),
-        "check_name": finding.policy,
-        "fingerprint": _digest("finding", finding.fingerprint),
-        "severity": _severity(finding, run),
-        "categories": ["Security"],
-        "location": {"path": gitlab_path(finding.file), "lines": {"begin": max(1, finding.line)}},
-    }
-
-
-def _description(finding: Finding, run: RunReport) -> str:
-    references = references_text(finding.references)
-    text = f"{safe(finding.message(run.lang))} [{references}]" if references else safe(finding.message(run.lang))
-    if finding.waiver is not None and not run.no_waivers:
-        waiver = finding.waiver
-        text += f" ({label('waived', run.lang)}: {safe(waiver.reason)}; {label('expires', run.lang)} {waiver.expires})"
-    return _located(text, finding.file, run.lang)
-
-
-def _severity(finding: Finding, run: RunReport) -> str:
-    """A waived finding is an accepted risk, not an open problem: ``info``, as SARIF suppresses it."""
-    waived = finding.waiver is not None and not run.no_waivers
-    return WAIVED_SEVERITY if waived else SEVERITIES[finding.severity]
+        "description": hole(0),
+        "check_name": hole(1),
+        "fingerprint": hole(2),
+        "severity": hole(3),
+        "categories": hole(6),
+        "location": {"path": hole(4), "lines": {"begin": hole(5)}},
+    },
+    _ITEM,
+)
+_WAIVED_SEVERITY = text(WAIVED_SEVERITY)
+_SECURITY, _BUG_RISK = (pretty([category], _ITEM + "  ") for category in ("Security", "Bug Risk"))
 
 
 def _located(text: str, file: str, lang: str) -> str:
     return text if folder_of_masked(file) is None else f"{text} ({masked_name_note(lang)})"
-
-
-def error_issue(error: FileError) -> dict[str, Any]:
-    return {
-        "type": "issue",
-        "description": _located(safe(error.message), error.file, "en"),
-        "check_name": ERROR_CHECK,
-        "fingerprint": _digest("error", error.file, str(error.line), str(error.column), error.message),
-        "severity": ERROR_SEVERITY,
-        "categories": ["Bug Risk"],
-        "location": {"path": gitlab_path(error.file), "lines": {"begin": max(1, error.line or 1)}},
-    }
 
 
 def _digest(*parts: str) -> str:
