@@ -4,6 +4,8 @@ through the API (which computes none) matches the alerts of one through upload-s
 from __future__ import annotations
 
 import json
+import sys
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,6 +79,65 @@ def test_lines_far_into_a_long_file_are_hashed_as_near_its_start() -> None:
     text = "".join(f"key{number}: {'v' * (number % 150)}\n" for number in range(400))  # lines of 0 to 160 units
     for line, value in line_hashes(text, range(1, 402)):
         assert value == f"{_hash_by_definition(text, line)}:1"
+
+
+def _upload_sarif_hashes(text: str) -> dict[int, str]:
+    """The reference: github/codeql-action's ``hash`` (src/fingerprints.ts) as written there,
+    a rolling hash fed one UTF-16 unit at a time, run on the text masked as a whole."""
+    units = array(
+        "H", redact_source_text(text.replace("\r\n", "\n").replace("\r", "\n")).encode("utf-16-le", "surrogatepass")
+    )
+    if sys.byteorder == "big":
+        units.byteswap()
+    window, starts, hashes, counts = [0] * 100, [-1] * 100, {}, {}
+    state = {"hash": 0, "index": 0, "line": 0, "line_start": True}
+    first_mod = 37**100 % 2**64
+
+    def output() -> None:
+        value = format(state["hash"], "x")
+        counts[value] = counts.get(value, 0) + 1
+        hashes[starts[state["index"]]] = f"{value}:{counts[value]}"
+        starts[state["index"]] = -1
+
+    def update(unit: int) -> None:
+        begin, window[state["index"]] = window[state["index"]], unit
+        state["hash"] = (37 * state["hash"] + unit - first_mod * begin) % 2**64
+        state["index"] = (state["index"] + 1) % 100
+
+    for unit in [*units, 0xFFFF]:
+        if unit in (32, 9):
+            continue
+        if starts[state["index"]] != -1:
+            output()
+        if state["line_start"]:
+            state["line_start"], state["line"] = False, state["line"] + 1
+            starts[state["index"]] = state["line"]
+        state["line_start"] = unit == 10
+        update(unit)
+    for _ in range(100):
+        if starts[state["index"]] != -1:
+            output()
+        update(0)
+    return hashes
+
+
+@given(
+    st.lists(
+        st.sampled_from(["x" * 97, "BZ", "C5", "\n", "\r\n", "\r", " ", "\t", "密碼: 1", "😀", "A123456789", "k: v"]),
+        max_size=40,
+    ).map("".join)
+)
+def test_every_line_is_hashed_as_upload_sarif_hashes_it(text: str) -> None:
+    expected = _upload_sarif_hashes(text)
+    assert line_hashes(text, range(len(expected) + 2)) == tuple(sorted(expected.items()))
+
+
+def test_equal_hashes_of_different_windows_count_as_occurrences() -> None:
+    """GitHub counts equal hash values: 'B' * 37 + 'Z' == 'C' * 37 + '5' at a window's end."""
+    text = "x" * 97 + "BZ\n" + "x" * 97 + "C5\n"
+    first, second, _ = (value for _, value in line_hashes(text, [1, 2, 3]))
+    assert second == first.replace(":1", ":2")
+    assert line_hashes(text, [1, 2, 3]) == tuple(sorted(_upload_sarif_hashes(text).items()))
 
 
 @given(

@@ -7,12 +7,21 @@ as UTF-16 code units, spaces and tabs dropped, CR and CRLF read as LF, one end-o
 from the line's first one on (zeros past the end), in lower-case hex, with ``:N`` for its
 N-th occurrence in the file. The text is masked first, as every output is: a hash of a
 line holding an identifier or a password would let anyone who guesses the value confirm it.
+
+``:N`` counts equal hash values, not equal windows: two different windows can have one hash
+(``…BZ`` and ``…C5`` at a window's end do: 'B' * 37 + 'Z' == 'C' * 37 + '5'), so every line
+up to the last one asked for is hashed. That is cheap because nothing walks the text unit
+by unit: with P(n) the polynomial of the text's first n units, a line's window is
+P(start + 100) - P(start) * 37**100; P at each line start follows from the line's own
+polynomial, and a line's masked units and polynomial are kept by the line's text (most
+lines of a repository's descriptors recur: keys, booleans, comments).
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Iterator
+import sys
+from bisect import bisect_right
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import mul
@@ -21,76 +30,111 @@ from policylint.load.masking import redact_source_text
 
 WINDOW = 100
 _MASK = (1 << 64) - 1
-_SEGMENT = 4096  # line starts hashed from one run of prefix sums (its tables: this plus a window)
 _LF = 10
 _EOF = 0xFFFF  # a unit after the text: a final newline starts one more line, as on GitHub
+_TABLE = 1024  # powers of 37 kept in a table (a longer line has its power computed)
+_NATIVE_UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"  # read back as "H" units
+_LONGEST_KEPT = 1000  # characters of a line whose units are kept (a minified file's one line is not)
 
 
 def line_hashes(text: str, lines: Iterable[int]) -> tuple[tuple[int, str], ...]:
     """``(line, hash)`` for each of ``lines`` (1-based) that the text has."""
-    wanted = set(lines)
+    wanted = sorted(set(lines))
     if not wanted:
         return ()
-    found: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    for number, window in enumerate(_windows(_units(text), max(wanted)), 1):
-        value = format(window, "x")
-        seen[value] = seen.get(value, 0) + 1
-        if number in wanted:
-            found[number] = f"{value}:{seen[value]}"
-    return tuple(sorted(found.items()))
+    windows = _windows(text, wanted[-1])
+    occurrences = _occurrences(windows)
+    return tuple(
+        (line, f"{windows[line - 1]:x}:{occurrences[line - 1]}") for line in wanted if 1 <= line <= len(windows)
+    )
 
 
-def _windows(units: array[int], last: int) -> Iterator[int]:
-    """The polynomial of each line's window, lines 1 to ``last``: from prefix sums of
-    ``units[j] * 37**-j`` (37 is odd, so it has an inverse modulo 2**64), made in C for a
-    segment of the text at a time, where a sum of a hundred products a line took longer."""
-    inverse, powers = _tables()
-    base, sums = 0, [0]
-    for start in _line_starts(units, last):
-        offset = start - base
-        if offset >= _SEGMENT or start == 0:
-            base, offset = start, 0
-            sums = list(accumulate(map(mul, units[start : start + _SEGMENT + WINDOW], inverse), initial=0))
-        end = min(offset + WINDOW, len(sums) - 1)  # past the text, units are zeros
-        yield (sums[end] - sums[offset]) * powers[offset + WINDOW - 1] & _MASK
+def _occurrences(windows: list[int]) -> list[int]:
+    """Each hash's occurrence so far: 1 throughout, unless two lines have one hash."""
+    if len(set(windows)) == len(windows):
+        return [1] * len(windows)
+    seen: dict[int, int] = {}
+    occurrences = []
+    for window in windows:
+        seen[window] = seen.get(window, 0) + 1
+        occurrences.append(seen[window])
+    return occurrences
+
+
+def _windows(text: str, last: int) -> list[int]:
+    """The polynomial of each line's window, lines 1 to ``last`` (or the text's last)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Each line has at least one unit (its LF), so line n's window ends by line n + 100.
+    bodies, starts, values = _prefixes(lines, min(len(lines), last + WINDOW))
+    bodies.append("\0" * WINDOW)  # past the text, its units are zeros
+    powers, windows = _powers(), []
+    for start, value in zip(starts[: min(last, len(lines))], values, strict=False):
+        end = start + WINDOW
+        line = bisect_right(starts, end) - 1  # the line the window ends in, and where in it
+        offset = end - starts[line]
+        at_end = values[line] * powers[offset] + _polynomial(bodies[line][:offset])
+        windows.append((at_end - value * powers[WINDOW]) & _MASK)
+    return windows
+
+
+def _prefixes(lines: list[str], count: int) -> tuple[list[str], list[int], list[int]]:
+    """For the first ``count`` lines: each one's units (masked, spaces and tabs dropped,
+    without its LF; one character a unit), and the offset and the polynomial P of the text
+    up to each line's start and to the last one's end."""
+    bodies: list[str] = []
+    starts, values = [0], [0]
+    for body, polynomial in map(_line, lines[:count]):
+        bodies.append(body)
+        starts.append(starts[-1] + len(body) + 1)
+        values.append((values[-1] * _power(len(body) + 1) + polynomial) & _MASK)
+    if count == len(lines):  # the last line ends with the end-of-file unit, not an LF
+        values[-1] = (values[-1] - _LF + _EOF) & _MASK
+    return bodies, starts, values
+
+
+def _line(raw: str) -> tuple[str, int]:
+    """A line's units and the polynomial of them and an LF (see _prefixes)."""
+    return _kept_line(raw) if len(raw) <= _LONGEST_KEPT else _masked_line(raw)
+
+
+@lru_cache(maxsize=8192)  # more than the distinct lines of a thousand descriptors
+def _kept_line(raw: str) -> tuple[str, int]:
+    return _masked_line(raw)
+
+
+def _masked_line(raw: str) -> tuple[str, int]:
+    body = _utf16(redact_source_text(raw).replace(" ", "").replace("\t", ""))
+    return body, (_polynomial(body) * 37 + _LF) & _MASK
+
+
+def _utf16(text: str) -> str:
+    """``text`` with one character a UTF-16 unit: itself, unless it holds a character past
+    U+FFFF (two units, a surrogate pair)."""
+    if text.isascii():
+        return text
+    data = text.encode(_NATIVE_UTF16, "surrogatepass")
+    if len(data) == 2 * len(text):
+        return text
+    return "".join(map(chr, memoryview(data).cast("H")))
+
+
+@lru_cache(maxsize=4096)
+def _polynomial(units: str) -> int:
+    """The polynomial of ``units`` (base 37, modulo 2**64): each unit times 37 to the power
+    of the units after it, summed in C a table's length at a time."""
+    powers = _powers()
+    value = 0
+    for start in range(0, len(units), _TABLE):
+        piece = units[start : start + _TABLE]
+        value = (value * powers[len(piece)] + sum(map(mul, map(ord, reversed(piece)), powers))) & _MASK
+    return value
+
+
+def _power(exponent: int) -> int:
+    return _powers()[exponent] if exponent <= _TABLE else pow(37, exponent, _MASK + 1)
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[list[int], list[int]]:
-    """37**-j and 37**j modulo 2**64, for j up to a segment and a window."""
-    size = _SEGMENT + WINDOW
-    return _geometric(pow(37, -1, _MASK + 1), size), _geometric(37, size)
-
-
-def _geometric(ratio: int, size: int) -> list[int]:
-    return list(accumulate(repeat(ratio, size - 1), lambda power, ratio: power * ratio & _MASK, initial=1))
-
-
-def _units(text: str) -> array[int]:
-    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    masked = redact_source_text(normalised).replace(" ", "").replace("\t", "")
-    units = array("H")
-    units.frombytes(masked.encode("utf-16-le", "surrogatepass"))
-    if array("H", [1]).tobytes() != b"\x01\x00":  # a big-endian machine
-        units.byteswap()
-    units.append(_EOF)
-    return units
-
-
-def _line_starts(units: array[int], last: int) -> Iterable[int]:
-    """Where lines 1 to ``last`` start among ``units`` (each newline is followed by a unit)."""
-    start, number = 0, 1
-    while number <= last:
-        yield start
-        newline = _index(units, start)
-        if newline < 0:
-            return
-        start, number = newline + 1, number + 1
-
-
-def _index(units: array[int], start: int) -> int:
-    try:
-        return units.index(_LF, start)
-    except ValueError:
-        return -1
+def _powers() -> list[int]:
+    """37**j modulo 2**64, for j up to the table's size."""
+    return list(accumulate(repeat(37, _TABLE), lambda power, ratio: power * ratio & _MASK, initial=1))
