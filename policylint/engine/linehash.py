@@ -97,7 +97,7 @@ def _line(raw: str) -> tuple[str, int]:
     return _kept_line(raw) if len(raw) <= _LONGEST_KEPT else _masked_line(raw)
 
 
-@lru_cache(maxsize=8192)  # more than the distinct lines of a thousand descriptors
+@lru_cache(maxsize=4096)  # the lines that recur (a team's descriptors share most); bounded: memory must not grow with a scan
 def _kept_line(raw: str) -> tuple[str, int]:
     return _masked_line(raw)
 
@@ -118,7 +118,7 @@ def _utf16(text: str) -> str:
     return "".join(map(chr, memoryview(data).cast("H")))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)  # a line's units, and the start of one that a window ends in
 def _polynomial(units: str) -> int:
     """The polynomial of ``units`` (base 37, modulo 2**64): each unit times 37 to the power
     of the units after it, summed in C a table's length at a time."""
