@@ -120,6 +120,11 @@ class Template:
         parts[1::2] = self.pick(values)  # in C: a report fills tens of thousands
         return "".join(parts)
 
+    def texts(self) -> list[str]:
+        """The texts around the holes, in order: one more than the holes. For a writer that
+        joins them with each value itself (a value encoded once for many, say)."""
+        return self.parts[0::2]
+
 
 def _picker(order: list[int]) -> Callable[[tuple[str, ...]], Sequence[str]]:
     """``values[n]`` for each ``n`` of ``order``, in C (itemgetter gives one item bare)."""

@@ -28,7 +28,10 @@ STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
 
 def fingerprint_of(*parts: str) -> str:
     """Stable across runs and line moves: built from identities, never from positions."""
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+    return _sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+_sha256 = hashlib.sha256  # looked up once: a JSON or SARIF report digests every finding
 
 
 # Localized and Reference are named tuples: immutable values made for every finding, whose
@@ -106,7 +109,9 @@ class Finding:
     def fingerprint(self) -> str:
         identity = self.identity
         if identity is None:  # a policy's finding: which policy, where, and whether declared
-            return fingerprint_of(self.policy, self.file, self.system, self.pointer, self.status)
+            # fingerprint_of(policy, file, system, pointer, status), joined here without a call
+            parts = f"{self.policy}\0{self.file}\0{self.system}\0{self.pointer}\0{self.status}"
+            return _sha256(parts.encode()).hexdigest()[:32]
         return identity if type(identity) is str else fingerprint_of(*identity)
 
     @property

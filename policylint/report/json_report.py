@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
-from typing import Any, NamedTuple, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
-from policylint.report.stream import Spool
+from policylint.report.stream import Spool, utf8_bytes_under
 
 FORMAT = "policylint/v2"
 _FINDINGS = "\u0000findings\u0000"
@@ -48,9 +47,13 @@ class JsonReporter:
         self.systems = Spool()
         self.systems_written = 0
         self.policies: dict[str, PolicyFacts] = {}
-        # By policy and (a missing fact's) the policies that need it: one shape for its findings.
-        self.templates: dict[tuple[str, tuple[str, ...]], _FindingTemplate] = {}
-        self.messages: dict[Localized, tuple[str, str, str]] = {}  # see _message
+        # By policy, (a missing fact's) the policies that need it, status and whether in the
+        # baseline: one shape for its findings.
+        self.templates: dict[tuple[str, tuple[str, ...], str, bool], _FindingTemplate] = {}
+        self.messages: dict[Localized, tuple[bytes, bytes, bytes]] = {}  # see _message
+        self.texts: dict[str, str] = {}  # see _text
+        self.binary: BinaryIO | None = None  # the UTF-8 bytes under ``out``, if it is such a stream
+        self.errors = "surrogatepass"  # how a lone surrogate is encoded: see begin
         self.system_templates: dict[tuple[str, ...], Template] = {}  # by the policies of the results
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
@@ -65,54 +68,97 @@ class JsonReporter:
             "findings": _FINDINGS,
         }
         self.out.write(pretty(head).partition(pretty(_FINDINGS))[0] + "[")
+        # The findings are written in UTF-8 under a UTF-8 stream, encoded as it would (its error
+        # handler); else they are kept whole (surrogatepass) to be decoded and written to it.
+        self.binary = utf8_bytes_under(self.out)
+        self.errors = (self.out.errors or "strict") if self.binary is not None else "surrogatepass"
 
     def file(self, report: FileReport) -> None:
         if report.findings:
-            separator = ",\n    " if self.written else "\n    "
-            self.out.write(separator + ",\n    ".join(map(self._finding, report.findings)))
+            data = b"".join(self._findings(report.findings))
+            self._write(data if self.written else data[1:])  # the report's first finding follows no comma
             self.written += len(report.findings)
         if report.systems:
             self.systems.write("".join(map(self._system, report.systems)))
 
-    def _finding(self, finding: Finding) -> str:
+    def _findings(self, findings: tuple[Finding, ...]) -> list[bytes]:
+        """The UTF-8 text of each finding after a comma: the texts that recur (a policy's,
+        a message's, a pointer's) are encoded once, kept; the rest of the finding is ASCII
+        (nearly always) and joined in one string, where encoding a finding's text whole took
+        a third of a JSON report."""
+        pieces: list[bytes] = []
+        templates, messages, texts, errors = self.templates, self.messages, self.texts, self.errors
+        for finding in findings:  # one loop, few calls: tens of findings for every file of a scan
+            template = templates.get((finding.policy, finding.policies, finding.status, finding.baselined))
+            if template is None or finding.waiver is not None or not template.holds(finding):
+                template = self._template(finding)
+                if template is None:  # waived: written from its data
+                    pieces.append(b"," + _ITEM.encode() + pretty(self._data(finding), _ITEM).encode("utf-8", errors))
+                    continue
+            parts = template.texts
+            shown = messages.get(finding.message) or self._message(finding.message)
+            where = (
+                f"{texts.get(finding.file) or self._text(finding.file)}{parts[1]}{finding.line}{parts[2]}"
+                f"{finding.column}{parts[3]}{texts.get(finding.pointer) or self._text(finding.pointer)}{parts[4]}"
+                f"{texts.get(finding.system) or self._text(finding.system)}{parts[5]}"
+            )
+            fingerprint = finding.fingerprint.encode("utf-8", errors)
+            if not fingerprint.isalnum():  # hexadecimal, unless read back: then escaped, as any text
+                fingerprint = text(finding.fingerprint)[1:-1].encode("utf-8", errors)
+            pieces += (parts[0], where.encode("utf-8", errors), shown[0], parts[6], shown[1], parts[7], shown[2])
+            pieces += (parts[8], fingerprint, parts[9])
+        return pieces
+
+    def _data(self, finding: Finding) -> dict[str, Any]:
+        return finding_data(finding, self.run.lang, self.run.no_waivers, self._shared(finding))
+
+    def _shared(self, finding: Finding) -> PolicyFacts:
         shared = self.policies.get(finding.policy)
         if shared is None:
             shared = self.policies[finding.policy] = PolicyFacts.of(finding)
-        if finding.waiver is not None:
-            return pretty(finding_data(finding, self.run.lang, self.run.no_waivers, shared), _ITEM)
-        template = self.templates.get((finding.policy, finding.policies))
-        if template is None or not template.holds(finding):
-            template = self._template(finding, shared)
-        message = self.messages.get(finding.message) or self._message(finding.message)
-        return template.fill(
-            text(finding.status),
-            text(finding.file),
-            str(finding.line),
-            str(finding.column),
-            text(finding.pointer),
-            text(finding.system),
-            text(finding.fingerprint),
-            "true" if finding.baselined else "false",
-            *message,
-        )
+        return shared
 
-    def _template(self, finding: Finding, shared: PolicyFacts) -> _FindingTemplate:
+    def _template(self, finding: Finding) -> _FindingTemplate | None:
+        """The template of ``finding``'s policy, made (and kept) now; None for a waived finding."""
+        shared = self._shared(finding)
+        if finding.waiver is not None:
+            return None
         if len(self.templates) >= _KEPT:  # bounded, whatever the policies a scan's facts miss
             self.templates.clear()
-        template = self.templates[(finding.policy, finding.policies)] = _FindingTemplate.of(
-            finding, self.run.lang, shared
-        )
+        key = (finding.policy, finding.policies, finding.status, finding.baselined)
+        template = self.templates[key] = _FindingTemplate.of(finding, self.run.lang, shared, self.errors)
         return template
 
-    def _message(self, message: Localized) -> tuple[str, str, str]:
-        """The JSON text of a message in the run's language, in Chinese and in English."""
-        texts = (text(message(self.run.lang)), text(message.zh), text(message.en))
+    def _message(self, message: Localized) -> tuple[bytes, bytes, bytes]:
+        """The JSON text of a message in the run's language, in Chinese and in English, in UTF-8."""
+        shown, errors = text(message(self.run.lang)), self.errors
+        texts = (
+            shown.encode("utf-8", errors),
+            text(message.zh).encode("utf-8", errors),
+            text(message.en).encode("utf-8", errors),
+        )
         if len(message.zh) + len(message.en) > _LONGEST_KEPT:  # a long value's: could be megabytes
             return texts
         if len(self.messages) >= _KEPT:  # bounded: a message may quote a value of one file
             self.messages.clear()
         self.messages[message] = texts
         return texts
+
+    def _text(self, value: str) -> str:
+        """The JSON text of a file name, a pointer or a system's name: the same recur in every file."""
+        shown = text(value)
+        if len(value) > _LONGEST_KEPT:
+            return shown
+        if len(self.texts) >= _KEPT:
+            self.texts.clear()
+        self.texts[value] = shown
+        return shown
+
+    def _write(self, data: bytes) -> None:
+        if self.binary is not None:
+            self.binary.write(data)
+        else:  # not a UTF-8 stream: its own rules decide (see begin)
+            self.out.write(data.decode("utf-8", "surrogatepass"))
 
     def _system(self, system: SystemResult) -> str:
         self.systems_written += 1
@@ -143,21 +189,32 @@ class JsonReporter:
 
 
 class _FindingTemplate(NamedTuple):
-    """The text of a policy's unwaived findings, with holes for what differs (``_HOLES``),
+    """The text of a policy's unwaived findings of one status, cut at what differs (``_HOLES``);
     and what it was made of besides, compared with each finding it is used for."""
 
     severity: str
     remediation: Localized
     references: tuple[Reference, ...]
     laws: tuple[str, ...]
-    template: Template
+    # Before the file (a comma first), in UTF-8; after the file, line, column, pointer and
+    # system, joined with them in one string; then in UTF-8, after the message, its Chinese,
+    # its English (the fingerprint's opening quote) and the fingerprint (its closing quote).
+    texts: tuple[bytes, str, str, str, str, str, bytes, bytes, bytes, bytes]
 
     @classmethod
-    def of(cls, finding: Finding, lang: str, shared: PolicyFacts) -> _FindingTemplate:
-        holes = dict(zip(_HOLES, map(hole, range(len(_HOLES))), strict=True))
-        shape = finding_data(finding, lang, shared=shared) | holes
-        shape["messages"] = {"zh-TW": holes["messages"], "en": hole(len(_HOLES))}
-        return cls(finding.severity, finding.remediation, finding.references, finding.laws, Template(shape, _ITEM))
+    def of(cls, finding: Finding, lang: str, shared: PolicyFacts, errors: str) -> _FindingTemplate:
+        template = Template(finding_data(finding, lang, shared=shared) | _HOLES, _ITEM)
+        if template.order != list(range(len(template.order))):
+            raise AssertionError(f"a finding's holes out of order: {template.order}")
+        texts = template.texts()
+        texts[0], texts[8], texts[9] = "," + _ITEM + texts[0], texts[8] + '"', '"' + texts[9]
+        head, after_message, after_zh, after_en, tail = (
+            texts[number].encode("utf-8", errors) for number in (0, 6, 7, 8, 9)
+        )
+        after_file, after_line, after_column, after_pointer, after_system = texts[1:6]
+        joined = (after_file, after_line, after_column, after_pointer, after_system)
+        encoded = (after_message, after_zh, after_en, tail)
+        return cls(finding.severity, finding.remediation, finding.references, finding.laws, (head, *joined, *encoded))
 
     def holds(self, finding: Finding) -> bool:
         return (
@@ -167,15 +224,20 @@ class _FindingTemplate(NamedTuple):
             and self.remediation == finding.remediation
         )
 
-    @property
-    def fill(self) -> Callable[..., str]:
-        return self.template.fill
 
-
-# An unwaived finding's holes, in the order JsonReporter._finding fills them (then the English message).
-_HOLES = ("status", "file", "line", "column", "pointer", "system", "fingerprint", "baselined", "message", "messages")
-_KEPT = 1024  # templates and message texts a reporter keeps at most
-_LONGEST_KEPT = 2000  # characters of a message kept
+# An unwaived finding's holes, in the order of its text, as JsonReporter._findings fills them.
+_HOLES = {
+    "file": hole(0),
+    "line": hole(1),
+    "column": hole(2),
+    "pointer": hole(3),
+    "system": hole(4),
+    "message": hole(5),
+    "messages": {"zh-TW": hole(6), "en": hole(7)},
+    "fingerprint": hole(8),
+}
+_KEPT = 1024  # templates and texts a reporter keeps at most
+_LONGEST_KEPT = 2000  # characters of a text kept
 
 
 def _system_template(policies: tuple[str, ...]) -> Template:
