@@ -18,7 +18,7 @@ Outcomes are those of conditions.py's rules; every PASS outcome is conditions.PA
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, NamedTuple, Protocol
 
@@ -44,8 +44,10 @@ from policylint.catalog.conditions import (
 )
 from policylint.catalog.operators import OPERATORS, OperatorError
 
-Evaluator = Callable[[Any, date], Outcome]
 _Frame = list[Any]
+# A step of building a frame: the value at ``place`` is the one under ``key`` of the value at
+# ``parent``, the place of its path's parent; ``section``, the section of spec it lies under.
+Step = tuple[int, int, str, str | None]
 
 
 class _Node(Protocol):
@@ -57,40 +59,82 @@ MAX_DEPTH = 64
 TOO_DEEP = "a condition nests too deeply to compile"
 
 
-def evaluator(condition: Condition) -> Evaluator:
-    """The function that evaluates ``condition``: ``evaluate(root, as_of) -> Outcome``.
-    A condition nested deeper than MAX_DEPTH raises ConditionSyntaxError."""
-    paths = _Paths()
-    node = _node(condition, paths, in_item=False, depth=0)
-    steps = tuple(paths.steps)
-
-    def evaluate(root: Any, as_of: date) -> Outcome:
-        frame = [root]
-        for parent, key in steps:
-            value = frame[parent]
-            frame.append(value.get(key) if type(value) is dict else None)
-        return node(frame, as_of)
-
-    return evaluate
-
-
-class _Paths:
-    """The paths of keys from the root that a condition's facts read and go through, in the
-    order they are found: the value at the one in ``frame[i]`` is found from ``steps[i - 1]``,
-    its parent's place in the frame and its last key. A value counts as missing when it is
-    null, or when its parent is not a mapping: what validated data can hold."""
+class Paths:
+    """The paths of keys from the root that conditions read and go through, each with its
+    place in a frame, in the order they are found: one for all the conditions of a catalog,
+    so that one frame a descriptor serves all its policies. A value counts as missing when
+    it is null, or when its parent is not a mapping: what validated data can hold."""
 
     def __init__(self) -> None:
         self.places: dict[tuple[str, ...], int] = {(): 0}
-        self.steps: list[tuple[int, str]] = []
+        self.steps: list[Step] = []
 
     def place(self, path: tuple[str, ...]) -> int:
         found = self.places.get(path)
         if found is None:
             parent = self.place(path[:-1])
-            self.steps.append((parent, path[-1]))
-            found = self.places[path] = len(self.steps)
+            found = self.places[path] = len(self.steps) + 1
+            self.steps.append((found, parent, path[-1], path[1] if len(path) > 1 and path[0] == "spec" else None))
         return found
+
+
+class _Reads:
+    """The places in the frame that one condition reads, its paths' parents included."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths, self.used = paths, {0}
+
+    def place(self, path: tuple[str, ...]) -> int:
+        found = self.paths.place(path)
+        self.used.add(found)
+        return found
+
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(self.paths.steps[place - 1] for place in sorted(self.used) if place)
+
+
+class Evaluator:
+    """A compiled condition: ``evaluate(root, as_of) -> Outcome`` builds the frame it reads;
+    ``node(frame, as_of)`` evaluates it on a frame built with (at least) its ``steps``, one
+    for every policy of a descriptor (frame_steps)."""
+
+    __slots__ = ("node", "steps")
+
+    def __init__(self, node: _Node, steps: tuple[Step, ...]) -> None:
+        self.node, self.steps = node, steps
+
+    def __call__(self, root: Any, as_of: date) -> Outcome:
+        return self.node(frame_of(root, self.steps, self.steps[-1][0] + 1 if self.steps else 1), as_of)
+
+
+def evaluator(condition: Condition, paths: Paths | None = None) -> Evaluator:
+    """The function that evaluates ``condition``, its places in the frame taken from ``paths``
+    (the catalog's). A condition nested deeper than MAX_DEPTH raises ConditionSyntaxError."""
+    reads = _Reads(paths or Paths())
+    node = _node(condition, reads, in_item=False, depth=0)
+    return Evaluator(node, reads.steps())
+
+
+def frame_steps(evaluators: Iterable[Evaluator], declared: frozenset[str] | None) -> tuple[tuple[Step, ...], int]:
+    """The steps that build one frame for all of ``evaluators`` on a descriptor whose spec
+    declares the sections ``declared`` (None: spec is no mapping), and the frame's size.
+    Every value under a section not declared is missing: its steps are left out, its places
+    stay None."""
+    steps = {step for evaluator in evaluators for step in evaluator.steps}
+    size = max((step[0] for step in steps), default=0) + 1
+    if declared is not None:
+        steps = {step for step in steps if step[3] is None or step[3] in declared}
+    return tuple(sorted(steps)), size
+
+
+def frame_of(root: Any, steps: tuple[Step, ...], size: int) -> _Frame:
+    """The frame of ``root``: the values at the places of ``steps``, the others None."""
+    frame: _Frame = [None] * size
+    frame[0] = root
+    for place, parent, key, _ in steps:
+        value = frame[parent]
+        frame[place] = value.get(key) if type(value) is dict else None
+    return frame
 
 
 # --- compiling ------------------------------------------------------------------------
@@ -100,12 +144,12 @@ class _Paths:
 _ALL, _ANY, _IF = range(3)
 
 
-def _node(condition: Condition, paths: _Paths, in_item: bool, depth: int) -> _Node:
+def _node(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _Node:
     if depth > MAX_DEPTH:
         raise ConditionSyntaxError(TOO_DEEP)
     if isinstance(condition, Each):
         tokens, from_place = condition.tokens, condition.relative and in_item
-        inner = _node(condition.condition, paths, True, depth + 1)
+        inner = _node(condition.condition, reads, True, depth + 1)
         return _each(_read_from_place(tokens) if from_place else _read_from_root(tokens), inner, from_place, tokens)
     if isinstance(condition, All | AnyOf):
         kind, children = (_ALL if isinstance(condition, All) else _ANY), condition.children
@@ -115,16 +159,16 @@ def _node(condition: Condition, paths: _Paths, in_item: bool, depth: int) -> _No
         kind, children = _ALL, (condition,)  # a lone leaf: all of one
     else:
         raise ConditionSyntaxError(f"cannot compile {type(condition).__name__}")
-    return _sequence(kind, tuple(_entry(child, paths, in_item, depth + 1) for child in children))
+    return _sequence(kind, tuple(_entry(child, reads, in_item, depth + 1) for child in children))
 
 
-def _entry(condition: Condition, paths: _Paths, in_item: bool, depth: int) -> _LeafEntry | _Node:
+def _entry(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _LeafEntry | _Node:
     """A leaf's entry, evaluated in its parent's loop; any other node, compiled."""
     if not isinstance(condition, Leaf | Not):
-        return _node(condition, paths, in_item, depth)
+        return _node(condition, reads, in_item, depth)
     leaf, negated = (condition, False) if isinstance(condition, Leaf) else (condition.child, True)
     test = leaf.operator.test
-    place, more = _where(leaf, leaf.relative and in_item, paths)
+    place, more = _where(leaf, leaf.relative and in_item, reads)
     return (place, _INLINE.get(test, _CALL), test, leaf.expected, negated, more)
 
 
@@ -164,7 +208,7 @@ _LeafEntry = tuple[int, int, Callable[[Any, Any, date], bool], Any, bool, _Leaf]
 _Read = Callable[[_Frame, Any, Tokens], Any]
 
 
-def _where(leaf: Leaf, from_place: bool, paths: _Paths) -> tuple[int, _Leaf]:
+def _where(leaf: Leaf, from_place: bool, reads: _Reads) -> tuple[int, _Leaf]:
     tokens = leaf.tokens
     if from_place:
         return -1, _Leaf(leaf, (), _read_from_place(tokens), lambda base: (*base, *tokens), {})
@@ -172,8 +216,8 @@ def _where(leaf: Leaf, from_place: bool, paths: _Paths) -> tuple[int, _Leaf]:
     if not tokens or any(type(token) is not str for token in tokens):
         return -1, more
     keys = tuple(str(token) for token in tokens)
-    chain = tuple((paths.place(keys[:length]), not_declared(tokens[:length])) for length in range(1, len(keys) + 1))
-    return paths.place(keys), more._replace(chain=chain)
+    chain = tuple((reads.place(keys[:length]), not_declared(tokens[:length])) for length in range(1, len(keys) + 1))
+    return reads.place(keys), more._replace(chain=chain)
 
 
 # --- the nodes ------------------------------------------------------------------------
