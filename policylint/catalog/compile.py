@@ -1,17 +1,18 @@
 """Compile condition trees into closures: the one way conditions are evaluated.
 
-Each ``all``, ``any``, ``if`` and ``each`` of a policy's condition (conditions.py) becomes,
-once, when the catalog loads, a function that closes over its children, and its leaves'
-operators, expected values and the outcomes of their paths missing: nothing is looked up by
-name or decided by a node's kind while a descriptor is evaluated. No source is generated
-and nothing is read from disk.
+Each node of a policy's condition (conditions.py) becomes, once, when the catalog loads, a
+function that closes over its children, and its leaves' operators, expected values and the
+outcomes of their paths missing: nothing is looked up by name or decided by a node's kind
+while a descriptor is evaluated. No source is generated and nothing is read from disk.
 
 A node is called as ``node(frame, as_of, place, base)``. ``frame`` holds the descriptor's
-data (``frame[0]``) and the values at the paths of keys from the root that the condition's
-facts read and go through, each found once an evaluation, in one loop (a policy's facts
-share their section). Inside an ``each``, ``place`` is the current item and ``base`` its
-path. Leaves are evaluated in their parent's loop, not called: a Python call costs more than
-the rest of a leaf. A compiled condition is called as ``evaluate(root, as_of)``.
+data (``frame[0]``) and the values at the paths of keys from the root that facts read and go
+through, at places shared by every condition of a catalog (Paths): the engine builds one
+frame a descriptor for all the policies it evaluates (frame_steps, frame_of). Inside an
+``each``, ``place`` is the current item and ``base`` its path. A parent tests its leaves
+whose values are in the frame itself, with one C call (_quick), and calls a leaf's node only
+when that test does not pass: most leaves pass, and a Python call costs more than the rest
+of a leaf. A compiled condition is called as ``evaluate(root, as_of)`` (Evaluator).
 
 Outcomes are those of conditions.py's rules; every PASS outcome is conditions.PASSED.
 """
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
+from operator import eq, is_not, ne
 from typing import Any, NamedTuple, Protocol
 
 from policylint.catalog.conditions import (
@@ -139,47 +142,67 @@ def frame_of(root: Any, steps: tuple[Step, ...], size: int) -> _Frame:
 
 # --- compiling ------------------------------------------------------------------------
 
-# How a node combines its children's outcomes; an ``if`` is its guard's outcome unless that
-# passes, then its ``then``'s.
-_ALL, _ANY, _IF = range(3)
-
 
 def _node(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _Node:
     if depth > MAX_DEPTH:
         raise ConditionSyntaxError(TOO_DEEP)
+    if isinstance(condition, Leaf | Not):
+        return _leaf(condition, reads, in_item)[1]
     if isinstance(condition, Each):
         tokens, from_place = condition.tokens, condition.relative and in_item
         inner = _node(condition.condition, reads, True, depth + 1)
         return _each(_read_from_place(tokens) if from_place else _read_from_root(tokens), inner, from_place, tokens)
+    if isinstance(condition, If):
+        guard = _child(condition.condition, reads, in_item, depth + 1)
+        return _if(guard, _node(condition.then, reads, in_item, depth + 1))
     if isinstance(condition, All | AnyOf):
-        kind, children = (_ALL if isinstance(condition, All) else _ANY), condition.children
-    elif isinstance(condition, If):
-        kind, children = _IF, (condition.condition, condition.then)
-    elif isinstance(condition, Leaf | Not):
-        kind, children = _ALL, (condition,)  # a lone leaf: all of one
-    else:
-        raise ConditionSyntaxError(f"cannot compile {type(condition).__name__}")
-    return _sequence(kind, tuple(_entry(child, reads, in_item, depth + 1) for child in children))
+        children = tuple(_child(child, reads, in_item, depth + 1) for child in condition.children)
+        return _all(children) if isinstance(condition, All) else _any(children)
+    raise ConditionSyntaxError(f"cannot compile {type(condition).__name__}")
 
 
-def _entry(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _LeafEntry | _Node:
-    """A leaf's entry, evaluated in its parent's loop; any other node, compiled."""
+# A child of an ``all``, ``any`` or ``if``: for a leaf whose value is in the frame, its place
+# and a test that it holds (one C call, see _quick), else (-1, None); and its node.
+_Child = tuple[int, Callable[[Any], Any] | None, _Node]
+
+
+def _child(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _Child:
     if not isinstance(condition, Leaf | Not):
-        return _node(condition, reads, in_item, depth)
+        return -1, None, _node(condition, reads, in_item, depth)
+    place, node = _leaf(condition, reads, in_item)
+    quick = _quick(condition) if place >= 0 else None
+    return place, quick, node
+
+
+_EQUALS, _NOT_EQUALS, _DECLARED, _IN = (OPERATORS[name].test for name in ("equals", "not_equals", "declared", "in"))
+
+
+def _quick(condition: Leaf | Not) -> Callable[[Any], Any] | None:
+    """A test, run by the parent in its loop, that a leaf whose value is present passes: a
+    Python call costs more than the rest of most leaves. A value it does not pass goes to the
+    leaf's node, which finds the outcome (or the error). Each is its operator's expression
+    (``equals``: ``value == expected``), turned round where that is the same for the values
+    YAML and JSON hold."""
     leaf, negated = (condition, False) if isinstance(condition, Leaf) else (condition.child, True)
-    test = leaf.operator.test
-    place, more = _where(leaf, leaf.relative and in_item, reads)
-    return (place, _INLINE.get(test, _CALL), test, leaf.expected, negated, more)
+    test, expected = leaf.operator.test, leaf.expected
+    if test is _EQUALS or (test is _NOT_EQUALS and not negated):
+        return partial(eq if (test is _EQUALS) is not negated else ne, expected)
+    if negated:
+        return None
+    if test is _DECLARED:
+        return partial(is_not, None)
+    if test is _IN and type(expected) is list:
+        return expected.__contains__
+    return None
 
 
-# Operators that are one expression, written in place of a call: ``equals`` is most of the
-# leaves a descriptor's evaluation runs. Each is its operator's very expression.
-_CALL, _EQUALS, _NOT_EQUALS, _DECLARED = range(4)
-_INLINE = {
-    OPERATORS["equals"].test: _EQUALS,
-    OPERATORS["not_equals"].test: _NOT_EQUALS,
-    OPERATORS["declared"].test: _DECLARED,
-}
+def _leaf(condition: Leaf | Not, reads: _Reads, in_item: bool) -> tuple[int, _Node]:
+    """A leaf's value's place in the frame (-1: it is read) and its node."""
+    leaf, negated = (condition, False) if isinstance(condition, Leaf) else (condition.child, True)
+    at, more = _where(leaf, leaf.relative and in_item, reads)
+    if at >= 0 and leaf.operator.test is _EQUALS and not negated:
+        return at, _equals(at, leaf.expected, more)
+    return at, _tested(at, more, negated)
 
 
 class _Leaf(NamedTuple):
@@ -201,10 +224,6 @@ class _Leaf(NamedTuple):
         return self.chain[-1][1]
 
 
-# A leaf in its parent's loop: its value's place in the frame (-1: ``read`` it), how its
-# operator is run, the operator's test, the expected value, whether it is a ``not``'s (FAIL
-# when it holds, PASS when it does not), and the rest.
-_LeafEntry = tuple[int, int, Callable[[Any, Any, date], bool], Any, bool, _Leaf]
 _Read = Callable[[_Frame, Any, Tokens], Any]
 
 
@@ -223,45 +242,40 @@ def _where(leaf: Leaf, from_place: bool, reads: _Reads) -> tuple[int, _Leaf]:
 # --- the nodes ------------------------------------------------------------------------
 
 
-def _sequence(kind: int, entries: tuple[_LeafEntry | _Node, ...]) -> _Node:
-    """``all``, ``any`` or ``if`` (see _ALL) of its entries, in order. ``any`` stops at its
-    first passing child, ``if`` at a guard that does not pass."""
-    guard = entries[0] if kind == _IF else None
+def _equals(at: int, expected: Any, more: _Leaf) -> _Node:
+    """An ``equals`` leaf whose value is in the frame: most of the leaves evaluated."""
+    leaf, tokens, phrased = more.leaf, more.leaf.tokens, more.phrased
 
     def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
-        failing = []
-        for entry in entries:
-            if not isinstance(entry, tuple):
-                outcome = entry(frame, as_of, place, base)
-            else:
-                at, inline, test, expected, negated, more = entry
-                value = frame[at] if at >= 0 else more.read(frame, place, base)
-                if value is None:
-                    outcome = more.missing(frame)
-                elif type(value) is Outcome:
-                    outcome = value
-                elif (
-                    value == expected
-                    if inline == _EQUALS
-                    else value != expected
-                    if inline == _NOT_EQUALS
-                    else inline == _DECLARED or _test(test, value, expected, as_of, more, base)
-                ) is not negated:
-                    outcome = PASSED
-                else:
-                    outcome = (
-                        failed(more.leaf, more.path_of(base), value, True)
-                        if negated
-                        else failed_once(more.leaf, more.path_of(base), value, more.phrased)
-                    )
-            if outcome is PASSED:
-                if kind == _ANY:
-                    return PASSED
-            elif entry is guard:
-                return PASSED if outcome.state is FAIL else outcome
-            else:
-                failing.append(outcome)
-        return combine(failing) if failing else PASSED
+        value = frame[at]
+        if value is None:
+            return more.missing(frame)
+        if value == expected:
+            return PASSED
+        return failed_once(leaf, tokens, value, phrased)
+
+    return evaluate
+
+
+def _tested(at: int, more: _Leaf, negated: bool) -> _Node:
+    """Any other leaf, or a ``not``'s (FAIL when its leaf holds, PASS when it does not)."""
+    leaf = more.leaf
+    test, expected = leaf.operator.test, leaf.expected
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        if at >= 0:
+            value = frame[at]
+            if value is None:
+                return more.missing(frame)
+        else:
+            value = more.read(frame, place, base)
+            if type(value) is Outcome:
+                return value
+        if _test(test, value, expected, as_of, more, base) is not negated:
+            return PASSED
+        if negated:
+            return failed(leaf, more.path_of(base), value, True)
+        return failed_once(leaf, more.path_of(base), value, more.phrased)
 
     return evaluate
 
@@ -273,6 +287,63 @@ def _test(
         return bool(test(value, expected, as_of))
     except OperatorError as error:
         operator_failed(more.path_of(base), error)
+
+
+def _all(children: tuple[_Child, ...]) -> _Node:
+    """FAIL if a child fails, else MISSING if one is: the outcomes that did not pass, combined."""
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        failing = None
+        for at, quick, node in children:
+            if quick is not None:
+                value = frame[at]
+                if value is not None and quick(value):
+                    continue
+            outcome = node(frame, as_of, place, base)
+            if outcome is not PASSED:
+                if failing is None:
+                    failing = [outcome]
+                else:
+                    failing.append(outcome)
+        return PASSED if failing is None else combine(failing)
+
+    return evaluate
+
+
+def _any(children: tuple[_Child, ...]) -> _Node:
+    """PASS at the first child that passes (the later ones are not evaluated), else like _all."""
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        failing = []
+        for at, quick, node in children:
+            if quick is not None:
+                value = frame[at]
+                if value is not None and quick(value):
+                    return PASSED
+            outcome = node(frame, as_of, place, base)
+            if outcome is PASSED:
+                return PASSED
+            failing.append(outcome)
+        return combine(failing)
+
+    return evaluate
+
+
+def _if(guard: _Child, then: _Node) -> _Node:
+    """PASS when the guard fails, the guard's outcome when it is MISSING, else ``then``'s."""
+    at, quick, node = guard
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        if quick is not None:
+            value = frame[at]
+            if value is not None and quick(value):
+                return then(frame, as_of, place, base)
+        outcome = node(frame, as_of, place, base)
+        if outcome is PASSED:
+            return then(frame, as_of, place, base)
+        return PASSED if outcome.state is FAIL else outcome
+
+    return evaluate
 
 
 def _each(read: _Read, condition: _Node, from_place: bool, tokens: Tokens) -> _Node:
