@@ -137,7 +137,7 @@ def test_every_policy_means_the_same_compiled_on_every_bundled_descriptor(catalo
 def _same_on_the_plans_frame(catalog: Catalog, data: dict[str, Any]) -> None:
     declared = declared_sections(data)
     plan = Plans().of(catalog, declared)
-    frame = frame_of(data, plan.steps, plan.size)
+    frame = frame_of(data, plan.layout)
     for policy, _ in plan.evaluated:
         for condition, function in ((policy.applies, policy.evaluate_applies), (policy.check, policy.evaluate_check)):
             if condition is not None and function is not None:
@@ -247,6 +247,14 @@ _CORNERS = [
             {"if": {"not": _fact("/spec/a", "equals", 1)}, "then": _fact("/spec/b", "equals", 1)},
         )
         for spec in ({"a": 1}, {"a": 2, "b": 1}, {"a": "x"}, {"b": 1}, {"a": None})
+    ],
+    # a comparison of numbers in the frame is made in place (compile._compared): the same
+    # outcome as its operator's, and the same error for a value or a limit that is no number
+    *[
+        (_fact("/spec/a", operator, limit), {"spec": {"a": value}})
+        for operator in ("lt", "le", "gt", "ge")
+        for limit in (1, 1.5, True, "1")
+        for value in (0, 1, 1.5, 2, True, "1", None, [1])
     ],
     # a path through a value that is no mapping, from the root
     (_fact("/spec/a/b", "equals", 1), {"spec": "text"}),

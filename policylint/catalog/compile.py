@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
-from operator import eq, is_not, ne
+from operator import eq, ge, gt, is_not, le, lt, ne
 from typing import Any, NamedTuple, Protocol
 
 from policylint.catalog.conditions import (
@@ -96,18 +96,28 @@ class _Reads:
         return tuple(self.paths.steps[place - 1] for place in sorted(self.used) if place)
 
 
+class Layout(NamedTuple):
+    """How a frame is built: ``runs`` of places that hold the values under consecutive keys of
+    one mapping (its place, the first place, the place past the last, the keys), in order,
+    and the frame's size."""
+
+    runs: tuple[tuple[int, int, int, tuple[str, ...]], ...]
+    size: int
+
+
 class Evaluator:
     """A compiled condition: ``evaluate(root, as_of) -> Outcome`` builds the frame it reads;
     ``node(frame, as_of)`` evaluates it on a frame built with (at least) its ``steps``, one
-    for every policy of a descriptor (frame_steps)."""
+    for every policy of a descriptor (frame_layout)."""
 
-    __slots__ = ("node", "steps")
+    __slots__ = ("layout", "node", "steps")
 
     def __init__(self, node: _Node, steps: tuple[Step, ...]) -> None:
         self.node, self.steps = node, steps
+        self.layout = _layout(steps, steps[-1][0] + 1 if steps else 1)
 
     def __call__(self, root: Any, as_of: date) -> Outcome:
-        return self.node(frame_of(root, self.steps, self.steps[-1][0] + 1 if self.steps else 1), as_of)
+        return self.node(frame_of(root, self.layout), as_of)
 
 
 def evaluator(condition: Condition, paths: Paths | None = None) -> Evaluator:
@@ -118,25 +128,38 @@ def evaluator(condition: Condition, paths: Paths | None = None) -> Evaluator:
     return Evaluator(node, reads.steps())
 
 
-def frame_steps(evaluators: Iterable[Evaluator], declared: frozenset[str] | None) -> tuple[tuple[Step, ...], int]:
-    """The steps that build one frame for all of ``evaluators`` on a descriptor whose spec
-    declares the sections ``declared`` (None: spec is no mapping), and the frame's size.
-    Every value under a section not declared is missing: its steps are left out, its places
-    stay None."""
+def frame_layout(evaluators: Iterable[Evaluator], declared: frozenset[str] | None) -> Layout:
+    """How to build one frame for all of ``evaluators`` on a descriptor whose spec declares
+    the sections ``declared`` (None: spec is no mapping). Every value under a section not
+    declared is missing: its steps are left out, its places stay None."""
     steps = {step for evaluator in evaluators for step in evaluator.steps}
     size = max((step[0] for step in steps), default=0) + 1
     if declared is not None:
         steps = {step for step in steps if step[3] is None or step[3] in declared}
-    return tuple(sorted(steps)), size
+    return _layout(tuple(sorted(steps)), size)
 
 
-def frame_of(root: Any, steps: tuple[Step, ...], size: int) -> _Frame:
-    """The frame of ``root``: the values at the places of ``steps``, the others None."""
-    frame: _Frame = [None] * size
-    frame[0] = root
+def _layout(steps: tuple[Step, ...], size: int) -> Layout:
+    """``steps`` (by place: a parent before its children) in runs: the facts of a policy read
+    keys of one mapping one after the other, and their places follow each other."""
+    runs: list[tuple[int, int, int, tuple[str, ...]]] = []
     for place, parent, key, _ in steps:
+        if runs and runs[-1][0] == parent and runs[-1][2] == place:
+            runs[-1] = (parent, runs[-1][1], place + 1, (*runs[-1][3], key))
+        else:
+            runs.append((parent, place, place + 1, (key,)))
+    return Layout(tuple(runs), size)
+
+
+def frame_of(root: Any, layout: Layout) -> _Frame:
+    """The frame of ``root``: the values at the places of ``layout``'s runs, the others None.
+    A run is read with one C call (map over dict.get), not a Python loop over its keys."""
+    frame: _Frame = [None] * layout.size
+    frame[0] = root
+    for parent, first, past, keys in layout.runs:
         value = frame[parent]
-        frame[place] = value.get(key) if type(value) is dict else None
+        if type(value) is dict:
+            frame[first:past] = map(value.get, keys)
     return frame
 
 
@@ -151,7 +174,7 @@ def _node(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _No
     if isinstance(condition, Each):
         tokens, from_place = condition.tokens, condition.relative and in_item
         inner = _node(condition.condition, reads, True, depth + 1)
-        return _each(_read_from_place(tokens) if from_place else _read_from_root(tokens), inner, from_place, tokens)
+        return _each(_list_read(tokens, from_place, reads), inner, from_place, tokens)
     if isinstance(condition, If):
         guard = _child(condition.condition, reads, in_item, depth + 1)
         return _if(guard, _node(condition.then, reads, in_item, depth + 1))
@@ -200,9 +223,23 @@ def _leaf(condition: Leaf | Not, reads: _Reads, in_item: bool) -> tuple[int, _No
     """A leaf's value's place in the frame (-1: it is read) and its node."""
     leaf, negated = (condition, False) if isinstance(condition, Leaf) else (condition.child, True)
     at, more = _where(leaf, leaf.relative and in_item, reads)
-    if at >= 0 and leaf.operator.test is _EQUALS and not negated:
-        return at, _equals(at, leaf.expected, more)
+    test, expected = leaf.operator.test, leaf.expected
+    if at < 0 or negated:
+        return at, _tested(at, more, negated)
+    if test is _EQUALS:
+        return at, _equals(at, expected, more)
+    if test in _COMPARISONS and type(expected) in (int, float):
+        return at, _compared(at, _COMPARISONS[test], expected, _tested(at, more, negated))
     return at, _tested(at, more, negated)
+
+
+# The comparisons, as their operators compare two numbers (operators._number: an int or a
+# float, not a bool; anything else is an error, left to the operator itself).
+_COMPARISONS = {OPERATORS[name].test: compare for name, compare in (("lt", lt), ("le", le), ("gt", gt), ("ge", ge))}
+
+
+# The places in the frame of the parts of a path and the outcomes of each missing, shortest first.
+_Chain = tuple[tuple[int, Outcome], ...]
 
 
 class _Leaf(NamedTuple):
@@ -212,16 +249,18 @@ class _Leaf(NamedTuple):
     failures, each phrased once (conditions.failed_once)."""
 
     leaf: Leaf
-    chain: tuple[tuple[int, Outcome], ...]
+    chain: _Chain
     read: _Read
     path_of: Callable[[Tokens], Tokens]
     phrased: dict[Any, Outcome]
 
-    def missing(self, frame: _Frame) -> Outcome:
-        for place, outcome in self.chain:
-            if frame[place] is None:
-                return outcome
-        return self.chain[-1][1]
+
+def _missing(chain: _Chain, frame: _Frame) -> Outcome:
+    """The outcome of the first part of a path in the frame that is missing."""
+    for place, outcome in chain:
+        if frame[place] is None:
+            return outcome
+    return chain[-1][1]
 
 
 _Read = Callable[[_Frame, Any, Tokens], Any]
@@ -232,11 +271,34 @@ def _where(leaf: Leaf, from_place: bool, reads: _Reads) -> tuple[int, _Leaf]:
     if from_place:
         return -1, _Leaf(leaf, (), _read_from_place(tokens), lambda base: (*base, *tokens), {})
     more = _Leaf(leaf, (), _read_from_root(tokens), lambda base: tokens, {})
-    if not tokens or any(type(token) is not str for token in tokens):
+    found = _in_frame(tokens, reads)
+    if found is None:
         return -1, more
+    return found[0], more._replace(chain=found[1])
+
+
+def _in_frame(tokens: Tokens, reads: _Reads) -> tuple[int, _Chain] | None:
+    """The place in the frame of the value at ``tokens`` from the root, and the chain of its
+    path's parts; None for a path with a list index, which is read (_read_from_root)."""
+    if not tokens or any(type(token) is not str for token in tokens):
+        return None
     keys = tuple(str(token) for token in tokens)
     chain = tuple((reads.place(keys[:length]), not_declared(tokens[:length])) for length in range(1, len(keys) + 1))
-    return reads.place(keys), more._replace(chain=chain)
+    return reads.place(keys), chain
+
+
+def _list_read(tokens: Tokens, from_place: bool, reads: _Reads) -> _Read:
+    """How an ``each`` reads its list: from the frame where it can."""
+    found = None if from_place else _in_frame(tokens, reads)
+    if found is None:
+        return _read_from_place(tokens) if from_place else _read_from_root(tokens)
+    at, chain = found
+
+    def read(frame: _Frame, place: Any, base: Tokens) -> Any:
+        value = frame[at]
+        return _missing(chain, frame) if value is None else value
+
+    return read
 
 
 # --- the nodes ------------------------------------------------------------------------
@@ -244,15 +306,28 @@ def _where(leaf: Leaf, from_place: bool, reads: _Reads) -> tuple[int, _Leaf]:
 
 def _equals(at: int, expected: Any, more: _Leaf) -> _Node:
     """An ``equals`` leaf whose value is in the frame: most of the leaves evaluated."""
-    leaf, tokens, phrased = more.leaf, more.leaf.tokens, more.phrased
+    leaf, tokens, phrased, chain = more.leaf, more.leaf.tokens, more.phrased, more.chain
 
     def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
         value = frame[at]
         if value is None:
-            return more.missing(frame)
+            return _missing(chain, frame)
         if value == expected:
             return PASSED
         return failed_once(leaf, tokens, value, phrased)
+
+    return evaluate
+
+
+def _compared(at: int, compare: Callable[[Any, Any], bool], expected: Any, tested: _Node) -> _Node:
+    """A comparison whose value is in the frame: a number that passes passes here; anything
+    else (a failure, a missing value, the error of a value that is no number) is ``tested``'s."""
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        value = frame[at]
+        if (type(value) is int or type(value) is float) and compare(value, expected):
+            return PASSED
+        return tested(frame, as_of, place, base)
 
     return evaluate
 
@@ -266,7 +341,7 @@ def _tested(at: int, more: _Leaf, negated: bool) -> _Node:
         if at >= 0:
             value = frame[at]
             if value is None:
-                return more.missing(frame)
+                return _missing(more.chain, frame)
         else:
             value = more.read(frame, place, base)
             if type(value) is Outcome:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from policylint.catalog.compile import Evaluator, Step, frame_of, frame_steps
+from policylint.catalog.compile import Evaluator, Layout, frame_layout, frame_of
 from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
@@ -94,13 +94,12 @@ class Plan(NamedTuple):
     outcomes known without reading the descriptor (35 of 64 policies a descriptor, on the
     benchmark corpus): ``statuses`` holds theirs, and a place for every other policy, in catalog
     order; ``settled`` those with violations; ``evaluated`` the rest, each with its judge.
-    ``steps`` and ``size`` build the one frame they all read (compile.frame_steps)."""
+    ``layout`` builds the one frame they all read (compile.frame_layout)."""
 
     statuses: dict[str, str]
     settled: tuple[tuple[Policy, Outcome], ...]
     evaluated: tuple[tuple[Policy, _Judge], ...]
-    steps: tuple[Step, ...]
-    size: int
+    layout: Layout
 
 
 class Plans:
@@ -136,8 +135,8 @@ def _plan(catalog: Catalog, declared: frozenset[str] | None) -> Plan:
         statuses[policy.id], outcome = judge([], date.min)  # a settled policy reads nothing
         if outcome.violations:
             settled.append((policy, outcome))
-    steps, size = frame_steps((e for policy, _ in evaluated for e in _evaluators(policy)), declared)
-    return Plan(statuses, tuple(settled), tuple(evaluated), steps, size)
+    layout = frame_layout((e for policy, _ in evaluated for e in _evaluators(policy)), declared)
+    return Plan(statuses, tuple(settled), tuple(evaluated), layout)
 
 
 def _settled(policy: Policy, declared: frozenset[str] | None) -> bool:
@@ -266,7 +265,7 @@ def _check_policies(
     """Every policy's status on one descriptor; its violations become findings."""
     declared, as_of = declared_sections(data), check.options.as_of
     plan = check.plans.of(check.catalog, declared)
-    statuses, frame = plan.statuses.copy(), frame_of(data, plan.steps, plan.size)
+    statuses, frame = plan.statuses.copy(), frame_of(data, plan.layout)
     before = len(check.findings)
     for policy, outcome in plan.settled:
         _add_findings(check, system, document, policy, outcome, observed)
@@ -352,7 +351,7 @@ def evaluate_declared(
     policy: Policy, data: dict[str, Any], as_of: date, declared: frozenset[str] | None
 ) -> tuple[str, Outcome]:
     """``evaluate``, given the descriptor's declared_sections (found once for all policies)."""
-    frame = frame_of(data, *frame_steps(_evaluators(policy), declared))
+    frame = frame_of(data, frame_layout(_evaluators(policy), declared))
     return _judge(policy, declared)(frame, as_of)
 
 
