@@ -225,7 +225,7 @@ _CORNERS = [
     # a parent tests its leaves whose values are in the frame itself (compile._quick): the
     # same outcome as the leaf's, for a present value, a missing one, and one of another type
     *[
-        ({"all": [leaf, _fact("/spec/b", "equals", 1)]}, {"spec": spec})
+        (condition, {"spec": spec})
         for leaf in (
             {"not": _fact("/spec/a", "equals", 1)},
             {"not": _fact("/spec/a", "not_equals", 1)},
@@ -237,6 +237,7 @@ _CORNERS = [
             _fact("/spec/a", "in", [1, [2], {"c": 3}]),
             _fact("/spec/a", "in", "a text, not a list"),
         )
+        for condition in ({"all": [leaf, _fact("/spec/b", "equals", 1)]}, leaf)  # in a parent, and alone
         for spec in ({"a": 1, "b": 1}, {"a": 2}, {"a": True}, {"a": False}, {"a": [2]}, {"a": {"c": 3}}, {"b": 2})
     ],
     *[

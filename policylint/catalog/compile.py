@@ -223,14 +223,15 @@ def _leaf(condition: Leaf | Not, reads: _Reads, in_item: bool) -> tuple[int, _No
     """A leaf's value's place in the frame (-1: it is read) and its node."""
     leaf, negated = (condition, False) if isinstance(condition, Leaf) else (condition.child, True)
     at, more = _where(leaf, leaf.relative and in_item, reads)
-    test, expected = leaf.operator.test, leaf.expected
-    if at < 0 or negated:
-        return at, _tested(at, more, negated)
-    if test is _EQUALS:
+    test, expected, tested = leaf.operator.test, leaf.expected, _tested(at, more, negated)
+    if at < 0:
+        return at, tested
+    if test is _EQUALS and not negated:
         return at, _equals(at, expected, more)
-    if test in _COMPARISONS and type(expected) in (int, float):
-        return at, _compared(at, _COMPARISONS[test], expected, _tested(at, more, negated))
-    return at, _tested(at, more, negated)
+    if test in _COMPARISONS and type(expected) in (int, float) and not negated:
+        return at, _compared(at, _COMPARISONS[test], expected, tested)
+    quick = _quick(condition)
+    return at, tested if quick is None else _quickly(at, quick, tested)
 
 
 # The comparisons, as their operators compare two numbers (operators._number: an int or a
@@ -326,6 +327,18 @@ def _compared(at: int, compare: Callable[[Any, Any], bool], expected: Any, teste
     def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
         value = frame[at]
         if (type(value) is int or type(value) is float) and compare(value, expected):
+            return PASSED
+        return tested(frame, as_of, place, base)
+
+    return evaluate
+
+
+def _quickly(at: int, quick: Callable[[Any], Any], tested: _Node) -> _Node:
+    """A leaf whose value is in the frame, tested with one C call (_quick) before ``tested``."""
+
+    def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        value = frame[at]
+        if value is not None and quick(value):
             return PASSED
         return tested(frame, as_of, place, base)
 
