@@ -257,6 +257,26 @@ _CORNERS = [
         for limit in (1, 1.5, True, "1")
         for value in (0, 1, 1.5, 2, True, "1", None, [1])
     ],
+    # an all or any whose facts lie under one section is that section's outcome when it is
+    # missing (compile._section), whatever its facts: leaves, list items, lists, guards
+    *[
+        (condition, data)
+        for condition in (
+            {"all": [_fact("/spec/s/a", "equals", 1), _fact("/spec/s/b/0", "ge", 1), _each("/spec/s/c", _fact("d"))]},
+            {"any": [{"if": _fact("/spec/s/a", "in", [1]), "then": _fact("/spec/s/b")}, {"not": _fact("/spec/s")}]},
+            _each("/spec/t", {"all": [_fact("spec/x/a", "equals", 1), _fact("spec/x/b")]}),  # an item's facts
+        )
+        for data in (
+            {"spec": {}},
+            {"spec": {"s": None}},
+            {"spec": "text"},
+            {"spec": None},
+            {},
+            {"spec": {"s": {"a": 1, "b": [0], "c": [{}]}}},
+            {"spec": {"s": {"a": 2, "b": "x"}}},
+            {"spec": {"t": [{"spec": {"x": {"a": 1, "b": 2}}}, {"spec": {"x": None}}, {}]}},
+        )
+    ],
     # a path through a value that is no mapping, from the root
     (_fact("/spec/a/b", "equals", 1), {"spec": "text"}),
     (_fact("/spec/a/b", "equals", 1), {"spec": {"a": [1]}}),

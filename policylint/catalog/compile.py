@@ -44,6 +44,7 @@ from policylint.catalog.conditions import (
     not_a_list,
     not_declared,
     operator_failed,
+    sections_read,
 )
 from policylint.catalog.operators import OPERATORS, OperatorError
 
@@ -180,7 +181,8 @@ def _node(condition: Condition, reads: _Reads, in_item: bool, depth: int) -> _No
         return _if(guard, _node(condition.then, reads, in_item, depth + 1))
     if isinstance(condition, All | AnyOf):
         children = tuple(_child(child, reads, in_item, depth + 1) for child in condition.children)
-        return _all(children) if isinstance(condition, All) else _any(children)
+        section = (0, ()) if in_item else _section(condition, reads)
+        return _all(children, section) if isinstance(condition, All) else _any(children, section)
     raise ConditionSyntaxError(f"cannot compile {type(condition).__name__}")
 
 
@@ -377,10 +379,23 @@ def _test(
         operator_failed(more.path_of(base), error)
 
 
-def _all(children: tuple[_Child, ...]) -> _Node:
+def _section(condition: Condition, reads: _Reads) -> tuple[int, _Chain]:
+    """For a node whose every fact lies under one section of spec, that section's place in
+    the frame and chain: when it is missing, so is every fact, at the first part missing of
+    the section's path, and the node's outcome is that (an ``all`` or ``any`` combines the
+    one outcome); else (0, ()). Most descriptors leave out some of a policy's sections."""
+    sections = sections_read(condition)
+    found = _in_frame(("spec", sections[0]), reads) if len(sections) == 1 else None
+    return found or (0, ())
+
+
+def _all(children: tuple[_Child, ...], section: tuple[int, _Chain]) -> _Node:
     """FAIL if a child fails, else MISSING if one is: the outcomes that did not pass, combined."""
+    section_at, section_chain = section
 
     def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        if section_at and frame[section_at] is None:
+            return _missing(section_chain, frame)
         failing = None
         for at, quick, node in children:
             if quick is not None:
@@ -398,10 +413,13 @@ def _all(children: tuple[_Child, ...]) -> _Node:
     return evaluate
 
 
-def _any(children: tuple[_Child, ...]) -> _Node:
+def _any(children: tuple[_Child, ...], section: tuple[int, _Chain]) -> _Node:
     """PASS at the first child that passes (the later ones are not evaluated), else like _all."""
+    section_at, section_chain = section
 
     def evaluate(frame: _Frame, as_of: date, place: Any = None, base: Tokens = ()) -> Outcome:
+        if section_at and frame[section_at] is None:
+            return _missing(section_chain, frame)
         failing = []
         for at, quick, node in children:
             if quick is not None:
