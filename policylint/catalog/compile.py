@@ -98,11 +98,11 @@ class _Reads:
 
 
 class Layout(NamedTuple):
-    """How a frame is built: ``runs`` of places that hold the values under consecutive keys of
-    one mapping (its place, the first place, the place past the last, the keys), in order,
-    and the frame's size."""
+    """How a frame is built: its ``steps``, by place (a parent before its children), and its
+    size. (Runs of a mapping's keys read with map(dict.get, keys) into a slice cost twice
+    the instructions of this loop: runs are short, and a slice assignment allocates.)"""
 
-    runs: tuple[tuple[int, int, int, tuple[str, ...]], ...]
+    steps: tuple[Step, ...]
     size: int
 
 
@@ -115,7 +115,7 @@ class Evaluator:
 
     def __init__(self, node: _Node, steps: tuple[Step, ...]) -> None:
         self.node, self.steps = node, steps
-        self.layout = _layout(steps, steps[-1][0] + 1 if steps else 1)
+        self.layout = Layout(steps, steps[-1][0] + 1 if steps else 1)
 
     def __call__(self, root: Any, as_of: date) -> Outcome:
         return self.node(frame_of(root, self.layout), as_of)
@@ -137,30 +137,16 @@ def frame_layout(evaluators: Iterable[Evaluator], declared: frozenset[str] | Non
     size = max((step[0] for step in steps), default=0) + 1
     if declared is not None:
         steps = {step for step in steps if step[3] is None or step[3] in declared}
-    return _layout(tuple(sorted(steps)), size)
-
-
-def _layout(steps: tuple[Step, ...], size: int) -> Layout:
-    """``steps`` (by place: a parent before its children) in runs: the facts of a policy read
-    keys of one mapping one after the other, and their places follow each other."""
-    runs: list[tuple[int, int, int, tuple[str, ...]]] = []
-    for place, parent, key, _ in steps:
-        if runs and runs[-1][0] == parent and runs[-1][2] == place:
-            runs[-1] = (parent, runs[-1][1], place + 1, (*runs[-1][3], key))
-        else:
-            runs.append((parent, place, place + 1, (key,)))
-    return Layout(tuple(runs), size)
+    return Layout(tuple(sorted(steps)), size)
 
 
 def frame_of(root: Any, layout: Layout) -> _Frame:
-    """The frame of ``root``: the values at the places of ``layout``'s runs, the others None.
-    A run is read with one C call (map over dict.get), not a Python loop over its keys."""
+    """The frame of ``root``: the values at the places of ``layout``'s steps, the others None."""
     frame: _Frame = [None] * layout.size
     frame[0] = root
-    for parent, first, past, keys in layout.runs:
+    for place, parent, key, _ in layout.steps:
         value = frame[parent]
-        if type(value) is dict:
-            frame[first:past] = map(value.get, keys)
+        frame[place] = value.get(key) if type(value) is dict else None
     return frame
 
 
