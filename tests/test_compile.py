@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from policylint.catalog.compile import evaluator
+from policylint.catalog.compile import evaluator, frame_of
 from policylint.catalog.conditions import (
     PASSED,
     All,
@@ -36,6 +36,7 @@ from policylint.catalog.conditions import (
 )
 from policylint.catalog.operators import OperatorError
 from policylint.catalog.policies import Catalog, load_catalog
+from policylint.engine.evaluate import Plans, declared_sections
 from tests.conftest import AS_OF_DATE
 from tests.fuzz.properties import PLAIN_EXAMPLES, descriptor_values
 from tests.test_policies import _descriptors
@@ -125,10 +126,38 @@ def _same_as_meaning(catalog: Catalog, data: Any) -> None:
         assert compiled == _result(meaning, condition, data), policy_id
 
 
+_DESCRIPTORS = [*_descriptors(), *PLAIN_EXAMPLES, {"spec": {}}, {"spec": None}, {"spec": "text"}, {}]
+
+
 def test_every_policy_means_the_same_compiled_on_every_bundled_descriptor(catalog: Catalog) -> None:
-    descriptors = [*_descriptors(), *PLAIN_EXAMPLES, {"spec": {}}, {"spec": None}, {}]
-    for data in descriptors:
+    for data in _DESCRIPTORS:
         _same_as_meaning(catalog, data)
+
+
+def _same_on_the_plans_frame(catalog: Catalog, data: dict[str, Any]) -> None:
+    declared = declared_sections(data)
+    plan = Plans().of(catalog, declared)
+    frame = frame_of(data, plan.layout)
+    for policy, _ in plan.evaluated:
+        for condition, function in ((policy.applies, policy.evaluate_applies), (policy.check, policy.evaluate_check)):
+            if condition is not None and function is not None:
+                compiled = _result(function.node, frame, AS_OF_DATE)
+                assert compiled == _result(meaning, condition, data), policy.id
+
+
+def test_one_frame_a_descriptor_serves_every_policy_its_plan_evaluates(catalog: Catalog) -> None:
+    """The engine builds one frame a descriptor, without the values under the sections it
+    does not declare: every condition the plan evaluates keeps its meaning on it."""
+    for data in _DESCRIPTORS:
+        if isinstance(data, dict):
+            _same_on_the_plans_frame(catalog, data)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(descriptor_values())
+def test_one_frame_keeps_the_meaning_on_fuzzed_descriptors(data: Any) -> None:
+    if isinstance(data, dict):
+        _same_on_the_plans_frame(_CATALOG, data)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -193,6 +222,64 @@ _CORNERS = [
     (_each("/spec/vendors", _fact("count", "ge", 1)), {"spec": {"vendors": [{"count": "many"}]}}),
     ({"all": []}, {}),
     ({"any": []}, {}),
+    # a parent tests its leaves whose values are in the frame itself (compile._quick): the
+    # same outcome as the leaf's, for a present value, a missing one, and one of another type
+    *[
+        (condition, {"spec": spec})
+        for leaf in (
+            {"not": _fact("/spec/a", "equals", 1)},
+            {"not": _fact("/spec/a", "not_equals", 1)},
+            {"not": _fact("/spec/a")},
+            _fact("/spec/a", "not_equals", 1),
+            _fact("/spec/a", "equals", True),
+            _fact("/spec/a", "equals", [1]),
+            _fact("/spec/a"),
+            _fact("/spec/a", "in", [1, [2], {"c": 3}]),
+            _fact("/spec/a", "in", "a text, not a list"),
+        )
+        for condition in ({"all": [leaf, _fact("/spec/b", "equals", 1)]}, leaf)  # in a parent, and alone
+        for spec in ({"a": 1, "b": 1}, {"a": 2}, {"a": True}, {"a": False}, {"a": [2]}, {"a": {"c": 3}}, {"b": 2})
+    ],
+    *[
+        (condition, {"spec": spec})
+        for condition in (
+            {"any": [_fact("/spec/a", "in", [1, 2]), _fact("/spec/a", "lt", 3)]},
+            {"if": _fact("/spec/a", "in", [1]), "then": _fact("/spec/b")},
+            {"if": {"not": _fact("/spec/a", "equals", 1)}, "then": _fact("/spec/b", "equals", 1)},
+        )
+        for spec in ({"a": 1}, {"a": 2, "b": 1}, {"a": "x"}, {"b": 1}, {"a": None})
+    ],
+    # a comparison of numbers in the frame is made in place (compile._compared): the same
+    # outcome as its operator's, and the same error for a value or a limit that is no number
+    *[
+        (_fact("/spec/a", operator, limit), {"spec": {"a": value}})
+        for operator in ("lt", "le", "gt", "ge")
+        for limit in (1, 1.5, True, "1")
+        for value in (0, 1, 1.5, 2, True, "1", None, [1])
+    ],
+    # an all or any whose facts lie under one section is that section's outcome when it is
+    # missing (compile._section), whatever its facts: leaves, list items, lists, guards
+    *[
+        (condition, data)
+        for condition in (
+            {"all": [_fact("/spec/s/a", "equals", 1), _fact("/spec/s/b/0", "ge", 1), _each("/spec/s/c", _fact("d"))]},
+            {"any": [{"if": _fact("/spec/s/a", "in", [1]), "then": _fact("/spec/s/b")}, {"not": _fact("/spec/s")}]},
+            _each("/spec/t", {"all": [_fact("spec/x/a", "equals", 1), _fact("spec/x/b")]}),  # an item's facts
+        )
+        for data in (
+            {"spec": {}},
+            {"spec": {"s": None}},
+            {"spec": "text"},
+            {"spec": None},
+            {},
+            {"spec": {"s": {"a": 1, "b": [0], "c": [{}]}}},
+            {"spec": {"s": {"a": 2, "b": "x"}}},
+            {"spec": {"t": [{"spec": {"x": {"a": 1, "b": 2}}}, {"spec": {"x": None}}, {}]}},
+        )
+    ],
+    # a path through a value that is no mapping, from the root
+    (_fact("/spec/a/b", "equals", 1), {"spec": "text"}),
+    (_fact("/spec/a/b", "equals", 1), {"spec": {"a": [1]}}),
 ]
 
 

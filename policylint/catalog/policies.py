@@ -350,12 +350,12 @@ def _parameter_sources(source: str, data: dict[str, Any], overrides: dict[str, A
 
 def _compiled(policies: list[Policy]) -> list[Policy]:
     """Every policy with its conditions compiled."""
-    from policylint.catalog.compile import evaluator
+    from policylint.catalog.compile import Paths, evaluator
 
-    compiled = []
+    compiled, paths = [], Paths()  # one frame a descriptor serves every policy (compile.frame_steps)
     for policy in policies:
         try:
-            applies, check = (None if c is None else evaluator(c) for c in (policy.applies, policy.check))
+            applies, check = (None if c is None else evaluator(c, paths) for c in (policy.applies, policy.check))
         except ConditionSyntaxError as error:
             raise CatalogError(policy.source, f"invalid policy: {error}") from None
         policy = policy._replace(evaluate_applies=applies, evaluate_check=check, new_finding=_finding_maker(policy))

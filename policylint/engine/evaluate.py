@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from policylint.catalog.compile import Evaluator, Layout, frame_layout, frame_of
 from policylint.catalog.conditions import FAIL, MISSING, PASS, SHORT_TEXT, Outcome, PolicyError
 from policylint.catalog.conditions import PASSED as PASSED_OUTCOME
 from policylint.catalog.policies import Catalog, Policy
@@ -82,16 +83,23 @@ class Messages:
         return message
 
 
+# A policy's status and outcome on a descriptor, from the descriptor's frame (compile.frame_of).
+_Judge = Callable[[list[Any], date], tuple[str, Outcome]]
+_Node = Callable[[list[Any], date], Outcome]
+
+
 class Plan(NamedTuple):
     """What a descriptor that declares a given set of sections leaves to evaluate. The TWGCB
     pack on a descriptor that is no host, and a policy none of whose sections is declared, have
     outcomes known without reading the descriptor (35 of 64 policies a descriptor, on the
     benchmark corpus): ``statuses`` holds theirs, and a place for every other policy, in catalog
-    order; ``settled`` those with violations; ``evaluated`` the rest."""
+    order; ``settled`` those with violations; ``evaluated`` the rest, each with its judge.
+    ``layout`` builds the one frame they all read (compile.frame_layout)."""
 
     statuses: dict[str, str]
     settled: tuple[tuple[Policy, Outcome], ...]
-    evaluated: tuple[Policy, ...]
+    evaluated: tuple[tuple[Policy, _Judge], ...]
+    layout: Layout
 
 
 class Plans:
@@ -120,13 +128,15 @@ def _plan(catalog: Catalog, declared: frozenset[str] | None) -> Plan:
     statuses, settled, evaluated = {}, [], []
     for policy in catalog.policies.values():
         statuses[policy.id] = PASSED  # in catalog order; an evaluated policy's is set per descriptor
+        judge = _judge(policy, declared)
         if not _settled(policy, declared):
-            evaluated.append(policy)
+            evaluated.append((policy, judge))
             continue
-        statuses[policy.id], outcome = evaluate_declared(policy, {}, date.min, declared)
+        statuses[policy.id], outcome = judge([], date.min)  # a settled policy reads nothing
         if outcome.violations:
             settled.append((policy, outcome))
-    return Plan(statuses, tuple(settled), tuple(evaluated))
+    layout = frame_layout((e for policy, _ in evaluated for e in _evaluators(policy)), declared)
+    return Plan(statuses, tuple(settled), tuple(evaluated), layout)
 
 
 def _settled(policy: Policy, declared: frozenset[str] | None) -> bool:
@@ -255,13 +265,13 @@ def _check_policies(
     """Every policy's status on one descriptor; its violations become findings."""
     declared, as_of = declared_sections(data), check.options.as_of
     plan = check.plans.of(check.catalog, declared)
-    statuses = plan.statuses.copy()
+    statuses, frame = plan.statuses.copy(), frame_of(data, plan.layout)
     before = len(check.findings)
     for policy, outcome in plan.settled:
         _add_findings(check, system, document, policy, outcome, observed)
-    for policy in plan.evaluated:  # a loop, not calls: tens of policies, every descriptor
+    for policy, judge in plan.evaluated:  # a loop, not calls: tens of policies, every descriptor
         try:
-            status, outcome = evaluate_declared(policy, data, as_of, declared)
+            status, outcome = judge(frame, as_of)
         except PolicyError as error:
             where = document.start
             check.error(f"policy {policy.id} failed on system {system}: {error}", where.line, where.column)
@@ -341,23 +351,55 @@ def evaluate_declared(
     policy: Policy, data: dict[str, Any], as_of: date, declared: frozenset[str] | None
 ) -> tuple[str, Outcome]:
     """``evaluate``, given the descriptor's declared_sections (found once for all policies)."""
+    frame = frame_of(data, frame_layout(_evaluators(policy), declared))
+    return _judge(policy, declared)(frame, as_of)
+
+
+def _evaluators(policy: Policy) -> list[Evaluator]:
+    return [e for e in (policy.evaluate_applies, policy.evaluate_check) if e is not None]
+
+
+def _judge(policy: Policy, declared: frozenset[str] | None) -> _Judge:
+    """The status and outcome of ``policy`` on a descriptor that declares ``declared``: its
+    ``applies``, then its ``check``, in one call (the engine's loop over every policy)."""
     if policy.twgcb and not judges(policy, declared):
-        return NOT_APPLICABLE, PASSED_OUTCOME  # the TWGCB pack judges hosts only
-    undeclared = _undeclared(policy, declared)
-    if policy.evaluate_applies is not None:
-        applies = policy.undeclared[0] if undeclared else policy.evaluate_applies(data, as_of)
-        assert applies is not None
-        if applies.state is FAIL:
-            return NOT_APPLICABLE, PASSED_OUTCOME
-        if applies.state is MISSING:
-            return NOT_DECLARED, applies
-    if policy.evaluate_check is None:
-        if policy.detector is None:
-            raise PolicyError(f"policy {policy.id} has no condition and no detector")
-        return PASSED, PASSED_OUTCOME  # its detector reads the file's text
-    outcome = policy.undeclared[1] if undeclared else policy.evaluate_check(data, as_of)
-    assert outcome is not None
-    return _STATUS_OF[outcome.state], outcome
+        return lambda frame, as_of: _NOT_APPLICABLE  # the TWGCB pack judges hosts only
+    applies, check = _nodes(policy, _undeclared(policy, declared))
+
+    def judge(frame: list[Any], as_of: date) -> tuple[str, Outcome]:
+        if applies is not None:
+            applied = applies(frame, as_of)
+            if applied is not PASSED_OUTCOME:  # every PASS outcome is that one
+                return _NOT_APPLICABLE if applied.state is FAIL else (NOT_DECLARED, applied)
+        outcome = check(frame, as_of)
+        return _PASSED if outcome is PASSED_OUTCOME else (_STATUS_OF[outcome.state], outcome)
+
+    return judge
+
+
+def _nodes(policy: Policy, undeclared: bool) -> tuple[_Node | None, _Node]:
+    """The nodes of ``applies`` and ``check``; when none of the policy's sections is declared,
+    their outcomes computed with the catalog (policy.undeclared)."""
+    if undeclared:
+        applies, check = (None if o is None else _constant(o) for o in policy.undeclared)
+    else:
+        applies, check = (None if e is None else e.node for e in (policy.evaluate_applies, policy.evaluate_check))
+    if check is not None:
+        return applies, check
+    if policy.detector is None:
+        return applies, _no_condition(policy)
+    return applies, _constant(PASSED_OUTCOME)  # its detector reads the file's text
+
+
+def _constant(outcome: Outcome) -> _Node:
+    return lambda frame, as_of: outcome
+
+
+def _no_condition(policy: Policy) -> _Node:
+    def check(frame: list[Any], as_of: date) -> Outcome:
+        raise PolicyError(f"policy {policy.id} has no condition and no detector")
+
+    return check
 
 
 def declared_sections(data: dict[str, Any]) -> frozenset[str] | None:
@@ -370,6 +412,7 @@ def declared_sections(data: dict[str, Any]) -> frozenset[str] | None:
 
 
 _STATUS_OF = {PASS: PASSED, FAIL: FAILED, MISSING: NOT_DECLARED}
+_PASSED, _NOT_APPLICABLE = (PASSED, PASSED_OUTCOME), (NOT_APPLICABLE, PASSED_OUTCOME)
 
 
 def _findings(check: _FileCheck, system: str, document: Document, policy: Policy, outcome: Outcome) -> list[Finding]:
