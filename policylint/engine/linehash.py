@@ -97,7 +97,7 @@ def _line(raw: str) -> tuple[str, int]:
     return _kept_line(raw) if len(raw) <= _LONGEST_KEPT else _masked_line(raw)
 
 
-@lru_cache(maxsize=4096)  # the lines that recur (a team's descriptors share most); bounded: memory must not grow with a scan
+@lru_cache(maxsize=4096)  # lines recur across a team's descriptors; bounded, as memory must not grow
 def _kept_line(raw: str) -> tuple[str, int]:
     return _masked_line(raw)
 
