@@ -10,7 +10,6 @@ all refuse to load.
 # named tuple that is a string (a ForwardRef each), 3 M instructions for this module's at every
 # start-up.
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -517,6 +516,8 @@ def _check_reminders(path: Path, document: Document, by_id: dict[str, Policy]) -
 
 
 def _digest(files: Sequence[Path], before: str = "") -> str:
+    import hashlib  # only for policy directories besides the built-in catalog (see fingerprint_of)
+
     digest = hashlib.sha256(before.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

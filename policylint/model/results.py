@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,10 @@ STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
 
 def fingerprint_of(*parts: str) -> str:
     """Stable across runs and line moves: built from identities, never from positions."""
+    # Imported here: hashlib's import sets OpenSSL up (11 M instructions, a fiftieth of a
+    # pre-commit run), and a text report shows no fingerprint.
+    import hashlib
+
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
