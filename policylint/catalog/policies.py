@@ -308,7 +308,7 @@ def _texts(data: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Locali
     for key in _TEXTS:
         if key in data:
             zh, en = data[key]["zh-TW"], data[key]["en"]
-            if parameters and any(brace in text for text in (zh, en) for brace in "{}"):
+            if parameters and ("{" in zh or "}" in zh or "{" in en or "}" in en):
                 shown = shown or _shown(parameters)
                 zh, en = _formatted(zh, shown[0]), _formatted(en, shown[1])
             texts[key] = Localized(zh, en)

@@ -1,6 +1,7 @@
 """What a run produces: findings, errors and per-system results. Reporters read only these."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typing compiles every field annotation of a
+# named tuple that is a string (a ForwardRef each), at every start-up.
 
 from collections import Counter
 from collections.abc import Sequence
@@ -96,7 +97,7 @@ class Finding:
     system: str
     message: Localized
     identity: str | tuple[str, ...] | None = None  # None: a policy's (see fingerprint)
-    waiver: Waiver | None = None
+    waiver: "Waiver | None" = None
     baselined: bool = False
     # Other places the finding names (file, line, column): the configuration file that
     # contradicts a declaration (SARIF relatedLocations).
@@ -199,7 +200,7 @@ class FileReport(NamedTuple):
     errors: tuple[FileError, ...] = ()
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
-    waivers: tuple[Waiver, ...] = ()  # those of inline_waivers, whole (the audit's waiver register)
+    waivers: "tuple[Waiver, ...]" = ()  # those of inline_waivers, whole (the audit's waiver register)
     # Whether this file is a configuration file checked on its own (emptied if a scanned file
     # links or includes it: cli/commands._alone_or_covered).
     evidence: bool = False
@@ -210,7 +211,7 @@ class FileReport(NamedTuple):
     # SARIF report is written (Options.line_hashes): the hash needs the file's text.
     line_hashes: tuple[tuple[int, str], ...] = ()
 
-    def sorted(self) -> FileReport:
+    def sorted(self) -> "FileReport":
         """Findings in report order and systems by line, as every reporter is given them."""
         findings = tuple(sorted(self.findings, key=FINDING_ORDER))
         return self._replace(findings=findings, systems=tuple(sorted(self.systems, key=_SYSTEM_ORDER)))
@@ -244,7 +245,7 @@ class RunReport:
     no_waivers: bool = False
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
-    waivers: dict[str, Waiver] = field(default_factory=dict)  # every waiver declared, by where
+    waivers: "dict[str, Waiver]" = field(default_factory=dict)  # every waiver declared, by where
     baseline: BaselineSummary | None = None  # set before the scan when a baseline applies
     # ``check --category``: what this run's results are called (SARIF automationDetails.id),
     # so that shards or matrix jobs uploading to one place do not replace each other's.
@@ -265,7 +266,7 @@ class RunReport:
         self.declared_waivers |= report.inline_waivers
         self.waivers.update((waiver.source, waiver) for waiver in report.waivers)
 
-    def finish(self) -> RunReport:
+    def finish(self) -> "RunReport":
         self.scanned = sorted(set(self.scanned))
         self.errors.sort(key=FileError.sort_key)
         unmatched = sorted(self.declared_waivers - self.used_waivers)
