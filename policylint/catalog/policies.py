@@ -385,8 +385,14 @@ def _compiled(policies: list[Policy]) -> list[Policy]:
             applies, check = (None if c is None else evaluator(c) for c in (policy.applies, policy.check))
         except ConditionSyntaxError as error:
             raise CatalogError(policy.source, f"invalid policy: {error}") from None
-        policy = policy._replace(evaluate_applies=applies, evaluate_check=check, new_finding=_finding_maker(policy))
-        compiled.append(_with_undeclared(policy))
+        compiled.append(
+            policy._replace(
+                evaluate_applies=applies,
+                evaluate_check=check,
+                new_finding=_finding_maker(policy),
+                undeclared=_undeclared(policy, applies, check),
+            )
+        )
     return compiled
 
 
@@ -394,13 +400,14 @@ def _finding_maker(policy: Policy) -> Callable[..., Finding]:
     return partial(Finding, policy.id, policy.severity, policy.references, policy.laws, policy.remediation)
 
 
-def _with_undeclared(policy: Policy) -> Policy:
+def _undeclared(
+    policy: Policy, applies: Evaluator | None, check: Evaluator | None
+) -> tuple[Outcome | None, Outcome | None]:
     """The outcomes a descriptor gets that declares none of the policy's sections."""
     if not policy.sections:
-        return policy
-    functions = (policy.evaluate_applies, policy.evaluate_check)
-    applies, check = (None if f is None else f(NOTHING_DECLARED, date.min) for f in functions)
-    return policy._replace(undeclared=(applies, check))
+        return policy.undeclared
+    on_nothing = (None if f is None else f(NOTHING_DECLARED, date.min) for f in (applies, check))
+    return next(on_nothing), next(on_nothing)
 
 
 def _guideline(data: dict[str, Any]) -> Guideline:
