@@ -115,10 +115,14 @@ class Leaf(NamedTuple):
     operator: Operator
     expected: Any
     # What is expected, in Chinese and English, then negated: the same on every descriptor.
-    phrases: tuple[tuple[str, str], tuple[str, str]]
+    # Phrased the first time the leaf fails, not when the catalog is loaded: most leaves
+    # never fail in a run, and phrasing every leaf was a tenth of a pre-commit run's load.
+    phrases: list[tuple[str, str]]
 
     def explain(self, tokens: Tokens, actual: Any, negated: bool = False) -> Localized:
         path, shown = display_path(tokens), show(actual)
+        if not self.phrases:
+            self.phrases.extend(_phrases(self.operator, self.expected, self.tokens))
         zh, en = self.phrases[negated]
         return Localized(f"{path} 為 {show_zh(actual, tokens)}，應{zh}", f"{path} is {shown}; expected {en}")
 
@@ -316,7 +320,7 @@ def _compile_leaf(spec: dict[str, Any], parameters: dict[str, Any]) -> Leaf:
         raise ConditionSyntaxError(f"unknown operator {spec.get('op')!r}")
     tokens, relative = parse_fact(spec["fact"])
     expected = _value(spec.get("value"), parameters)
-    return Leaf(tokens, relative, operator, expected, _phrases(operator, expected, tokens))
+    return Leaf(tokens, relative, operator, expected, [])
 
 
 def _value(value: Any, parameters: dict[str, Any]) -> Any:

@@ -6,18 +6,19 @@ not exist, a reminder naming a policy that does not exist, and a reminder with n
 all refuse to load.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typing compiles every field annotation of a
+# named tuple that is a string (a ForwardRef each), 3 M instructions for this module's at every
+# start-up.
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property, partial
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from policylint.catalog.compile import Evaluator, Paths, evaluator
 from policylint.catalog.conditions import (
     NOTHING_DECLARED,
     Condition,
@@ -31,9 +32,6 @@ from policylint.load.documents import Document, load_yaml_file
 from policylint.load.errors import LocatedError
 from policylint.model.results import Finding, Localized, Reference
 
-if TYPE_CHECKING:
-    from policylint.catalog.compile import Evaluator
-
 GUIDELINE_FILE = "guideline.yaml"
 ENTRY_POINT_GROUP = "policylint.policies"
 _TEXTS = ("title", "message", "remediation", "rationale")
@@ -43,6 +41,27 @@ SCHEMAS = PACKAGE / "schemas"
 
 class CatalogError(LocatedError):
     """A policy or guideline file that cannot be loaded."""
+
+
+class TwgcbItem(NamedTuple):
+    """One item of Taiwan's government configuration baseline: ``TWGCB-01-012-0218``, of the
+    document for ``product`` at ``version``."""
+
+    item: str
+    product: str
+    version: str
+    setting: str
+    value: str
+    parameter: str | None = None
+
+    def __str__(self) -> str:
+        """``TWGCB-01-012-0218 (RHEL 9, v1.2): faillock deny 1–5, parameter maxFailures``."""
+        parameter = f", parameter {self.parameter}" if self.parameter else ""
+        return f"{self.item} ({PRODUCT_NAMES[self.product]}, v{self.version}): {self.setting} {self.value}{parameter}"
+
+
+PACK = "twgcb"  # selects, or ignores, the whole TWGCB pack
+PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
 
 
 class Policy(NamedTuple):
@@ -78,27 +97,6 @@ class Policy(NamedTuple):
     twgcb: tuple[TwgcbItem, ...] = ()  # the baseline items a policy of the TWGCB pack checks
 
 
-class TwgcbItem(NamedTuple):
-    """One item of Taiwan's government configuration baseline: ``TWGCB-01-012-0218``, of the
-    document for ``product`` at ``version``."""
-
-    item: str
-    product: str
-    version: str
-    setting: str
-    value: str
-    parameter: str | None = None
-
-    def __str__(self) -> str:
-        """``TWGCB-01-012-0218 (RHEL 9, v1.2): faillock deny 1–5, parameter maxFailures``."""
-        parameter = f", parameter {self.parameter}" if self.parameter else ""
-        return f"{self.item} ({PRODUCT_NAMES[self.product]}, v{self.version}): {self.setting} {self.value}{parameter}"
-
-
-PACK = "twgcb"  # selects, or ignores, the whole TWGCB pack
-PRODUCT_NAMES = {"windows-11": "Windows 11", "rhel-8": "RHEL 8", "rhel-9": "RHEL 9", "ubuntu-22.04": "Ubuntu 22.04"}
-
-
 class Reminder(NamedTuple):
     case: str
     number: int
@@ -121,12 +119,21 @@ class Guideline(NamedTuple):
     cases: tuple[Case, ...]
 
 
-@dataclass(frozen=True)
 class Catalog:
-    policies: dict[str, Policy]
-    guidelines: tuple[Guideline, ...] = ()
-    digest: str = ""
-    law_names: dict[str, Localized] = field(default_factory=dict)
+    """The policies of a run, and the guidelines they cite. A plain class: a dataclass costs
+    a pre-commit run 1.8 M instructions to define, and a catalog is never compared."""
+
+    def __init__(
+        self,
+        policies: dict[str, Policy],
+        guidelines: tuple[Guideline, ...] = (),
+        digest: str = "",
+        law_names: dict[str, Localized] | None = None,
+    ) -> None:
+        self.policies = policies
+        self.guidelines = guidelines
+        self.digest = digest
+        self.law_names = {} if law_names is None else law_names
 
     @cached_property
     def detector_policies(self) -> tuple[Policy, ...]:
@@ -142,7 +149,7 @@ class Catalog:
             return None
         return next((r for r in case.reminders if r.number == reference.reminder), None)
 
-    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Catalog:
+    def select(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Catalog":
         chosen, skipped = self.expand(select), self.expand(ignore)
         policies = {pid: p for pid, p in self.policies.items() if (not chosen or pid in chosen) and pid not in skipped}
         return Catalog(policies, self.guidelines, self.digest, self.law_names)
@@ -288,10 +295,28 @@ def _schema_check(path: Path, document: Document) -> dict[str, Any]:
     return data
 
 
-def _localized(data: dict[str, str], parameters: dict[str, Any] | None = None) -> Localized:
-    """A text in both languages, with ``{parameter}`` placeholders filled in."""
-    if not parameters:
-        return Localized(data["zh-TW"], data["en"])
+def _localized(data: dict[str, str]) -> Localized:
+    """A text in both languages, as written."""
+    return Localized(data["zh-TW"], data["en"])
+
+
+def _texts(data: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Localized]:
+    """The policy's texts in both languages, with ``{parameter}`` placeholders filled in.
+    Most texts hold none: only those with a brace are formatted, and the parameters are
+    shown once for all of them (showing masks identifiers, most of a catalog's load)."""
+    texts, shown = {}, None
+    for key in _TEXTS:
+        if key in data:
+            zh, en = data[key]["zh-TW"], data[key]["en"]
+            if parameters and ("{" in zh or "}" in zh or "{" in en or "}" in en):
+                shown = shown or _shown(parameters)
+                zh, en = _formatted(zh, shown[0]), _formatted(en, shown[1])
+            texts[key] = Localized(zh, en)
+    return texts
+
+
+def _shown(parameters: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The parameters as the zh-TW and the English texts show them."""
     shown = {name: show(value) for name, value in parameters.items()}
     # zh-TW enumerates with the enumeration comma 、, not ", ".
     listed = {
@@ -299,8 +324,12 @@ def _localized(data: dict[str, str], parameters: dict[str, Any] | None = None) -
         for name, value in parameters.items()
         if value and isinstance(value, list)
     }
+    return {**shown, **listed}, shown
+
+
+def _formatted(text: str, shown: dict[str, str]) -> str:
     try:
-        return Localized(data["zh-TW"].format(**{**shown, **listed}), data["en"].format(**shown))
+        return text.format(**shown)
     except (KeyError, IndexError, ValueError) as error:
         raise ConditionSyntaxError(f"bad placeholder in text: {error}") from None
 
@@ -310,7 +339,7 @@ def _policy(path: Path, data: dict[str, Any], overrides: dict[str, dict[str, Any
     try:
         check = compile_condition(data["assert"], parameters) if "assert" in data else None
         applies = compile_condition(data["applies"], parameters) if "applies" in data else None
-        texts = {key: _localized(data[key], parameters) for key in _TEXTS if key in data}
+        texts = _texts(data, parameters)
     except ConditionSyntaxError as error:
         raise CatalogError(str(path), f"invalid policy: {error}") from None
     sections = sections_read(applies, check) if check is not None else ()
@@ -350,16 +379,20 @@ def _parameter_sources(source: str, data: dict[str, Any], overrides: dict[str, A
 
 def _compiled(policies: list[Policy]) -> list[Policy]:
     """Every policy with its conditions compiled."""
-    from policylint.catalog.compile import Paths, evaluator
-
     compiled, paths = [], Paths()  # one frame a descriptor serves every policy (compile.frame_steps)
     for policy in policies:
         try:
             applies, check = (None if c is None else evaluator(c, paths) for c in (policy.applies, policy.check))
         except ConditionSyntaxError as error:
             raise CatalogError(policy.source, f"invalid policy: {error}") from None
-        policy = policy._replace(evaluate_applies=applies, evaluate_check=check, new_finding=_finding_maker(policy))
-        compiled.append(_with_undeclared(policy))
+        compiled.append(
+            policy._replace(
+                evaluate_applies=applies,
+                evaluate_check=check,
+                new_finding=_finding_maker(policy),
+                undeclared=_undeclared(policy, applies, check),
+            )
+        )
     return compiled
 
 
@@ -367,13 +400,14 @@ def _finding_maker(policy: Policy) -> Callable[..., Finding]:
     return partial(Finding, policy.id, policy.severity, policy.references, policy.laws, policy.remediation)
 
 
-def _with_undeclared(policy: Policy) -> Policy:
+def _undeclared(
+    policy: Policy, applies: Evaluator | None, check: Evaluator | None
+) -> tuple[Outcome | None, Outcome | None]:
     """The outcomes a descriptor gets that declares none of the policy's sections."""
     if not policy.sections:
-        return policy
-    functions = (policy.evaluate_applies, policy.evaluate_check)
-    applies, check = (None if f is None else f(NOTHING_DECLARED, date.min) for f in functions)
-    return policy._replace(undeclared=(applies, check))
+        return policy.undeclared
+    on_nothing = (None if f is None else f(NOTHING_DECLARED, date.min) for f in (applies, check))
+    return next(on_nothing), next(on_nothing)
 
 
 def _guideline(data: dict[str, Any]) -> Guideline:
@@ -489,6 +523,8 @@ def _check_reminders(path: Path, document: Document, by_id: dict[str, Policy]) -
 
 
 def _digest(files: Sequence[Path], before: str = "") -> str:
+    import hashlib  # only for policy directories besides the built-in catalog (see fingerprint_of)
+
     digest = hashlib.sha256(before.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from policylint import __version__
 from policylint.catalog.policies import Catalog, load_catalog
-from policylint.cli.collector import fewer_collections
+from policylint.cli.collector import fewer_collections, made_without_collection
 from policylint.cli.status import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from policylint.load.sources import display_name
 from policylint.model.config import Config, Settings, find_config, load_config, settings_data, settings_with
@@ -40,7 +40,8 @@ def _session(args: argparse.Namespace) -> Session:
     given = {key: getattr(args, key, None) for key in ("fail_on", "lang", "select", "ignore")}
     settings = settings_with(config, given)
     directories = (*config.policy_directories(), *args.policies)
-    catalog = load_catalog(list(directories), settings.parameters)
+    with made_without_collection():
+        catalog = load_catalog(list(directories), settings.parameters)
     unknown = sorted(catalog.expand([*settings.select, *settings.ignore]) - set(catalog.policies))
     if unknown:
         raise UsageError(unknown_policies(unknown, catalog))

@@ -126,11 +126,35 @@ class _HelpFormatter(argparse.HelpFormatter):
     """Options shown as Python 3.13 shows them (``--output, -o FILE``), on every Python: up
     to 3.12, argparse repeats the value after each name (``--output FILE, -o FILE``)."""
 
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        # argparse makes a formatter for every option it adds (to check its value's name),
+        # and each asks shutil for the terminal's width: importing shutil (bz2, lzma, zlib)
+        # cost a pre-commit run 6.6 M instructions, for help it does not write.
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
     def _format_action_invocation(self, action: argparse.Action) -> str:
         if not action.option_strings or action.nargs == 0:
             return super()._format_action_invocation(action)
         value = self._format_args(action, self._get_default_metavar_for_optional(action))
         return f"{', '.join(action.option_strings)} {value}"
+
+
+def _columns() -> int:
+    """The terminal's width as shutil.get_terminal_size finds it: $COLUMNS, else the width
+    of the terminal on standard output, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    stdout = sys.__stdout__
+    try:
+        return (0 if stdout is None else os.get_terminal_size(stdout.fileno()).columns) or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class _RawDescriptionHelpFormatter(_HelpFormatter, argparse.RawDescriptionHelpFormatter):

@@ -10,7 +10,6 @@ error for that file, never a pass.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -532,7 +531,7 @@ def _with_system(waiver: Waiver, systems: list[_System], findings: Iterable[Find
     covered = sorted({f.system for f in findings if f.waiver is not None and f.waiver.source == waiver.source})
     owner = next((s.name for s in systems if s.first_line <= waiver.line <= s.last_line), None)
     named = ", ".join(name for name in covered if name) or owner
-    return dataclasses.replace(waiver, system=named) if named else waiver
+    return waiver._replace(system=named) if named else waiver
 
 
 def _line_hashes(display: str, text: str, findings: Iterable[Finding]) -> tuple[tuple[int, str], ...]:

@@ -63,9 +63,9 @@ def inline_waivers(display: str, text: str, metadata_spans: Sequence[tuple[int, 
         waiver = _parse(match.group("arguments"), f"{display}:{number}", number)
         system = next((name for first, last, name in metadata_spans if first <= number <= last), None)
         if system is not None:
-            waivers.append(replace(waiver, file=display, system=system))
+            waivers.append(waiver._replace(file=display, system=system))
         else:
-            waivers.append(replace(waiver, file=display, line=_target_line(lines, number, match.start())))
+            waivers.append(waiver._replace(file=display, line=_target_line(lines, number, match.start())))
     return waivers
 
 

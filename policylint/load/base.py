@@ -45,11 +45,11 @@ class Position(NamedTuple):  # a named tuple: made for many nodes, cheaper than 
 _FIRST = Position(1, 1)
 
 
-@dataclass(frozen=True)
 class LoadError(Exception):
-    message: str
-    line: int | None = None
-    column: int | None = None
+    # A plain class: a dataclass costs a pre-commit run 1.8 M instructions to define.
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message, line, column)
+        self.message, self.line, self.column = message, line, column
 
     def __str__(self) -> str:
         return self.message

@@ -9,6 +9,7 @@ cache directory holds can point a run at other policies or code.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -37,7 +38,13 @@ def _entry_point_files() -> Iterator[str]:
 
 def _declares(path: str, group: str) -> bool:
     try:
-        with open(path, encoding="utf-8", errors="replace") as text:
-            return any(line.strip() == f"[{group}]" for line in text)
+        with open(path, "rb") as file:
+            data = file.read()
     except OSError:
         return False
+    # Most distributions name no policylint group at all: their bytes are not decoded.
+    header = f"[{group}]"
+    if header.encode() not in data:
+        return False
+    lines = io.StringIO(data.decode("utf-8", "replace"), newline=None)  # lines as a text file reads them
+    return any(line.strip() == header for line in lines)

@@ -1,8 +1,8 @@
 """What a run produces: findings, errors and per-system results. Reporters read only these."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typing compiles every field annotation of a
+# named tuple that is a string (a ForwardRef each), at every start-up.
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,10 +28,15 @@ STATUSES = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED)
 
 def fingerprint_of(*parts: str) -> str:
     """Stable across runs and line moves: built from identities, never from positions."""
-    return _sha256("\0".join(parts).encode()).hexdigest()[:32]
+    return _digest("\0".join(parts))
 
 
-_sha256 = hashlib.sha256  # looked up once: a JSON or SARIF report digests every finding
+def _digest(text: str) -> str:
+    # Imported here: hashlib's import sets OpenSSL up (11 M instructions, a fiftieth of a
+    # pre-commit run), and a text report shows no fingerprint.
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # Localized and Reference are named tuples: immutable values made for every finding, whose
@@ -96,7 +101,7 @@ class Finding:
     system: str
     message: Localized
     identity: str | tuple[str, ...] | None = None  # None: a policy's (see fingerprint)
-    waiver: Waiver | None = None
+    waiver: "Waiver | None" = None
     baselined: bool = False
     # Other places the finding names (file, line, column): the configuration file that
     # contradicts a declaration (SARIF relatedLocations).
@@ -111,7 +116,7 @@ class Finding:
         if identity is None:  # a policy's finding: which policy, where, and whether declared
             # fingerprint_of(policy, file, system, pointer, status), joined here without a call
             parts = f"{self.policy}\0{self.file}\0{self.system}\0{self.pointer}\0{self.status}"
-            return _sha256(parts.encode()).hexdigest()[:32]
+            return _digest(parts)
         return identity if type(identity) is str else fingerprint_of(*identity)
 
     @property
@@ -129,19 +134,30 @@ FINDING_ORDER = attrgetter("file", "line", "column", "policy", "pointer")
 _SEVERITY_OF = attrgetter("severity")
 
 
-@dataclass(frozen=True, slots=True)
 class FileError:
-    file: str
-    message: str
-    line: int | None = None
-    column: int | None = None
+    """A file that could not be read, loaded or validated: where, and why. A plain class, not
+    a slotted dataclass, which is made twice at definition: 4.5 M instructions of every start-up."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("column", "file", "line", "message")
+
+    def __init__(self, file: str, message: str, line: int | None = None, column: int | None = None) -> None:
         # An error may quote the offending value (an invalid enum, a bad waiver): an
         # identifier in it is masked here, once, for every output.
         from policylint.load.masking import redact
 
-        object.__setattr__(self, "message", redact(self.message))
+        self.file, self.message, self.line, self.column = file, redact(message), line, column
+
+    def _fields(self) -> tuple[str, str, int | None, int | None]:
+        return (self.file, self.message, self.line, self.column)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is FileError and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"FileError{self._fields()!r}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.line or 0, self.column or 0, self.message)
@@ -201,7 +217,7 @@ class FileReport(NamedTuple):
     errors: tuple[FileError, ...] = ()
     used_waivers: frozenset[str] = frozenset()
     inline_waivers: frozenset[str] = frozenset()
-    waivers: tuple[Waiver, ...] = ()  # those of inline_waivers, whole (the audit's waiver register)
+    waivers: "tuple[Waiver, ...]" = ()  # those of inline_waivers, whole (the audit's waiver register)
     # Whether this file is a configuration file checked on its own (emptied if a scanned file
     # links or includes it: cli/commands._alone_or_covered).
     evidence: bool = False
@@ -212,7 +228,7 @@ class FileReport(NamedTuple):
     # SARIF report is written (Options.line_hashes): the hash needs the file's text.
     line_hashes: tuple[tuple[int, str], ...] = ()
 
-    def sorted(self) -> FileReport:
+    def sorted(self) -> "FileReport":
         """Findings in report order and systems by line, as every reporter is given them."""
         findings = tuple(sorted(self.findings, key=FINDING_ORDER))
         return self._replace(findings=findings, systems=tuple(sorted(self.systems, key=_SYSTEM_ORDER)))
@@ -246,7 +262,7 @@ class RunReport:
     no_waivers: bool = False
     used_waivers: set[str] = field(default_factory=set)
     declared_waivers: set[str] = field(default_factory=set)
-    waivers: dict[str, Waiver] = field(default_factory=dict)  # every waiver declared, by where
+    waivers: "dict[str, Waiver]" = field(default_factory=dict)  # every waiver declared, by where
     baseline: BaselineSummary | None = None  # set before the scan when a baseline applies
     # ``check --category``: what this run's results are called (SARIF automationDetails.id),
     # so that shards or matrix jobs uploading to one place do not replace each other's.
@@ -267,7 +283,7 @@ class RunReport:
         self.declared_waivers |= report.inline_waivers
         self.waivers.update((waiver.source, waiver) for waiver in report.waivers)
 
-    def finish(self) -> RunReport:
+    def finish(self) -> "RunReport":
         self.scanned = sorted(set(self.scanned))
         self.errors.sort(key=FileError.sort_key)
         unmatched = sorted(self.declared_waivers - self.used_waivers)
