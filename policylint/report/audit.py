@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from policylint.catalog.policies import Case, Catalog, Reminder
 from policylint.engine.excerpts import EVIDENCE_RADIUS
@@ -40,6 +40,7 @@ from policylint.report import facts
 from policylint.report.stream import Spool
 
 ERROR = "error"
+_Key = TypeVar("_Key")
 # A reminder's cell shows the worst status over its policies, in this order.
 WORST_FIRST = (ERROR, FAILED, NOT_DECLARED, WAIVED, PASSED, NOT_APPLICABLE)
 # The order of status columns in the summaries.
@@ -137,11 +138,14 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-@lru_cache(maxsize=4096)  # the labels, references and laws of every finding: the same few texts
-def markdown_escape(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_and_mask(_SPACE.sub(" ", text))).strip()
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # "&" first: once each
+
+
+# ``markdown_text`` kept: the labels, references and laws of every finding, the same few texts
+markdown_escape = lru_cache(maxsize=4096)(markdown_text)
 
 
 # --- statuses -------------------------------------------------------------------------
@@ -342,6 +346,30 @@ def _cell(row: SystemRow, reminder: Reminder) -> str | None:
     return worst(row.statuses[policy] for policy in reminder.policies if policy in row.statuses)
 
 
+@dataclass
+class _KeptTexts:
+    """The ``fact_items`` of what findings share, by what they show: a run's few statuses,
+    its systems, its messages (a value makes one its own) and its policies' texts."""
+
+    status: dict[tuple[str, str], str] = field(default_factory=dict)
+    system: dict[str, str] = field(default_factory=dict)
+    message: dict[Localized, str] = field(default_factory=dict)
+    policy: dict[tuple[Localized, tuple[Reference, ...], tuple[str, ...]], str] = field(default_factory=dict)
+
+
+# Texts kept per kind, at most: the kept texts stay bounded, whatever the size of the scan.
+_KEPT_AT_MOST = 512
+_LONGEST_KEPT = 4000  # a long value's text is not kept: a message may quote megabytes
+
+
+def _keep(kept: dict[_Key, str], key: _Key, text: str) -> str:
+    if len(text) <= _LONGEST_KEPT:
+        if len(kept) >= _KEPT_AT_MOST:
+            kept.clear()
+        kept[key] = text
+    return text
+
+
 def system_label(row: SystemRow, lang: str) -> str:
     return safe(row.system) if row.system else label("no_system", lang)
 
@@ -364,17 +392,38 @@ def evidence(finding: Finding, lines: dict[int, str]) -> list[tuple[SourceLine, 
 def finding_facts(finding: Finding, catalog: Catalog, run: RunReport) -> list[tuple[str, str]]:
     """Label and value of every fact of a finding that the audit reports show, masked."""
     lang = run.lang
-    facts = [
+    facts = status_facts(finding, run) + system_facts(finding, lang) + message_facts(finding, lang)
+    return facts + policy_facts(finding, catalog, lang) + own_facts(finding, lang)
+
+
+def status_facts(finding: Finding, run: RunReport) -> list[tuple[str, str]]:
+    lang = run.lang
+    return [
         (label("severity", lang), label(finding.severity, lang)),
         (label("status", lang), label(finding_status(finding, run.no_waivers), lang)),
-        (label("system", lang), safe(finding.system) or label("no_system", lang)),
-        (label("message", lang), safe(finding.message(lang))),
+    ]
+
+
+def system_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    return [(label("system", lang), safe(finding.system) or label("no_system", lang))]
+
+
+def message_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    return [(label("message", lang), safe(finding.message(lang)))]
+
+
+def policy_facts(finding: Finding, catalog: Catalog, lang: str) -> list[tuple[str, str]]:
+    """What a finding says of its policy: how to fix it, the reminders and laws it answers to."""
+    return [
         (label("remediation", lang), safe(finding.remediation(lang))),
         (label("references", lang), "; ".join(reference_detail(r, catalog, lang) for r in finding.references)),
         (label("laws", lang), "; ".join(law_name(catalog, law, lang) for law in finding.laws)),
-        (label("fingerprint", lang), finding.fingerprint),
     ]
-    return facts + _marks(finding, lang)
+
+
+def own_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    """The facts of the finding alone: its fingerprint, its waiver, whether it is baselined."""
+    return [(label("fingerprint", lang), finding.fingerprint), *_marks(finding, lang)]
 
 
 def _marks(finding: Finding, lang: str) -> list[tuple[str, str]]:
@@ -501,6 +550,10 @@ class AuditReporter:
         self.system_rows, self.matrix_rows, self.details = Spool(), Spool(), Spool()
         self.fact_rows, self.fact_counts = Spool(), Counter[str]()
         self.hosts: facts.HostTally | None = None
+        # Texts a finding shares with others, made once (see facts_text); and the shown path
+        # of the file whose findings are being written, with what ``file_text`` made of it.
+        self._kept = _KeptTexts()
+        self._file_text = ("", "")
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog, self.tally = run, catalog, AuditTally(catalog, run.no_waivers)
@@ -549,6 +602,35 @@ class AuditReporter:
     def _system_rows(self, chunk: str, summary: Audit) -> str:
         return "".join(self.system_row(shown_cells(json.loads(line), summary.statuses)) for line in chunk.splitlines())
 
+    def facts_text(self, finding: Finding) -> str:
+        """``fact_items`` of every fact of ``finding``, in ``finding_facts`` order. What it shares
+        with other findings (status, system, message, policy) is made once and kept: tens of
+        findings in every file show the same few texts, and masking and escaping them again
+        took most of a report's time. What is kept is masked and escaped, as shown."""
+        assert self.catalog is not None
+        run, catalog, kept = self.run, self.catalog, self._kept
+        status = (finding.severity, finding_status(finding, run.no_waivers))
+        policy = (finding.remediation, finding.references, finding.laws)
+        return (
+            self._shared(kept.status, status, lambda: status_facts(finding, run))
+            + self._shared(kept.system, finding.system, lambda: system_facts(finding, run.lang))
+            + self._shared(kept.message, finding.message, lambda: message_facts(finding, run.lang))
+            + self._shared(kept.policy, policy, lambda: policy_facts(finding, catalog, run.lang))
+            + self.fact_items(own_facts(finding, run.lang))
+        )
+
+    def _shared(self, kept: dict[_Key, str], key: _Key, facts: Callable[[], list[tuple[str, str]]]) -> str:
+        text = kept.get(key)
+        return text if text is not None else _keep(kept, key, self.fact_items(facts()))
+
+    def where(self, finding: Finding) -> str:
+        """The format's ``file:line:column`` of a finding; the file's text is made once for its
+        findings (``file_text``: masking is the costly part, and the line and column hold
+        nothing to mask or escape)."""
+        if finding.file != self._file_text[0]:
+            self._file_text = (finding.file, self.file_text(finding.file))
+        return f"{self._file_text[1]}{finding.line}:{finding.column}"
+
     # What a format gives: --------------------------------------------------------------
 
     def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
@@ -568,6 +650,15 @@ class AuditReporter:
         raise NotImplementedError
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
+        raise NotImplementedError
+
+    def fact_items(self, facts: list[tuple[str, str]]) -> str:
+        """Facts of a finding as a format lists them, each item ending the same way (so that
+        lists joined are the list of the facts joined)."""
+        raise NotImplementedError
+
+    def file_text(self, path: str) -> str:
+        """``path`` masked and escaped, with the ``:`` that follows it."""
         raise NotImplementedError
 
     def evidence(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[tuple[SourceLine, bool]]:

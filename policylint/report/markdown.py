@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policylint.model.results import FileReport, Finding, RunReport, SourceLine
 from policylint.report import audit, facts
 from policylint.report.audit import Audit, Table, label, safe
 from policylint.report.audit import markdown_escape as escape
+from policylint.report.audit import markdown_text as escape_text
 
 
 class MarkdownReporter(audit.AuditReporter):
@@ -68,19 +70,29 @@ class MarkdownReporter(audit.AuditReporter):
         return "\n" + _row((name, *(audit.SYMBOLS[cell] if cell else "" for cell in row.cells)))
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
-        assert self.catalog is not None
-        blocks = ["\n".join(self._finding(finding, report, lines)) for finding in report.findings]
+        blocks = [self._finding(finding, report, lines) for finding in report.findings]
         return ("" if first else "\n\n") + f"### {escape(safe(report.file))}\n\n" + "\n\n".join(blocks)
 
-    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[str]:
-        assert self.catalog is not None
-        where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
-        head = f"#### {escape(where)} {escape(finding.severity.upper())} **{escape(finding.policy)}**"
-        result = [head, "", *_facts(audit.finding_facts(finding, self.catalog, self.run))]
+    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
+        head = f"#### {self.where(finding)}{_severity_and_policy(finding.severity, finding.policy)}\n\n"
+        text = head + self.facts_text(finding)
         source = self.evidence(finding, report, lines)
-        if source:
-            result += ["", f"{escape(label('evidence', self.run.lang))}:", "", *_code(source)]
-        return result
+        if not source:
+            return text[:-1]  # the last fact's line break
+        return f"{text}\n{escape(label('evidence', self.run.lang))}:\n\n" + "\n".join(_code(source))
+
+    def fact_items(self, facts: list[tuple[str, str]]) -> str:
+        # not the kept escape: these are made once for many findings, or for one (its fingerprint)
+        return "".join(f"- **{escape_text(name)}**: {escape_text(value)}\n" for name, value in facts)
+
+    def file_text(self, path: str) -> str:
+        # escaped with the colon: escaping strips the text's ends, and a path may end in a space
+        return escape(safe(path) + ":")
+
+
+@lru_cache(maxsize=256)
+def _severity_and_policy(severity: str, policy: str) -> str:
+    return f" {escape(severity.upper())} **{escape(policy)}**"
 
 
 def _facts(facts: list[tuple[str, str]]) -> list[str]:
@@ -130,7 +142,8 @@ def _matrix(report: Audit, lang: str, rows: bool) -> list[str]:
 
 def _code(source: list[tuple[SourceLine, bool]]) -> list[str]:
     body = [f"{'>' if focus else ' '} {line.number:>4} | {line.text}" for line, focus in source]
-    longest = max((len(run) for line in body for run in re.findall("`+", line)), default=0)
+    runs = [run for line in body if "`" in line for run in re.findall("`+", line)]  # few lines hold one
+    longest = max(map(len, runs), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}text", *body, fence]
 
