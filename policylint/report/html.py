@@ -160,11 +160,17 @@ class HtmlReporter(audit.AuditReporter):
 
     def _finding(self, finding: Finding, report: FileReport, shown: dict[int, str]) -> str:
         opening, head = _finding_head(finding.severity, finding.policy, self.run.lang)
-        source = _source(self.evidence(finding, report, shown), self.run.lang)
+        source = self.evidence_text(finding, report, shown)
         return f"{opening}{self.where(finding)}{head}{self.facts_text(finding)}</dl>{source}</article>"
 
-    def fact_items(self, facts: list[tuple[str, str]]) -> str:
-        return "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    def fact_parts(self, name: str) -> tuple[str, str]:
+        return f"<dt>{_e(name)}</dt><dd>", "</dd>"
+
+    def fact_value(self, text: str) -> str:
+        return _e(text)
+
+    def source_text(self, lines: list[tuple[SourceLine, bool]]) -> str:
+        return _source(lines, self.run.lang)
 
     def file_text(self, path: str) -> str:
         return _e(safe(path)) + ":"
@@ -326,6 +332,7 @@ def _matrix_row(row: audit.MatrixRow, columns: tuple[Reminder, ...], lang: str) 
     return f'<tr><td class="sys">{name}</td>{cells}</tr>\n'
 
 
+@lru_cache(maxsize=1024)  # a catalog's reminders times the statuses: a cell for every policy of every system
 def _matrix_cell(status: str | None, case: str, number: int, lang: str) -> str:
     if status is None:
         return "<td></td>"

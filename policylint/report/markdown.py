@@ -75,15 +75,18 @@ class MarkdownReporter(audit.AuditReporter):
 
     def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
         head = f"#### {self.where(finding)}{_severity_and_policy(finding.severity, finding.policy)}\n\n"
-        text = head + self.facts_text(finding)
-        source = self.evidence(finding, report, lines)
-        if not source:
-            return text[:-1]  # the last fact's line break
-        return f"{text}\n{escape(label('evidence', self.run.lang))}:\n\n" + "\n".join(_code(source))
+        return head + self.facts_text(finding)[:-1] + self.evidence_text(finding, report, lines)
 
-    def fact_items(self, facts: list[tuple[str, str]]) -> str:
-        # not the kept escape: these are made once for many findings, or for one (its fingerprint)
-        return "".join(f"- **{escape_text(name)}**: {escape_text(value)}\n" for name, value in facts)
+    def fact_parts(self, name: str) -> tuple[str, str]:
+        return f"- **{escape(name)}**: ", "\n"
+
+    def fact_value(self, text: str) -> str:
+        return escape_text(text)  # not the kept escape: a value is made once for many findings, or for one
+
+    def source_text(self, lines: list[tuple[SourceLine, bool]]) -> str:
+        if not lines:
+            return ""
+        return f"\n\n{escape(label('evidence', self.run.lang))}:\n\n" + "\n".join(_code(lines))
 
     def file_text(self, path: str) -> str:
         # escaped with the colon: escaping strips the text's ends, and a path may end in a space
