@@ -614,6 +614,31 @@ def test_audit_reports_mask_national_ids_in_evidence_and_messages(run: Run, writ
     assert f"title: 測試 {MASKED_ID}" in html
 
 
+@pytest.mark.parametrize(
+    ("output", "shown"),
+    [
+        ("markdown", "- **System**: {id}\n- **Message**: value {id}\n"),
+        ("html", "<dt>System</dt><dd>{id}</dd><dt>Message</dt><dd>value {id}</dd>"),
+    ],
+)
+def test_the_texts_findings_share_are_kept_masked(catalog: Catalog, output: str, shown: str) -> None:
+    """A reporter makes a system's or a message's text once for all its findings: every finding
+    still shows it masked, and a finding whose system or status differs shows its own."""
+    message = Localized(f"值 {NATIONAL_ID}", f"value {NATIONAL_ID}")
+    findings = [_finding(file=f"svc/{NATIONAL_ID}-{n}.yaml", system=NATIONAL_ID, message=message) for n in range(3)]
+    findings.append(_finding(file="svc/z.yaml", system="other", message=message, status=NOT_DECLARED))
+    text = reporter(output)(_run(findings), catalog)
+    masked = MASKED_ID.replace("*", "\\*") if output == "markdown" else MASKED_ID  # Markdown escapes the stars
+    assert NATIONAL_ID not in text
+    assert text.count(shown.format(id=masked)) == 3
+    assert text.count(f"value {masked}") == 4 and text.count(label_of(NOT_DECLARED, output)) == 1
+
+
+def label_of(status: str, output: str) -> str:
+    name = status.replace("_", " ")
+    return f"- **Status**: {name}\n" if output == "markdown" else f"<dt>Status</dt><dd>{name}</dd>"
+
+
 def test_evidence_hides_password_values_and_strips_illegal_xml() -> None:
     assert safe_source("  password: hunter2") == "  password: ********"
     assert safe_source('DB_PASSWORD="Tp2017!"') == "DB_PASSWORD=********"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from policylint.catalog.policies import Case, Catalog, Reminder
 from policylint.engine.excerpts import EVIDENCE_RADIUS
@@ -40,8 +40,11 @@ from policylint.report import facts
 from policylint.report.stream import Spool
 
 ERROR = "error"
+_Key = TypeVar("_Key")
 # A reminder's cell shows the worst status over its policies, in this order.
 WORST_FIRST = (ERROR, FAILED, NOT_DECLARED, WAIVED, PASSED, NOT_APPLICABLE)
+_RANK = {status: rank for rank, status in enumerate(WORST_FIRST)}
+_RANKED: tuple[str | None, ...] = (*WORST_FIRST, None)  # by rank; past the last, no status
 # The order of status columns in the summaries.
 STATUS_COLUMNS = (PASSED, FAILED, NOT_DECLARED, NOT_APPLICABLE, WAIVED, ERROR)
 SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_DECLARED: "?", NOT_APPLICABLE: "—", WAIVED: "W", ERROR: "!"}
@@ -137,11 +140,14 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-@lru_cache(maxsize=4096)  # the labels, references and laws of every finding: the same few texts
-def markdown_escape(text: str) -> str:
+def markdown_text(text: str) -> str:
     """Inline Markdown text: one line, no markup, no raw HTML (``<`` and ``>`` become entities)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_and_mask(_SPACE.sub(" ", text))).strip()
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # "&" first: once each
+
+
+# ``markdown_text`` kept: the labels, references and laws of every finding, the same few texts
+markdown_escape = lru_cache(maxsize=4096)(markdown_text)
 
 
 # --- statuses -------------------------------------------------------------------------
@@ -222,14 +228,17 @@ def _orphan_row(key: tuple[str, str], findings: list[Finding], no_waivers: bool)
 
 def _statuses_from_findings(findings: Iterable[Finding], no_waivers: bool) -> dict[str, str]:
     by_policy: dict[str, list[str]] = {}
-    for finding in findings:
-        for policy in finding.policy_ids:
-            by_policy.setdefault(policy, []).append(finding_status(finding, no_waivers))
+    for finding in findings:  # finding_status and policy_ids inline: tens of findings in every file
+        status = finding.status if no_waivers or finding.waiver is None else WAIVED
+        for policy in finding.policies or (finding.policy,):
+            by_policy.setdefault(policy, []).append(status)
     return {policy: _pair_status(statuses) for policy, statuses in sorted(by_policy.items())}
 
 
 def _pair_status(statuses: list[str]) -> str:
     """A pair is waived only when every one of its findings is."""
+    if len(statuses) == 1:  # nearly every pair: ``worst`` of one status, or failed when it is none of them
+        return statuses[0] if statuses[0] in _RANK else FAILED
     if all(status == WAIVED for status in statuses):
         return WAIVED
     return worst(status for status in statuses if status != WAIVED) or FAILED
@@ -288,30 +297,50 @@ class AuditTally:
         self._case_counts: list[Counter[str]] = [Counter() for _ in self._cases]
         self._laws: dict[str, _LawCount] = {law: _LawCount() for law in catalog.law_names}
         self._statuses: set[str] = set()
+        self._cases_of = _indexes((policies for _, policies in self._cases))
+        self._columns_of = _indexes(reminder.policies for reminder in self.columns)
 
     def rows(self, report: FileReport) -> list[SystemRow]:
         """The file's rows, counted."""
         rows = file_rows(report, self.no_waivers)
         for row in rows:
             self._statuses.update(row.statuses.values())
-            for (_, policies), counts in zip(self._cases, self._case_counts, strict=True):
-                counts.update(row.statuses[policy] for policy in policies if policy in row.statuses)
+            for policy, status in row.statuses.items():
+                for index in self._cases_of.get(policy, ()):
+                    self._case_counts[index][status] += 1
         self._count_laws(report.findings)
         return rows
 
     def _count_laws(self, findings: Iterable[Finding]) -> None:
-        systems: dict[str, set[tuple[str, str]]] = {}
-        for finding in findings:
-            for law in finding.laws:
+        """Findings and systems per law: the findings grouped first by the laws they cite and
+        their status (a file's tens of findings cite a few sets of laws)."""
+        counted: Counter[tuple[tuple[str, ...], str]] = Counter()
+        seen: dict[tuple[str, ...], set[tuple[str, str]]] = {}
+        for finding in findings:  # finding_status inline
+            counted[finding.laws, finding.status if self.no_waivers or finding.waiver is None else WAIVED] += 1
+            seen.setdefault(finding.laws, set()).add((finding.file, finding.system))
+        for (laws, status), number in counted.items():
+            for law in laws:
                 count = self._laws.get(law) or self._laws.setdefault(law, _LawCount())
-                count.findings += 1
-                count.counts[finding_status(finding, self.no_waivers)] += 1
-                systems.setdefault(law, set()).add((finding.file, finding.system))
-        for law, seen in systems.items():
-            self._laws[law].systems += len(seen)
+                count.findings += number
+                count.counts[status] += number
+        systems: dict[str, set[tuple[str, str]]] = {}
+        for laws, pairs in seen.items():
+            for law in laws:
+                systems.setdefault(law, set()).update(pairs)
+        for law, pairs in systems.items():
+            self._laws[law].systems += len(pairs)
 
     def matrix_row(self, row: SystemRow) -> MatrixRow:
-        return MatrixRow(row, tuple(_cell(row, reminder) for reminder in self.columns))
+        """Each reminder's worst status over its policies: the row's statuses taken once each,
+        by the rank of ``worst`` (a status it does not know counts for none)."""
+        ranks = [len(WORST_FIRST)] * len(self.columns)
+        for policy, status in row.statuses.items():
+            rank = _RANK.get(status)
+            if rank is not None:
+                for index in self._columns_of.get(policy, ()):
+                    ranks[index] = min(ranks[index], rank)
+        return MatrixRow(row, tuple(_RANKED[rank] for rank in ranks))
 
     def summary(self) -> Audit:
         known = list(self.catalog.law_names)
@@ -338,8 +367,41 @@ def _case_policies(case: Case, catalog: Catalog) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for r in case.reminders for p in r.policies if p in catalog.policies))
 
 
-def _cell(row: SystemRow, reminder: Reminder) -> str | None:
-    return worst(row.statuses[policy] for policy in reminder.policies if policy in row.statuses)
+def _indexes(groups: Iterable[Iterable[str]]) -> dict[str, tuple[int, ...]]:
+    """Each policy, with the index of every group (case, reminder) that names it."""
+    found: dict[str, dict[int, None]] = {}
+    for index, policies in enumerate(groups):
+        for policy in policies:
+            found.setdefault(policy, {})[index] = None
+    return {policy: tuple(indexes) for policy, indexes in found.items()}
+
+
+@dataclass
+class _KeptTexts:
+    """The ``fact_items`` of what findings share, by what they show: a run's few statuses,
+    its systems, its messages (a value makes one its own) and its policies' texts."""
+
+    status: dict[tuple[str, str], str] = field(default_factory=dict)
+    system: dict[str, str] = field(default_factory=dict)
+    message: dict[Localized, str] = field(default_factory=dict)
+    policy: dict[tuple[Localized, tuple[Reference, ...], tuple[str, ...]], str] = field(default_factory=dict)
+    fingerprint: tuple[str, str] | None = None  # the format's fact_parts of its label
+
+
+_DIGEST = re.compile("[0-9a-f]+")  # a fingerprint as a policy's finding has it
+
+
+# Texts kept per kind, at most: the kept texts stay bounded, whatever the size of the scan.
+_KEPT_AT_MOST = 512
+_LONGEST_KEPT = 4000  # a long value's text is not kept: a message may quote megabytes
+
+
+def _keep(kept: dict[_Key, str], key: _Key, text: str) -> str:
+    if len(text) <= _LONGEST_KEPT:
+        if len(kept) >= _KEPT_AT_MOST:
+            kept.clear()
+        kept[key] = text
+    return text
 
 
 def system_label(row: SystemRow, lang: str) -> str:
@@ -364,17 +426,38 @@ def evidence(finding: Finding, lines: dict[int, str]) -> list[tuple[SourceLine, 
 def finding_facts(finding: Finding, catalog: Catalog, run: RunReport) -> list[tuple[str, str]]:
     """Label and value of every fact of a finding that the audit reports show, masked."""
     lang = run.lang
-    facts = [
+    facts = status_facts(finding, run) + system_facts(finding, lang) + message_facts(finding, lang)
+    return facts + policy_facts(finding, catalog, lang) + own_facts(finding, lang)
+
+
+def status_facts(finding: Finding, run: RunReport) -> list[tuple[str, str]]:
+    lang = run.lang
+    return [
         (label("severity", lang), label(finding.severity, lang)),
         (label("status", lang), label(finding_status(finding, run.no_waivers), lang)),
-        (label("system", lang), safe(finding.system) or label("no_system", lang)),
-        (label("message", lang), safe(finding.message(lang))),
+    ]
+
+
+def system_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    return [(label("system", lang), safe(finding.system) or label("no_system", lang))]
+
+
+def message_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    return [(label("message", lang), safe(finding.message(lang)))]
+
+
+def policy_facts(finding: Finding, catalog: Catalog, lang: str) -> list[tuple[str, str]]:
+    """What a finding says of its policy: how to fix it, the reminders and laws it answers to."""
+    return [
         (label("remediation", lang), safe(finding.remediation(lang))),
         (label("references", lang), "; ".join(reference_detail(r, catalog, lang) for r in finding.references)),
         (label("laws", lang), "; ".join(law_name(catalog, law, lang) for law in finding.laws)),
-        (label("fingerprint", lang), finding.fingerprint),
     ]
-    return facts + _marks(finding, lang)
+
+
+def own_facts(finding: Finding, lang: str) -> list[tuple[str, str]]:
+    """The facts of the finding alone: its fingerprint, its waiver, whether it is baselined."""
+    return [(label("fingerprint", lang), finding.fingerprint), *_marks(finding, lang)]
 
 
 def _marks(finding: Finding, lang: str) -> list[tuple[str, str]]:
@@ -501,6 +584,11 @@ class AuditReporter:
         self.system_rows, self.matrix_rows, self.details = Spool(), Spool(), Spool()
         self.fact_rows, self.fact_counts = Spool(), Counter[str]()
         self.hosts: facts.HostTally | None = None
+        # Texts a finding shares with others, made once (see facts_text); and the shown path
+        # of the file whose findings are being written, with what ``file_text`` made of it.
+        self._kept = _KeptTexts()
+        self._file_text = ("", "")
+        self._evidence: dict[int, str] = {}  # the file's, by line (see evidence_text)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog, self.tally = run, catalog, AuditTally(catalog, run.no_waivers)
@@ -516,6 +604,7 @@ class AuditReporter:
             if result.facts:  # a system with evidence, or a host
                 self._count_facts(result, rows)
         if report.findings:
+            self._evidence = {}
             lines = {line.number: line.text for line in report.source_lines}
             self.details.write(self.file_details(report, lines, first=self.details.empty))
 
@@ -549,6 +638,68 @@ class AuditReporter:
     def _system_rows(self, chunk: str, summary: Audit) -> str:
         return "".join(self.system_row(shown_cells(json.loads(line), summary.statuses)) for line in chunk.splitlines())
 
+    def facts_text(self, finding: Finding) -> str:
+        """``fact_items`` of every fact of ``finding``, in ``finding_facts`` order. What it shares
+        with other findings (status, system, message, policy) is made once and kept: tens of
+        findings in every file show the same few texts, and masking and escaping them again
+        took most of a report's time. What is kept is masked and escaped, as shown."""
+        assert self.catalog is not None
+        run, kept, lang = self.run, self._kept, self.run.lang
+        # finding_status, inline: once for each of tens of findings in every file
+        status = (finding.severity, finding.status if run.no_waivers or finding.waiver is None else WAIVED)
+        policy = (finding.remediation, finding.references, finding.laws)
+        system, message = finding.system, finding.message
+        text = (
+            (kept.status.get(status) or self._kept_as(kept.status, status, status_facts(finding, run)))
+            + (kept.system.get(system) or self._kept_as(kept.system, system, system_facts(finding, lang)))
+            + (kept.message.get(message) or self._kept_as(kept.message, message, message_facts(finding, lang)))
+            + (kept.policy.get(policy) or self._kept_as(kept.policy, policy, policy_facts(finding, self.catalog, lang)))
+            + self._fingerprint_text(finding.fingerprint)
+        )
+        if finding.waiver is not None or finding.baselined:
+            text += self.fact_items(_marks(finding, lang))
+        return text
+
+    def _kept_as(self, kept: dict[_Key, str], key: _Key, facts: list[tuple[str, str]]) -> str:
+        return _keep(kept, key, self.fact_items(facts))
+
+    def _fingerprint_text(self, fingerprint: str) -> str:
+        """The fingerprint's item: a finding's own, but its label's text is kept, and a digest
+        (hexadecimal digits) holds nothing to mask (an identifier starts with a capital) or escape."""
+        if _DIGEST.fullmatch(fingerprint) is None:  # read back from a result: any text
+            return self.fact_items([(label("fingerprint", self.run.lang), fingerprint)])
+        if self._kept.fingerprint is None:
+            self._kept.fingerprint = self.fact_parts(label("fingerprint", self.run.lang))
+        start, end = self._kept.fingerprint
+        return start + fingerprint + end
+
+    def fact_items(self, facts: list[tuple[str, str]]) -> str:
+        """Facts of a finding as a format lists them (``fact_parts`` around each ``fact_value``)."""
+        items: list[str] = []
+        for name, value in facts:
+            start, end = self.fact_parts(name)
+            items += (start, self.fact_value(value), end)
+        return "".join(items)
+
+    def where(self, finding: Finding) -> str:
+        """The format's ``file:line:column`` of a finding; the file's text is made once for its
+        findings (``file_text``: masking is the costly part, and the line and column hold
+        nothing to mask or escape)."""
+        if finding.file != self._file_text[0]:
+            self._file_text = (finding.file, self.file_text(finding.file))
+        return f"{self._file_text[1]}{finding.line}:{finding.column}"
+
+    def evidence_text(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
+        """The format's ``source_text`` of the captured lines around a finding of the checked
+        file (not of a configuration file that an expired waiver's finding points to); made once
+        for the findings of a line (most share theirs with others)."""
+        if finding.file != report.file:
+            return self.source_text([])
+        text = self._evidence.get(finding.line)
+        if text is None:
+            text = self._evidence[finding.line] = self.source_text(evidence(finding, lines))
+        return text
+
     # What a format gives: --------------------------------------------------------------
 
     def page(self, run: RunReport, summary: Audit, *, rows: bool, findings: bool) -> str:
@@ -570,7 +721,19 @@ class AuditReporter:
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
         raise NotImplementedError
 
-    def evidence(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[tuple[SourceLine, bool]]:
-        """The captured lines around a finding of the checked file (not of a configuration
-        file that an expired waiver's finding points to)."""
-        return evidence(finding, lines) if finding.file == report.file else []
+    def fact_parts(self, name: str) -> tuple[str, str]:
+        """What comes before and after the value of a fact named ``name`` in a list of facts."""
+        raise NotImplementedError
+
+    def fact_value(self, text: str) -> str:
+        """A fact's value, masked and escaped."""
+        raise NotImplementedError
+
+    def file_text(self, path: str) -> str:
+        """``path`` masked and escaped, with the ``:`` that follows it."""
+        raise NotImplementedError
+
+    def source_text(self, lines: list[tuple[SourceLine, bool]]) -> str:
+        """The captured lines around a finding (none: the empty text), each with whether it is
+        the finding's own; their texts as the format's ``file_details`` gave them."""
+        raise NotImplementedError

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import groupby
 from typing import TextIO
 
@@ -152,20 +153,34 @@ class HtmlReporter(audit.AuditReporter):
         return _matrix_row(row, self.tally.columns if self.tally else (), self.run.lang)
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
-        assert self.catalog is not None
+        shown = {number: _e(text) for number, text in lines.items()}  # each line once, not once a finding
         parts = [f"<h3>{_e(safe(report.file))}</h3>"]
-        parts += [self._finding(finding, report, lines) for finding in report.findings]
+        parts += [self._finding(finding, report, shown) for finding in report.findings]
         return ("" if first else "\n") + "\n".join(parts)
 
-    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
-        assert self.catalog is not None
-        lang = self.run.lang
-        where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
-        head = f"<h4>{_e(where)} · {_e(label(finding.severity, lang))} · {_e(finding.policy)}</h4>"
-        facts = audit.finding_facts(finding, self.catalog, self.run)
-        items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
-        source = _source(self.evidence(finding, report, lines), lang)
-        return f'<article class="finding sev-{_e(finding.severity)}">{head}<dl>{items}</dl>{source}</article>'
+    def _finding(self, finding: Finding, report: FileReport, shown: dict[int, str]) -> str:
+        opening, head = _finding_head(finding.severity, finding.policy, self.run.lang)
+        source = self.evidence_text(finding, report, shown)
+        return f"{opening}{self.where(finding)}{head}{self.facts_text(finding)}</dl>{source}</article>"
+
+    def fact_parts(self, name: str) -> tuple[str, str]:
+        return f"<dt>{_e(name)}</dt><dd>", "</dd>"
+
+    def fact_value(self, text: str) -> str:
+        return _e(text)
+
+    def source_text(self, lines: list[tuple[SourceLine, bool]]) -> str:
+        return _source(lines, self.run.lang)
+
+    def file_text(self, path: str) -> str:
+        return _e(safe(path)) + ":"
+
+
+@lru_cache(maxsize=256)
+def _finding_head(severity: str, policy: str, lang: str) -> tuple[str, str]:
+    """A finding's article up to its place, and after it up to its facts."""
+    opening = f'<article class="finding sev-{_e(severity)}"><h4>'
+    return opening, f" · {_e(label(severity, lang))} · {_e(policy)}</h4><dl>"
 
 
 _NONE = '<p class="muted">-</p>'
@@ -317,6 +332,7 @@ def _matrix_row(row: audit.MatrixRow, columns: tuple[Reminder, ...], lang: str) 
     return f'<tr><td class="sys">{name}</td>{cells}</tr>\n'
 
 
+@lru_cache(maxsize=1024)  # a catalog's reminders times the statuses: a cell for every policy of every system
 def _matrix_cell(status: str | None, case: str, number: int, lang: str) -> str:
     if status is None:
         return "<td></td>"
@@ -325,11 +341,11 @@ def _matrix_cell(status: str | None, case: str, number: int, lang: str) -> str:
 
 
 def _source(lines: list[tuple[SourceLine, bool]], lang: str) -> str:
+    """The evidence of a finding, its lines already escaped."""
     if not lines:
         return ""
     body = "\n".join(
-        f'<span class="{"focus" if focus else "line"}">{line.number:>4} | {_e(line.text)}</span>'
-        for line, focus in lines
+        f'<span class="{"focus" if focus else "line"}">{line.number:>4} | {line.text}</span>' for line, focus in lines
     )
     return f'<pre aria-label="{_e(label("evidence", lang))}">{body}</pre>'
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policylint.model.results import FileReport, Finding, RunReport, SourceLine
 from policylint.report import audit, facts
 from policylint.report.audit import Audit, Table, label, safe
 from policylint.report.audit import markdown_escape as escape
+from policylint.report.audit import markdown_text as escape_text
 
 
 class MarkdownReporter(audit.AuditReporter):
@@ -68,19 +70,32 @@ class MarkdownReporter(audit.AuditReporter):
         return "\n" + _row((name, *(audit.SYMBOLS[cell] if cell else "" for cell in row.cells)))
 
     def file_details(self, report: FileReport, lines: dict[int, str], *, first: bool) -> str:
-        assert self.catalog is not None
-        blocks = ["\n".join(self._finding(finding, report, lines)) for finding in report.findings]
+        blocks = [self._finding(finding, report, lines) for finding in report.findings]
         return ("" if first else "\n\n") + f"### {escape(safe(report.file))}\n\n" + "\n\n".join(blocks)
 
-    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> list[str]:
-        assert self.catalog is not None
-        where = f"{safe(finding.file)}:{finding.line}:{finding.column}"
-        head = f"#### {escape(where)} {escape(finding.severity.upper())} **{escape(finding.policy)}**"
-        result = [head, "", *_facts(audit.finding_facts(finding, self.catalog, self.run))]
-        source = self.evidence(finding, report, lines)
-        if source:
-            result += ["", f"{escape(label('evidence', self.run.lang))}:", "", *_code(source)]
-        return result
+    def _finding(self, finding: Finding, report: FileReport, lines: dict[int, str]) -> str:
+        head = f"#### {self.where(finding)}{_severity_and_policy(finding.severity, finding.policy)}\n\n"
+        return head + self.facts_text(finding)[:-1] + self.evidence_text(finding, report, lines)
+
+    def fact_parts(self, name: str) -> tuple[str, str]:
+        return f"- **{escape(name)}**: ", "\n"
+
+    def fact_value(self, text: str) -> str:
+        return escape_text(text)  # not the kept escape: a value is made once for many findings, or for one
+
+    def source_text(self, lines: list[tuple[SourceLine, bool]]) -> str:
+        if not lines:
+            return ""
+        return f"\n\n{escape(label('evidence', self.run.lang))}:\n\n" + "\n".join(_code(lines))
+
+    def file_text(self, path: str) -> str:
+        # escaped with the colon: escaping strips the text's ends, and a path may end in a space
+        return escape(safe(path) + ":")
+
+
+@lru_cache(maxsize=256)
+def _severity_and_policy(severity: str, policy: str) -> str:
+    return f" {escape(severity.upper())} **{escape(policy)}**"
 
 
 def _facts(facts: list[tuple[str, str]]) -> list[str]:
@@ -130,7 +145,8 @@ def _matrix(report: Audit, lang: str, rows: bool) -> list[str]:
 
 def _code(source: list[tuple[SourceLine, bool]]) -> list[str]:
     body = [f"{'>' if focus else ' '} {line.number:>4} | {line.text}" for line, focus in source]
-    longest = max((len(run) for line in body for run in re.findall("`+", line)), default=0)
+    runs = [run for line in body if "`" in line for run in re.findall("`+", line)]  # few lines hold one
+    longest = max(map(len, runs), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}text", *body, fence]
 
