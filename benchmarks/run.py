@@ -491,8 +491,10 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.engine.evaluate", "load_text", "parse: libyaml events + values, positions", True),
     ("policylint.model.validate", "is_descriptor", "is_descriptor", False),
     ("policylint.model.validate", "validate_descriptor", "validate: the compiled descriptor schema", False),
-    ("policylint.engine.evaluate", "evaluate_declared", "evaluate: policy conditions", False),
-    ("policylint.engine.evaluate", "_findings", "findings: Finding objects, messages", False),
+    # The conditions run in closures a plan holds (engine/evaluate.py _judge): timed with the
+    # findings made from their violations, in the function that runs both.
+    ("policylint.engine.evaluate", "_check_policies", "policies: conditions + findings", False),
+    ("policylint.engine.evaluate", "_findings", "policies: conditions + findings", False),
     ("policylint.engine.evaluate", "_detect", "detectors: identifiers, passwords", False),
     ("policylint.engine.evaluate", "_waive", "waivers: inline + apply", False),
     ("policylint.model.results", "RunReport.add", "run bookkeeping: RunReport.add/finish", False),
@@ -505,7 +507,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
         for method in ("file", "end")
     ],
 ]
-_PER_FILE = [stage for _, _, stage, _ in PATCHES[7:15]]  # read ... waivers, inside "per file, total"
+_PER_FILE = list(dict.fromkeys(stage for _, _, stage, _ in PATCHES[7:15]))  # read ... waivers, in "per file, total"
 _TOP_LEVEL = ["configuration", PATCHES[3][2], PATCHES[4][2], "per file, total", PATCHES[15][2], PATCHES[17][2]]
 
 
