@@ -25,6 +25,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import yaml
@@ -85,38 +86,30 @@ class _Resolved:
 
 
 _TEXT = _Resolved(None)  # the scalar's value is its text: a quoted scalar, most plain ones
-# Descriptors repeat their keys and values from file to file: each plain scalar's resolution
-# is kept, up to a bound. Scalar values are immutable, so one value may serve many times
-# (PyYAML itself gives one NaN object for every ``.nan``).
-_RESOLVED_CACHE_SIZE = 8192
-_RESOLVED_TEXT_LENGTH = 80
-_resolved_plain: dict[str, _Resolved] = {}
-_POSITION_CACHE_SIZE = 16_384  # a few hundred serve a corpus of descriptors
-_positions: dict[tuple[int, int], Position] = {}
+_RESOLVED_TEXT_LENGTH = 80  # a longer plain scalar's resolution is not kept
 
 
-def _resolve_plain(text: str) -> _Resolved:
+def _resolution(text: str) -> _Resolved:
     if SURROGATE.search(text):  # only escapes in double quotes make one; libyaml refuses them
         raise Declined
     value, merge = scalar_value(None, text, (True, False))
-    resolved = _TEXT if value is text and not merge else _Resolved(value, merge)
-    if len(text) <= _RESOLVED_TEXT_LENGTH:
-        if len(_resolved_plain) >= _RESOLVED_CACHE_SIZE:
-            _resolved_plain.clear()
-        _resolved_plain[text] = resolved
-    return resolved
+    return _TEXT if value is text and not merge else _Resolved(value, merge)
+
+
+# Descriptors repeat their keys and values from file to file: a short plain scalar's
+# resolution is kept. Scalar values are immutable, so one value may serve many times (PyYAML
+# itself gives one NaN object for every ``.nan``).
+_kept_resolution = lru_cache(maxsize=8192)(_resolution)
+
+
+@lru_cache(maxsize=16_384)  # positions are immutable: each is made once (a few hundred serve a corpus)
+def _position_at(line: int, column: int) -> Position:
+    """Where a mark at 0-based ``line`` and ``column`` stands, 1-based."""
+    return Position(line + 1, column + 1)
 
 
 def _position(mark: yaml.Mark) -> Position:
-    """Where ``mark`` stands, 1-based; positions are immutable, so each is made once."""
-    return _positions.get((mark.line, mark.column)) or _new_position(mark)
-
-
-def _new_position(mark: yaml.Mark) -> Position:
-    if len(_positions) >= _POSITION_CACHE_SIZE:
-        _positions.clear()
-    position = _positions[mark.line, mark.column] = Position(mark.line + 1, mark.column + 1)
-    return position
+    return _position_at(mark.line, mark.column)
 
 
 class _Composer(CParser):
@@ -137,8 +130,7 @@ class _Composer(CParser):
             if not value.isascii() and SURROGATE.search(value):
                 raise Declined
             return _TEXT
-        resolved = _resolved_plain.get(value)
-        return resolved if resolved is not None else _resolve_plain(value)
+        return _kept_resolution(value) if len(value) <= _RESOLVED_TEXT_LENGTH else _resolution(value)
 
 
 class _Walk:
@@ -179,7 +171,7 @@ class _Walk:
         for index, item in enumerate(items):
             child = f"{pointer}/{index}"
             mark = item.start_mark
-            positions.setdefault(child, _positions.get((mark.line, mark.column)) or _new_position(mark))
+            positions.setdefault(child, _position_at(mark.line, mark.column))
             tag = item.tag
             if tag is _TEXT:
                 values.append(item.value)
@@ -200,7 +192,7 @@ class _Walk:
         keys = self.keys
         for key_node, value_node in pairs:
             mark = key_node.start_mark
-            start = _positions.get((mark.line, mark.column)) or _new_position(mark)
+            start = _position_at(mark.line, mark.column)
             key = key_node.value
             if key_node.tag is not _TEXT or pointer is None or merged or "/" in key or "~" in key:
                 merged = self._entry(mapping, merged, key_node, value_node, pointer, start, depth)
