@@ -99,10 +99,10 @@ def _resolution(text: str) -> _Resolved:
 # Descriptors repeat their keys and values from file to file: a short plain scalar's
 # resolution is kept. Scalar values are immutable, so one value may serve many times (PyYAML
 # itself gives one NaN object for every ``.nan``).
-_kept_resolution = lru_cache(maxsize=8192)(_resolution)
+_kept_resolution = lru_cache(maxsize=4096)(_resolution)
 
 
-@lru_cache(maxsize=16_384)  # positions are immutable: each is made once (a few hundred serve a corpus)
+@lru_cache(maxsize=4096)  # positions are immutable: each is made once (a few hundred serve a corpus)
 def _position_at(line: int, column: int) -> Position:
     """Where a mark at 0-based ``line`` and ``column`` stands, 1-based."""
     return Position(line + 1, column + 1)
