@@ -18,8 +18,8 @@ from typing import NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.load.masking import escape_and_mask
-from policylint.model.results import FileReport, Finding, Localized, Reference, RunReport, references_text
-from policylint.report.kept import KEPT, Kept
+from policylint.model.results import FileReport, Finding, RunReport, references_text
+from policylint.report.kept import ByPolicy, Kept
 
 COLUMNS = (
     "policy",
@@ -48,11 +48,11 @@ class CsvReporter:
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         self.out, self.run = out, RunReport("", date.min, "en", "low")
         self.cells = Kept(cell)  # a file's name, a system's, a message: the same on many rows
-        # By policy and (a missing fact's) the policies that need it: the cells its rows repeat.
-        self.policies: dict[tuple[str, tuple[str, ...]], _PolicyCells] = {}
+        self.policies = ByPolicy(lambda finding: _PolicyCells.of(finding, "en"))  # the cells its rows repeat
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run = run
+        self.policies = ByPolicy(lambda finding: _PolicyCells.of(finding, run.lang))
         self.out.write(BOM)
         csv.writer(self.out, lineterminator="\n").writerow(COLUMNS)
 
@@ -64,9 +64,7 @@ class CsvReporter:
         the policy's own once for its findings, each other kept in ``cells``. Rows are joined
         here, from cells quoted once: the csv module's writer tests each character of each
         cell, and took more than a third of a scan when it wrote every row."""
-        shared = self.policies.get((finding.policy, finding.policies))
-        if shared is None or not shared.holds(finding):
-            shared = self._policy_cells(finding)
+        shared = self.policies(finding)
         cells = self.cells
         status = cells[finding.status if self.run.no_waivers else finding.shown_status]
         fingerprint = finding.fingerprint
@@ -78,27 +76,18 @@ class CsvReporter:
             f"{shared.remediation},{fingerprint},{waiver_cells(finding)}\n"
         )
 
-    def _policy_cells(self, finding: Finding) -> _PolicyCells:
-        if len(self.policies) >= KEPT:  # bounded, whatever the results merged into a run
-            self.policies.clear()
-        shared = self.policies[(finding.policy, finding.policies)] = _PolicyCells.of(finding, self.run.lang)
-        return shared
-
     def end(self, run: RunReport) -> None:
         return None
 
 
 class _PolicyCells(NamedTuple):
-    """The cells of a policy's findings that its findings share, made once, and what
-    they were made of, compared with each finding they are used for (a result merged from
-    another catalog may differ)."""
+    """The cells that a policy's findings share, made once (kept.ByPolicy)."""
 
     policy: str
     severity: str
     references: str
     laws: str
     remediation: str
-    made_of: tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]
 
     @classmethod
     def of(cls, finding: Finding, lang: str) -> _PolicyCells:
@@ -108,16 +97,6 @@ class _PolicyCells(NamedTuple):
             cell(references_text(finding.references, ";")),
             cell(";".join(finding.laws)),
             cell(finding.remediation(lang)),
-            (finding.severity, finding.references, finding.laws, finding.remediation),
-        )
-
-    def holds(self, finding: Finding) -> bool:
-        severity, references, laws, remediation = self.made_of
-        return (
-            severity == finding.severity
-            and references == finding.references
-            and laws == finding.laws
-            and remediation == finding.remediation
         )
 
 

@@ -18,9 +18,9 @@ from policylint.catalog.policies import Catalog
 from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.load.sources import display_name
 from policylint.model.pretty import Template, hole, pretty, text
-from policylint.model.results import FileError, FileReport, Finding, Reference, RunReport, references_text
+from policylint.model.results import FileError, FileReport, Finding, RunReport, references_text
 from policylint.report.audit import label, safe
-from policylint.report.kept import KEPT, Kept
+from policylint.report.kept import ByPolicy, Kept
 
 SEVERITIES = {"critical": "critical", "high": "major", "medium": "minor", "low": "info", "info": "info"}
 ERROR_CHECK = "policylint-error"
@@ -55,9 +55,7 @@ class GitlabReporter:
         """A finding's issue, from the template and the texts kept: a scan writes tens of
         thousands, most of whose texts recur."""
         kept = self.kept
-        shared = kept.policies.get((finding.policy, finding.policies))
-        if shared is None or not shared.holds(finding):
-            shared = kept.policy(finding)
+        shared = kept.policies(finding)
         description = finding.message(self.run.lang) + shared.references
         # A waived finding is an accepted risk, not an open problem: ``info``, as SARIF suppresses it.
         waived = finding.waiver is not None and not self.run.no_waivers
@@ -97,24 +95,15 @@ class _Kept:
         self.descriptions = Kept(lambda description: text(safe(description)))
         self.paths = Kept(lambda file: text(gitlab_path(file)))
         self.notes = Kept(lambda file: _located("", file, lang))  # what a masked file name adds
-        # By policy and (a missing fact's) the policies that need it: what its issues share.
-        self.policies: dict[tuple[str, tuple[str, ...]], _PolicyTexts] = {}
-
-    def policy(self, finding: Finding) -> _PolicyTexts:
-        if len(self.policies) >= KEPT:  # bounded, whatever the results merged into a run
-            self.policies.clear()
-        shared = self.policies[(finding.policy, finding.policies)] = _PolicyTexts.of(finding)
-        return shared
+        self.policies = ByPolicy(_PolicyTexts.of)  # what a policy's issues share
 
 
 class _PolicyTexts(NamedTuple):
-    """The JSON texts a policy's issues share, and what they were made of, compared with
-    each finding they are used for (a result merged from another catalog may differ)."""
+    """The JSON texts a policy's issues share."""
 
     check_name: str
     severity: str
     references: str  # what the description adds to the message
-    made_of: tuple[str, tuple[Reference, ...]]
 
     @classmethod
     def of(cls, finding: Finding) -> _PolicyTexts:
@@ -123,11 +112,7 @@ class _PolicyTexts(NamedTuple):
             text(finding.policy),
             text(SEVERITIES[finding.severity]),
             f" [{references}]" if references else "",
-            (finding.severity, finding.references),
         )
-
-    def holds(self, finding: Finding) -> bool:
-        return self.made_of[0] == finding.severity and self.made_of[1] == finding.references
 
 
 def _waiver_text(finding: Finding, lang: str) -> str:

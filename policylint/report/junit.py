@@ -7,7 +7,7 @@ Only what the Jenkins xUnit schema (junit-10.xsd) allows: no ``file`` on test ca
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple, TextIO
+from typing import TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.model.results import (
@@ -20,7 +20,6 @@ from policylint.model.results import (
     FileReport,
     Finding,
     Localized,
-    Reference,
     RunReport,
     references_text,
 )
@@ -32,7 +31,7 @@ from policylint.report.audit import (
     safe,
     xml_safe,
 )
-from policylint.report.kept import KEPT, Kept
+from policylint.report.kept import ByPolicy, Kept
 from policylint.report.stream import Spool
 
 ERRORS_SUITE = "policylint errors"
@@ -53,11 +52,11 @@ class JunitReporter:
         self.out, self.run = out, RunReport("", date.min, "en", "low")
         self.suites = Spool()
         self.totals = dict.fromkeys(_COUNTS[:3], 0)
-        self.shown = _Shown()
+        self.shown = _Shown("en")
         self.labels: dict[str, str] = {}  # a status as the run's language names it
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
-        self.run = run
+        self.run, self.shown = run, _Shown(run.lang)
         self.labels = {status: label(status, run.lang) for status in (*STATUSES, ERROR)}
 
     def file(self, report: FileReport) -> None:
@@ -110,7 +109,7 @@ class JunitReporter:
         message = shown.attribute[first.message(self.run.lang)]
         if len(failing) > 1:
             message += f" (+{len(failing) - 1})"
-        lines = [*map(self._finding_line, failing), shown.policy_lines(first, self.run.lang)]
+        lines = [*map(self._finding_line, failing), shown.policy_lines(first)]
         return (
             f'<failure message="{message}" type="{shown.attribute[first.severity]}">' + "\n".join(lines) + "</failure>"
         )
@@ -139,42 +138,21 @@ class JunitReporter:
 class _Shown:
     """The texts a reporter writes over and over, as XML shows them (``shown_text``), kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.text = Kept(lambda text: _escape_text(shown_text(text)))
         self.attribute = Kept(lambda text: _escape_attribute(shown_text(text)))
-        # By policy and (a missing fact's) the policies that need it: the lines that end a failure.
-        self.policies: dict[tuple[str, tuple[str, ...]], _PolicyLines] = {}
+        # What all findings of a policy share (the guideline's references, the laws, the fix),
+        # as a failure's last lines show it.
+        self.policy_lines = ByPolicy(self._policy_lines)
 
-    def policy_lines(self, finding: Finding, lang: str) -> str:
-        key = (finding.policy, finding.policies)
-        kept = self.policies.get(key)
-        if kept is None or not kept.holds(finding):
-            if len(self.policies) >= KEPT:  # bounded, whatever the results merged into a run
-                self.policies.clear()
-            kept = self.policies[key] = _PolicyLines.of(finding, lang, self.text)
-        return kept.text
-
-
-class _PolicyLines(NamedTuple):
-    """What all findings of one policy share (the guideline's references, the laws, the fix)
-    as a failure's last lines show it, and what it was made of, compared with each finding
-    it is used for (a result merged from another catalog may differ)."""
-
-    text: str
-    made_of: tuple[tuple[Reference, ...], tuple[str, ...], Localized]
-
-    @classmethod
-    def of(cls, finding: Finding, lang: str, text: Kept) -> _PolicyLines:
+    def _policy_lines(self, finding: Finding) -> str:
         lines = (
-            f"{label('references', lang)}: {references_text(finding.references)}",
-            f"{label('laws', lang)}: {', '.join(finding.laws)}",
-            f"{label('remediation', lang)}: {finding.remediation(lang)}",
+            f"{label('references', self.lang)}: {references_text(finding.references)}",
+            f"{label('laws', self.lang)}: {', '.join(finding.laws)}",
+            f"{label('remediation', self.lang)}: {finding.remediation(self.lang)}",
         )
-        return cls("\n".join(text[line] for line in lines), (finding.references, finding.laws, finding.remediation))
-
-    def holds(self, finding: Finding) -> bool:
-        references, laws, remediation = self.made_of
-        return references == finding.references and laws == finding.laws and remediation == finding.remediation
+        return "\n".join(self.text[line] for line in lines)
 
 
 def shown_text(text: str) -> str:

@@ -10,6 +10,9 @@ kept result is what the function makes of that very text and nothing else can co
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from policylint.model.results import Finding, Localized, Reference
 
 KEPT = 1024  # texts a reporter keeps at most: its memory must not grow with the scan
 LONGEST_KEPT = 2000  # characters of a text kept: a long value's could be megabytes
@@ -31,3 +34,40 @@ class Kept(dict[str, str]):
                 self.clear()
             self[text] = made
         return made
+
+
+_Made = TypeVar("_Made")
+# What a policy's findings share: severity, references, laws, remediation.
+_Parts = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]
+
+
+class ByPolicy(Generic[_Made]):
+    """``by_policy(finding)`` is ``function(finding)`` made once for the findings of a policy
+    (and, a missing fact's, of the policies that need it) that share its parts: severity,
+    references, laws and remediation, compared with each finding's on use (a result merged
+    from another catalog may differ). At most ``KEPT`` policies."""
+
+    def __init__(self, function: Callable[[Finding], _Made]) -> None:
+        self.function = function
+        self.made: dict[tuple[str, tuple[str, ...]], tuple[_Parts, _Made]] = {}
+
+    def __call__(self, finding: Finding) -> _Made:
+        key = (finding.policy, finding.policies)
+        found = self.made.get(key)
+        if found is not None and _same_parts(found[0], finding):
+            return found[1]
+        if len(self.made) >= KEPT:  # bounded, whatever the results merged into a run
+            self.made.clear()
+        made = self.function(finding)
+        self.made[key] = ((finding.severity, finding.references, finding.laws, finding.remediation), made)
+        return made
+
+
+def _same_parts(parts: _Parts, finding: Finding) -> bool:
+    severity, references, laws, remediation = parts
+    return (
+        severity == finding.severity
+        and references == finding.references
+        and laws == finding.laws
+        and remediation == finding.remediation
+    )
