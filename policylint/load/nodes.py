@@ -189,7 +189,7 @@ class _Walk:
         self.nodes += 2 * len(pairs)
         mapping: dict[Any, Any] = {}
         merged: set[Any] | None = None  # keys merged in (``<<``): a set made at the first merge
-        keys = self.keys
+        keys, positions, prefix = self.keys, self.positions, f"{pointer}/"
         for key_node, value_node in pairs:
             mark = key_node.start_mark
             start = _position_at(mark.line, mark.column)
@@ -199,10 +199,10 @@ class _Walk:
                 continue
             # Nearly every key: text, needing no escape, in a mapping that merges nothing.
             keys.add(key)
-            child = f"{pointer}/{key}"
+            child = prefix + key
             if key in mapping:
                 self.duplicates.append((child, start))
-            self.positions[child] = start
+            positions[child] = start
             tag = value_node.tag
             if tag is _TEXT:
                 mapping[key] = value_node.value

@@ -157,18 +157,21 @@ def _object(node: Schema, root: Schema, nullable: bool) -> Check:
             if value is None and nullable:
                 return None
             raise Invalid.of("Input should be a valid dictionary", value)
-        if not (value.keys() <= known and (not required_keys or required_keys <= value.keys())):
+        if required_keys and not required_keys <= value.keys():
             raise Invalid(_shape_problems(value, checks, required))
         # A descriptor declares a few of a section's many fields: only those are checked, in
         # the value's order, which is nearly always the schema's; the result is in the schema's.
         result, last = {}, -1
         try:
             for name, item in value.items():
-                index, field = fields[name]
+                index, field = fields[name]  # a key the schema does not know: KeyError
                 result[name] = field(item)
                 last = index if index > last else unordered
-        except Invalid:
-            raise Invalid(_field_problems(value, checks)) from None
+        except (Invalid, KeyError):  # the problems, in order, are gathered again only when there are some
+            shaped = value.keys() <= known
+            raise Invalid(
+                _field_problems(value, checks) if shaped else _shape_problems(value, checks, required)
+            ) from None
         return result if last < unordered else {name: result[name] for name in checks if name in result}
 
     return check
