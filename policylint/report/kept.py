@@ -14,20 +14,21 @@ from typing import Generic, TypeVar
 
 from policylint.model.results import Finding, Localized, Reference
 
+_Made = TypeVar("_Made")
 KEPT = 1024  # texts a reporter keeps at most: its memory must not grow with the scan
 LONGEST_KEPT = 2000  # characters of a text kept: a long value's could be megabytes
 
 
-class Kept(dict[str, str]):
+class Kept(dict[str, _Made]):
     """``kept[text]`` is ``function(text)``, computed once for the texts that recur; at most
     ``KEPT`` of them, none longer than ``LONGEST_KEPT`` (a dict, so that a text seen before
     costs one lookup in C)."""
 
-    def __init__(self, function: Callable[[str], str]) -> None:
+    def __init__(self, function: Callable[[str], _Made]) -> None:
         super().__init__()
         self.function = function
 
-    def __missing__(self, text: str) -> str:
+    def __missing__(self, text: str) -> _Made:
         made = self.function(text)
         if len(text) <= LONGEST_KEPT:
             if len(self) >= KEPT:
@@ -36,7 +37,6 @@ class Kept(dict[str, str]):
         return made
 
 
-_Made = TypeVar("_Made")
 # What a policy's findings share: severity, references, laws, remediation.
 _Parts = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]
 

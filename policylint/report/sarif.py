@@ -4,10 +4,9 @@ in the development tree): one run, every policy of the catalog a rule, every fin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, TextIO, TypeVar
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import quote
 
 from policylint.catalog.policies import Catalog, Policy
@@ -17,6 +16,7 @@ from policylint.load.sources import display_name
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
+from policylint.report.kept import ByPolicy, Kept
 from policylint.report.stream import Spool
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,11 +89,11 @@ class SarifReporter:
         self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
         self.results = Spool()
         self.written = 0
-        # By policy, (a missing fact's) the policies that need it, a relative URI, a line hash.
-        self.templates: dict[tuple[str, tuple[str, ...], bool, bool], _ResultTemplate] = {}
-        self.messages: dict[Localized, str] = {}  # a message's text (JSON), see _message
-        self.systems: dict[str, str] = {}  # a system's name (JSON), masked
-        self.place = _Place(None, False, "", False)  # the file of the results at hand
+        self.templates = ByPolicy(self._template)  # the text of a policy's plain results
+        self.messages = Kept(_message_text)  # a message's text (JSON, UTF-8), by its text
+        self.texts = Kept(text)  # a pointer's or a status's text (JSON)
+        self.systems = Kept(_system_text)  # a system's name (JSON), masked
+        self.place = _Place(None, False, "")  # the file of the results at hand
         self.line_hashes: dict[int, str] = {}  # the file at hand's, by line (GitHub's hash)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
@@ -101,36 +101,56 @@ class SarifReporter:
         self.index = {policy: position for position, policy in enumerate(catalog.policies)}
 
     def file(self, report: FileReport) -> None:
-        if report.findings:
-            self.line_hashes = dict(report.line_hashes)
-            separator = ",\n        " if self.written else "\n        "
-            self.results.write(separator + ",\n        ".join(map(self._result, report.findings)))
-            self.written += len(report.findings)
+        if not report.findings:
+            return
+        self.line_hashes = dict(report.line_hashes)
+        try:
+            data = b"".join(self._results(report.findings))
+        except UnicodeEncodeError:  # a lone surrogate (a name not UTF-8): the spool keeps it exactly
+            results = "".join(map(self._result_text, report.findings))
+            self.results.write(results if self.written else results[1:])
+        else:
+            self.results.write_utf8(data if self.written else data[1:])  # the first follows no comma
+        self.written += len(report.findings)
 
-    def _result(self, finding: Finding) -> str:
-        index = self.index.get(finding.policy)
-        if index is None:
-            index = self._foreign(finding)
+    def _results(self, findings: tuple[Finding, ...]) -> list[bytes]:
+        """The UTF-8 text of each result after a comma. Most are a policy's template around
+        texts kept once encoded (the message, nearly always the one non-ASCII text) and the
+        rest joined in one string: a result's text is a kilobyte, building and encoding it
+        piece by piece took more than writing a JSON report's finding."""
+        pieces: list[bytes] = []
+        templates, messages, texts, systems = self.templates, self.messages, self.texts, self.systems
+        hashes, zh, place = self.line_hashes, self.run.lang == "zh-TW", self.place
+        for finding in findings:  # one loop, few calls: tens of results for every file of a scan
+            if place.file != finding.file:
+                place = self._place(finding.file)
+            if finding.waiver is not None or finding.related or place.masked:
+                pieces.append(self._result_text(finding).encode())
+                continue
+            template, line = templates(finding), max(1, finding.line)
+            shown = finding.message.zh if zh else finding.message.en
+            line_hash = hashes.get(line, "")
+            cut = template.hashed if line_hash else template.plain
+            fingerprint = finding.fingerprint
+            if not fingerprint.isalnum():  # hexadecimal, unless read back: then escaped, as any text
+                fingerprint = text(fingerprint)[1:-1]
+            where = (
+                f"{cut[0]}{place.uri}{cut[1]}{line}{cut[2]}{max(1, finding.column)}{cut[3]}{fingerprint}{cut[4]}"
+                f"{line_hash}{cut[5]}{texts[finding.status]}{cut[6]}{texts[finding.pointer]}{cut[7]}"
+                f"{systems[finding.system]}"
+            )
+            message = messages[shown] if shown else text(finding.policy).encode()  # the policy's name stands in
+            pieces += (template.head, message, where.encode(), template.tails[finding.baselined])
+        return pieces
+
+    def _result_text(self, finding: Finding) -> str:
+        """A result written from its data (waived, naming other places, or in a masked file)."""
         line_hash = self.line_hashes.get(max(1, finding.line), "")
-        place = self.place if self.place.file == finding.file else self._place(finding.file)
-        if finding.waiver is not None or finding.related or place.masked:
-            return pretty(result_data(finding, self.run, index, line_hash), _ITEM)
-        template = self.templates.get((finding.policy, finding.policies, place.relative, bool(line_hash)))
-        if template is None or not template.holds(finding):
-            template = self._template(finding, place.relative, bool(line_hash))
-        return template.fill(  # in the order of ResultFields
-            str(index),
-            self.messages.get(finding.message) or self._message(finding),
-            place.uri,
-            str(max(1, finding.line)),
-            str(max(1, finding.column)),
-            text(finding.fingerprint),
-            text(finding_status(finding, self.run.no_waivers)),
-            text(finding.pointer),
-            self.systems.get(finding.system) or self._system(finding.system),
-            '"unchanged"' if finding.baselined else '"new"',
-            text(line_hash),
-        )
+        return "," + _ITEM + pretty(result_data(finding, self.run, self._index(finding), line_hash), _ITEM)
+
+    def _index(self, finding: Finding) -> int:
+        index = self.index.get(finding.policy)
+        return self._foreign(finding) if index is None else index
 
     def _foreign(self, finding: Finding) -> int:
         """A policy the catalog lacks (``not-declared``): its rules follow the catalog's, sorted.
@@ -142,30 +162,11 @@ class SarifReporter:
 
     def _place(self, file: str) -> _Place:
         """Where the findings at hand are, kept while they last (a file's come together)."""
-        location = artifact_location(file)
-        self.place = _Place(file, folder_of_masked(file) is not None, text(location["uri"]), "uriBaseId" in location)
+        self.place = _Place(file, folder_of_masked(file) is not None, text(artifact_location(file)["uri"]))
         return self.place
 
-    def _template(self, finding: Finding, relative: bool, hashed: bool) -> _ResultTemplate:
-        if len(self.templates) >= _KEPT:  # bounded, whatever the policies a scan's facts miss
-            self.templates.clear()
-        holes = ResultFields.holes()
-        holes = holes if hashed else holes._replace(line_hash="")
-        template = _ResultTemplate(
-            finding.severity, finding.references, finding.laws, Template(_result(finding, self.run, holes), _ITEM)
-        )
-        self.templates[(finding.policy, finding.policies, relative, hashed)] = template
-        return template
-
-    def _message(self, finding: Finding) -> str:
-        """A result's message text (JSON), kept by message: the same few recur in every file."""
-        shown = safe(finding.message(self.run.lang))
-        if not shown:  # the policy's name stands in: not kept, as it is not the message's
-            return text(finding.policy)
-        return _kept(self.messages, finding.message, text(shown))
-
-    def _system(self, system: str) -> str:
-        return _kept(self.systems, system, text(safe(system)))
+    def _template(self, finding: Finding) -> _ResultTemplate:
+        return _ResultTemplate.of(finding, self.run, self._index(finding))
 
     def end(self, run: RunReport) -> None:
         assert self.catalog is not None
@@ -195,44 +196,63 @@ class SarifReporter:
 
 
 _RULE_INDEX = re.compile(r'"ruleIndex": (\d+),')
-_KEPT = 1024  # templates and texts a reporter keeps at most: its memory must not grow with a scan
-_LONGEST_KEPT = 2000  # characters of a kept text
-_Key = TypeVar("_Key")
 
 
-def _kept(texts: dict[_Key, str], key: _Key, value: str) -> str:
-    if len(value) > _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
-        return value
-    if len(texts) >= _KEPT:
-        texts.clear()
-    texts[key] = value
-    return value
+def _message_text(shown: str) -> bytes:
+    return text(safe(shown)).encode()
+
+
+def _system_text(system: str) -> str:
+    return text(safe(system))
 
 
 class _Place(NamedTuple):
-    """A file as its results locate it: whether its name is masked, its URI (JSON text), and
-    whether that is relative to ``%SRCROOT%``."""
+    """A file as its results locate it: whether its name is masked, and its URI (JSON text)."""
 
     file: str | None
     masked: bool
     uri: str
-    relative: bool
 
 
 class _ResultTemplate(NamedTuple):
-    """The text of a policy's plain results, and what it was made of besides its key."""
+    """A policy's plain results (not waived, naming no other place, in a file whose name is
+    not masked) as ``SarifReporter._results`` writes them: the text before the message in
+    UTF-8 (a comma first); the texts after it, between the URI, line, column, fingerprint,
+    line hash, status, pointer and system, with a line hash and without (its hole then
+    empty); and, in UTF-8, the rest, by whether the result is in the baseline."""
 
-    severity: str
-    references: tuple[Reference, ...]
-    laws: tuple[str, ...]
-    template: Template
+    head: bytes
+    hashed: tuple[str, ...]
+    plain: tuple[str, ...]
+    tails: tuple[bytes, bytes]
 
-    def holds(self, finding: Finding) -> bool:
-        return self.severity == finding.severity and self.references == finding.references and self.laws == finding.laws
+    @classmethod
+    def of(cls, finding: Finding, run: RunReport, index: int) -> _ResultTemplate:
+        holes = ResultFields.holes()._replace(index=index)
+        hashed = _cut(Template(_result(finding, run, holes), _ITEM), True)
+        plain = _cut(Template(_result(finding, run, holes._replace(line_hash="")), _ITEM), False)
+        tail = hashed[9:]  # then, in a baseline's run, the result's state and the rest
+        tails = [tail[0] + state + tail[1] for state in ('"new"', '"unchanged"')] if len(tail) > 1 else tail * 2
+        head = "," + _ITEM + hashed[0]
+        return cls(head.encode(), tuple(hashed[1:9]), tuple(plain[1:9]), (tails[0].encode(), tails[1].encode()))
 
-    @property
-    def fill(self) -> Callable[..., str]:
-        return self.template.fill
+
+_HASHED_ORDER = [1, 2, 3, 4, 5, 10, 6, 7, 8]  # ResultFields: message, URI, ..., line hash, status, ...
+
+
+def _cut(template: Template, hashed: bool) -> list[str]:
+    """A result's texts around its holes, with the quotes of the fingerprint and the line
+    hash (written bare: hexadecimal); without a line hash, an empty text stands for its own."""
+    order = _HASHED_ORDER if hashed else [hole for hole in _HASHED_ORDER if hole != 10]
+    if template.order not in (order, [*order, 9]):
+        raise AssertionError(f"a result's holes out of order: {template.order}")
+    texts = template.texts()
+    texts[4], texts[5] = texts[4] + '"', '"' + texts[5]
+    if hashed:
+        texts[5], texts[6] = texts[5] + '"', '"' + texts[6]
+    else:
+        texts.insert(6, "")
+    return texts
 
 
 def sarif_log(run: RunReport, catalog: Catalog, sources: list[RuleSource]) -> dict[str, Any]:

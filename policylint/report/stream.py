@@ -61,16 +61,20 @@ class Spool:
         self._surrogates = False  # a lone one (a file name that is not UTF-8): see copy_to
 
     def write(self, text: str) -> None:
-        if not text:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # kept exactly (surrogatepass), written out by the output's rules
+            data, self._surrogates = text.encode("utf-8", "surrogatepass"), True
+        self.write_utf8(data)
+
+    def write_utf8(self, data: bytes) -> None:
+        """Text already in UTF-8 (strict: no lone surrogate), for a writer that made bytes."""
+        if not data:
             return
         if self._file is None:
             import tempfile  # not for a text report (nearly every pre-commit run)
 
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by blocks, once copied)
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:  # kept exactly (surrogatepass), written out by the output's rules
-            data, self._surrogates = text.encode("utf-8", "surrogatepass"), True
         self._file.write(data)
         self.empty = False
 
