@@ -63,48 +63,50 @@ def _occurrences(windows: list[int]) -> list[int]:
 
 def _windows(text: str, last: int) -> list[int]:
     """The polynomial of each line's window, lines 1 to ``last`` (or the text's last)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # Each line has at least one unit (its LF), so line n's window ends by line n + 100.
-    bodies, starts, values = _prefixes(lines, min(len(lines), last + WINDOW))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", last + WINDOW)
+    count = min(len(lines), last + WINDOW)
+    bodies, starts, values = _prefixes(lines[:count], ended=count == len(lines))
     bodies.append("\0" * WINDOW)  # past the text, its units are zeros
-    powers, windows = _powers(), []
-    for start, value in zip(starts[: min(last, len(lines))], values, strict=False):
+    powers, whole, windows = _powers(), _powers()[WINDOW], []
+    for start, value in zip(starts[: min(last, count)], values, strict=False):
         end = start + WINDOW
         line = bisect_right(starts, end) - 1  # the line the window ends in, and where in it
         offset = end - starts[line]
         at_end = values[line] * powers[offset] + _polynomial(bodies[line][:offset])
-        windows.append((at_end - value * powers[WINDOW]) & _MASK)
+        windows.append((at_end - value * whole) & _MASK)
     return windows
 
 
-def _prefixes(lines: list[str], count: int) -> tuple[list[str], list[int], list[int]]:
-    """For the first ``count`` lines: each one's units (masked, spaces and tabs dropped,
-    without its LF; one character a unit), and the offset and the polynomial P of the text
-    up to each line's start and to the last one's end."""
-    bodies: list[str] = []
-    starts, values = [0], [0]
-    for body, polynomial in map(_line, lines[:count]):
-        bodies.append(body)
-        starts.append(starts[-1] + len(body) + 1)
-        values.append((values[-1] * _power(len(body) + 1) + polynomial) & _MASK)
-    if count == len(lines):  # the last line ends with the end-of-file unit, not an LF
+def _prefixes(lines: list[str], ended: bool) -> tuple[list[str], list[int], list[int]]:
+    """For ``lines``: each one's units (masked, spaces and tabs dropped, without its LF; one
+    character a unit), and the offset and the polynomial P of the text up to each line's
+    start and to the last one's end (the text's, if ``ended``)."""
+    kept = max(map(len, lines)) <= _LONGEST_KEPT  # nearly always: each line's units kept, looked up in C
+    bodies, polynomials, powers, lengths = zip(*map(_kept_line if kept else _line, lines), strict=True)
+    values, value = [0], 0
+    for polynomial, power in zip(polynomials, powers, strict=True):  # the one loop a line
+        value = (value * power + polynomial) & _MASK
+        values.append(value)
+    if ended:  # the last line ends with the end-of-file unit, not an LF
         values[-1] = (values[-1] - _LF + _EOF) & _MASK
-    return bodies, starts, values
+    return list(bodies), list(accumulate(lengths, initial=0)), values
 
 
-def _line(raw: str) -> tuple[str, int]:
-    """A line's units and the polynomial of them and an LF (see _prefixes)."""
+def _line(raw: str) -> tuple[str, int, int, int]:
+    """A line's units, the polynomial of them and an LF, 37 to the power of their count and
+    that count (see _prefixes)."""
     return _kept_line(raw) if len(raw) <= _LONGEST_KEPT else _masked_line(raw)
 
 
 @lru_cache(maxsize=4096)  # lines recur across a team's descriptors; bounded, as memory must not grow
-def _kept_line(raw: str) -> tuple[str, int]:
+def _kept_line(raw: str) -> tuple[str, int, int, int]:
     return _masked_line(raw)
 
 
-def _masked_line(raw: str) -> tuple[str, int]:
+def _masked_line(raw: str) -> tuple[str, int, int, int]:
     body = _utf16(redact_source_text(raw).replace(" ", "").replace("\t", ""))
-    return body, (_polynomial(body) * 37 + _LF) & _MASK
+    return body, (_polynomial(body) * 37 + _LF) & _MASK, _power(len(body) + 1), len(body) + 1
 
 
 def _utf16(text: str) -> str:
