@@ -72,7 +72,7 @@ class Messages:
         return kept.get(detail) or self.joined(kept, headline, detail)
 
     def joined(self, kept: dict[Localized, Localized], headline: Localized, detail: Localized) -> Localized:
-        message = Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+        message = joined_message(headline, detail)
         if len(detail.en) <= SHORT_TEXT and len(detail.zh) <= SHORT_TEXT:  # a long value's: not kept
             if self.kept >= self.limit:
                 self.by_headline.clear()
@@ -82,9 +82,18 @@ class Messages:
         return message
 
 
+def joined_message(headline: Localized, detail: Localized) -> Localized:
+    return Localized(f"{headline.zh}：{detail.zh}", f"{headline.en}: {detail.en}")
+
+
 # A policy's status and outcome on a descriptor, from the descriptor's frame (compile.frame_of).
 _Judge = Callable[[list[Any], date], tuple[str, Outcome]]
 _Node = Callable[[list[Any], date], Outcome]
+
+
+# A violation of a policy settled by the declared sections alone: its policy's new_finding,
+# status, pointer and message, the same on every descriptor of a plan but for its position.
+_Settled = tuple[Callable[..., Finding], str, str, Localized]
 
 
 class Plan(NamedTuple):
@@ -92,11 +101,11 @@ class Plan(NamedTuple):
     pack on a descriptor that is no host, and a policy none of whose sections is declared, have
     outcomes known without reading the descriptor (35 of 64 policies a descriptor, on the
     benchmark corpus): ``statuses`` holds theirs, and a place for every other policy, in catalog
-    order; ``settled`` those with violations; ``evaluated`` the rest, each with its judge.
-    ``layout`` builds the one frame they all read (compile.frame_layout)."""
+    order; ``settled`` their violations, in that order, ready to be findings; ``evaluated`` the
+    rest, each with its judge. ``layout`` builds the one frame they all read (compile.frame_layout)."""
 
     statuses: dict[str, str]
-    settled: tuple[tuple[Policy, Outcome], ...]
+    settled: tuple[_Settled, ...]
     evaluated: tuple[tuple[Policy, _Judge], ...]
     layout: Layout
 
@@ -124,7 +133,9 @@ class Plans:
 
 
 def _plan(catalog: Catalog, declared: frozenset[str] | None) -> Plan:
-    statuses, settled, evaluated = {}, [], []
+    statuses: dict[str, str] = {}
+    settled: list[_Settled] = []
+    evaluated = []
     for policy in catalog.policies.values():
         statuses[policy.id] = PASSED  # in catalog order; an evaluated policy's is set per descriptor
         judge = _judge(policy, declared)
@@ -132,10 +143,17 @@ def _plan(catalog: Catalog, declared: frozenset[str] | None) -> Plan:
             evaluated.append((policy, judge))
             continue
         statuses[policy.id], outcome = judge([], date.min)  # a settled policy reads nothing
-        if outcome.violations:
-            settled.append((policy, outcome))
+        settled += _settled_violations(policy, outcome)
     layout = frame_layout((e for policy, _ in evaluated for e in _evaluators(policy)), declared)
     return Plan(statuses, tuple(settled), tuple(evaluated), layout)
+
+
+def _settled_violations(policy: Policy, outcome: Outcome) -> list[_Settled]:
+    assert policy.new_finding is not None  # the catalog made it
+    return [
+        (policy.new_finding, FAILED if declared else NOT_DECLARED, pointer, joined_message(policy.message, detail))
+        for pointer, declared, detail in outcome.violations
+    ]
 
 
 def _settled(policy: Policy, declared: frozenset[str] | None) -> bool:
@@ -262,12 +280,13 @@ def _check_policies(
     check: _FileCheck, document: Document, data: dict[str, Any], system: str, observed: dict[str, Observation]
 ) -> dict[str, str]:
     """Every policy's status on one descriptor; its violations become findings."""
-    declared, as_of = declared_sections(data), check.options.as_of
+    declared, as_of, display = declared_sections(data), check.options.as_of, check.display
     plan = check.plans.of(check.catalog, declared)
     statuses, frame = plan.statuses.copy(), frame_of(data, plan.layout)
-    before = len(check.findings)
-    for policy, outcome in plan.settled:
-        _add_findings(check, system, document, policy, outcome, observed)
+    found = [  # the settled policies' violations: one comprehension, no call a policy
+        new_finding(status, display, *document.position(pointer), pointer, system, message)
+        for new_finding, status, pointer, message in plan.settled
+    ]
     for policy, judge in plan.evaluated:  # a loop, not calls: tens of policies, every descriptor
         try:
             status, outcome = judge(frame, as_of)
@@ -277,26 +296,15 @@ def _check_policies(
             status, outcome = "error", PASSED_OUTCOME
         statuses[policy.id] = status
         if outcome.violations:
-            _add_findings(check, system, document, policy, outcome, observed)
-    if declared is not None and "host" in declared:  # a host: the TWGCB pack names its items
-        check.findings[before:] = cite(check.findings[before:], check.catalog, data)
-    return statuses
-
-
-def _add_findings(
-    check: _FileCheck,
-    system: str,
-    document: Document,
-    policy: Policy,
-    outcome: Outcome,
-    observed: dict[str, Observation],
-) -> None:
-    found = _findings(check, system, document, policy, outcome)
+            found += _findings(check, system, document, policy, outcome)
     if observed:
         from policylint.engine.observed import at_settings
 
         found = at_settings(found, observed)
+    if declared is not None and "host" in declared:  # a host: the TWGCB pack names its items
+        found = cite(found, check.catalog, data)
     check.findings += found
+    return statuses
 
 
 def _check_linked(

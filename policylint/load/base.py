@@ -84,9 +84,10 @@ class Document:
 
     def position(self, pointer: str) -> Position:
         """The position of ``pointer``, or of its nearest ancestor that exists."""
-        found = self.positions.get(pointer) or self._nearest.get(pointer)
-        if found is None:
-            found = self._nearest[pointer] = self._ancestor_position(pointer)
+        return self.positions.get(pointer) or self._nearest.get(pointer) or self._nearest_position(pointer)
+
+    def _nearest_position(self, pointer: str) -> Position:
+        found = self._nearest[pointer] = self._ancestor_position(pointer)
         return found
 
     def _ancestor_position(self, pointer: str) -> Position:
