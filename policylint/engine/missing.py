@@ -17,8 +17,10 @@ fingerprint of the missing fact itself, so that waiving it keeps its identity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import attrgetter
+from typing import Any
 
 from policylint.catalog.conditions import display_pointer
 from policylint.model.results import NOT_DECLARED, SEVERITY_RANK, Finding, Localized, Reference
@@ -80,10 +82,8 @@ def _merged(findings: list[Finding], identity: tuple[str, ...] | None) -> Findin
         shared = _one_policy(
             first.pointer, first.policy, first.severity, first.references, first.laws, first.remediation
         )
-    else:
-        by_policy = {finding.policy: finding for finding in findings}
-        policies = tuple(sorted(by_policy))
-        shared = _several(first.pointer, tuple(_policy_parts(by_policy[policy]) for policy in policies), policies)
+    else:  # each finding's policy and parts read in C; sorted by policy once a group of policies
+        shared = _arrived(first.pointer, tuple(map(_POLICY_AND_PARTS, findings)))
     severity, references, laws, remediation, message, policies = shared
     # Positional, the defaults (baselined, related) too: tens of these a file.
     return Finding(
@@ -112,8 +112,18 @@ _Parts = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized]  # severi
 _Shared = tuple[str, tuple[Reference, ...], tuple[str, ...], Localized, Localized, tuple[str, ...]]
 
 
-def _policy_parts(finding: Finding) -> _Parts:
-    return finding.severity, finding.references, finding.laws, finding.remediation
+# A finding's policy, then its _Parts.
+_POLICY_AND_PARTS: Callable[[Finding], tuple[Any, ...]] = attrgetter(
+    "policy", "severity", "references", "laws", "remediation"
+)
+
+
+@lru_cache(maxsize=1024)  # findings arrive in catalog order: a few orders of the same groups recur
+def _arrived(pointer: str, arrived: tuple[tuple[Any, ...], ...]) -> _Shared:
+    """_several of a group's findings as they arrived: each policy once, the policies sorted."""
+    by_policy: dict[str, Any] = {policy_and_parts[0]: policy_and_parts[1:] for policy_and_parts in arrived}
+    policies = tuple(sorted(by_policy))
+    return _several(pointer, tuple(by_policy[policy] for policy in policies), policies)
 
 
 @lru_cache(maxsize=1024)  # the same facts go missing, for the same policy, in every file: one lookup
