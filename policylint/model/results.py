@@ -117,7 +117,8 @@ class Finding:
             # fingerprint_of(policy, file, system, pointer, status), joined here without a call
             parts = f"{self.policy}\0{self.file}\0{self.system}\0{self.pointer}\0{self.status}"
             return _digest(parts)
-        return identity if type(identity) is str else fingerprint_of(*identity)
+        # fingerprint_of(*identity), joined here without a call: a JSON report's every finding
+        return identity if type(identity) is str else _digest("\0".join(identity))
 
     @property
     def policy_ids(self) -> tuple[str, ...]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
+from policylint.report.kept import KEPT, LONGEST_KEPT, Kept
 from policylint.report.stream import Spool, utf8_bytes_under
 
 FORMAT = "policylint/v2"
@@ -50,11 +53,14 @@ class JsonReporter:
         # By policy, (a missing fact's) the policies that need it, status and whether in the
         # baseline: one shape for its findings.
         self.templates: dict[tuple[str, tuple[str, ...], str, bool], _FindingTemplate] = {}
-        self.messages: dict[Localized, tuple[bytes, bytes, bytes]] = {}  # see _message
-        self.texts: dict[str, str] = {}  # see _text
+        self.messages: dict[Localized, bytes] = {}  # see _message
+        # The JSON text of a file name, a pointer or a system's name, in UTF-8: the same recur in every file.
+        self.texts = Kept(lambda value: text(value).encode("utf-8", self.errors))
         self.binary: BinaryIO | None = None  # the UTF-8 bytes under ``out``, if it is such a stream
         self.errors = "surrogatepass"  # how a lone surrogate is encoded: see begin
         self.system_templates: dict[tuple[str, ...], Template] = {}  # by the policies of the results
+        # A status's JSON text: tens of them for every system, five values in all.
+        self.status_text = lru_cache(maxsize=64)(text)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -82,31 +88,39 @@ class JsonReporter:
             self.systems.write("".join(map(self._system, report.systems)))
 
     def _findings(self, findings: tuple[Finding, ...]) -> list[bytes]:
-        """The UTF-8 text of each finding after a comma: the texts that recur (a policy's,
-        a message's, a pointer's) are encoded once, kept; the rest of the finding is ASCII
-        (nearly always) and joined in one string, where encoding a finding's text whole took
-        a third of a JSON report."""
+        """The UTF-8 text of each finding after a comma, in four pieces: its start to its
+        system's name (formatted straight into bytes), its messages (most of its non-ASCII
+        text, encoded once and kept), its fingerprint, and its end (kept with the template).
+        Encoding a finding's text whole took a third of a JSON report; each piece less is
+        tens of thousands of objects less made and joined in a scan."""
         pieces: list[bytes] = []
         templates, messages, texts, errors = self.templates, self.messages, self.texts, self.errors
         for finding in findings:  # one loop, few calls: tens of findings for every file of a scan
             template = templates.get((finding.policy, finding.policies, finding.status, finding.baselined))
-            if template is None or finding.waiver is not None or not template.holds(finding):
+            if (  # whether the template holds, inline: tens of thousands of times a scan
+                template is None
+                or finding.waiver is not None
+                or template.severity != finding.severity
+                or template.references != finding.references
+                or template.laws != finding.laws
+                or template.remediation != finding.remediation
+            ):
                 template = self._template(finding)
                 if template is None:  # waived: written from its data
                     pieces.append(b"," + _ITEM.encode() + pretty(self._data(finding), _ITEM).encode("utf-8", errors))
                     continue
-            parts = template.texts
-            shown = messages.get(finding.message) or self._message(finding.message)
-            where = (
-                f"{texts.get(finding.file) or self._text(finding.file)}{parts[1]}{finding.line}{parts[2]}"
-                f"{finding.column}{parts[3]}{texts.get(finding.pointer) or self._text(finding.pointer)}{parts[4]}"
-                f"{texts.get(finding.system) or self._text(finding.system)}{parts[5]}"
-            )
             fingerprint = finding.fingerprint.encode("utf-8", errors)
-            if not fingerprint.isalnum():  # hexadecimal, unless read back: then escaped, as any text
+            if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes: fast), unless read back
                 fingerprint = text(finding.fingerprint)[1:-1].encode("utf-8", errors)
-            pieces += (parts[0], where.encode("utf-8", errors), shown[0], parts[6], shown[1], parts[7], shown[2])
-            pieces += (parts[8], fingerprint, parts[9])
+            where = template.where % (  # in C, into UTF-8 at once: no string to encode
+                texts[finding.file],
+                finding.line,
+                finding.column,
+                texts[finding.pointer],
+                texts[finding.system],
+            )
+            messages_text = messages.get(finding.message) or self._message(finding.message)
+            pieces += (where, messages_text, fingerprint, template.tail)
         return pieces
 
     def _data(self, finding: Finding) -> dict[str, Any]:
@@ -123,36 +137,24 @@ class JsonReporter:
         shared = self._shared(finding)
         if finding.waiver is not None:
             return None
-        if len(self.templates) >= _KEPT:  # bounded, whatever the policies a scan's facts miss
+        if len(self.templates) >= KEPT:  # bounded, whatever the policies a scan's facts miss
             self.templates.clear()
         key = (finding.policy, finding.policies, finding.status, finding.baselined)
         template = self.templates[key] = _FindingTemplate.of(finding, self.run.lang, shared, self.errors)
         return template
 
-    def _message(self, message: Localized) -> tuple[bytes, bytes, bytes]:
-        """The JSON text of a message in the run's language, in Chinese and in English, in UTF-8."""
-        shown, errors = text(message(self.run.lang)), self.errors
-        texts = (
-            shown.encode("utf-8", errors),
-            text(message.zh).encode("utf-8", errors),
-            text(message.en).encode("utf-8", errors),
-        )
-        if len(message.zh) + len(message.en) > _LONGEST_KEPT:  # a long value's: could be megabytes
-            return texts
-        if len(self.messages) >= _KEPT:  # bounded: a message may quote a value of one file
+    def _message(self, message: Localized) -> bytes:
+        """In UTF-8, a finding's text from its message to its fingerprint's opening quote: the
+        message in the run's language, in Chinese and in English."""
+        after_message, after_zh, after_en = _BETWEEN_MESSAGES
+        shown, zh, en = text(message(self.run.lang)), text(message.zh), text(message.en)
+        data = f'{shown}{after_message}{zh}{after_zh}{en}{after_en}"'.encode("utf-8", self.errors)
+        if len(message.zh) + len(message.en) > LONGEST_KEPT:  # a long value's: could be megabytes
+            return data
+        if len(self.messages) >= KEPT:  # bounded: a message may quote a value of one file
             self.messages.clear()
-        self.messages[message] = texts
-        return texts
-
-    def _text(self, value: str) -> str:
-        """The JSON text of a file name, a pointer or a system's name: the same recur in every file."""
-        shown = text(value)
-        if len(value) > _LONGEST_KEPT:
-            return shown
-        if len(self.texts) >= _KEPT:
-            self.texts.clear()
-        self.texts[value] = shown
-        return shown
+        self.messages[message] = data
+        return data
 
     def _write(self, data: bytes) -> None:
         if self.binary is not None:
@@ -166,10 +168,10 @@ class JsonReporter:
         policies = tuple(map(itemgetter(0), system.statuses))
         template = self.system_templates.get(policies)
         if template is None:
-            if len(self.system_templates) >= _KEPT:
+            if len(self.system_templates) >= KEPT:
                 self.system_templates.clear()
             template = self.system_templates[policies] = _system_template(policies)
-        statuses = map(text, map(itemgetter(1), system.statuses))
+        statuses = map(self.status_text, map(itemgetter(1), system.statuses))
         return separator + template.fill(text(system.file), str(system.line), text(system.system), *statuses)
 
     def end(self, run: RunReport) -> None:
@@ -188,7 +190,10 @@ class JsonReporter:
         self.out.write(("\n  ]" if self.systems_written else "]") + after + "\n")
 
 
-class _FindingTemplate(NamedTuple):
+# Slotted: its fields are read for every finding, and a slot's read is specialized by the
+# interpreter, a named tuple's field's is not.
+@dataclass(frozen=True, slots=True)
+class _FindingTemplate:
     """The text of a policy's unwaived findings of one status, cut at what differs (``_HOLES``);
     and what it was made of besides, compared with each finding it is used for."""
 
@@ -196,33 +201,26 @@ class _FindingTemplate(NamedTuple):
     remediation: Localized
     references: tuple[Reference, ...]
     laws: tuple[str, ...]
-    # Before the file (a comma first), in UTF-8; after the file, line, column, pointer and
-    # system, joined with them in one string; then in UTF-8, after the message, its Chinese,
-    # its English (the fingerprint's opening quote) and the fingerprint (its closing quote).
-    texts: tuple[bytes, str, str, str, str, str, bytes, bytes, bytes, bytes]
+    # In UTF-8, a format (``%``) of the text from the start (a comma first) to the system's
+    # name, with the file, line, column, pointer and system as its values. What lies between
+    # the system and the fingerprint is the same for every policy: see JsonReporter._message.
+    where: bytes
+    tail: bytes  # in UTF-8, after the fingerprint (its closing quote first): its remediation may be Chinese
 
     @classmethod
     def of(cls, finding: Finding, lang: str, shared: PolicyFacts, errors: str) -> _FindingTemplate:
         template = Template(finding_data(finding, lang, shared=shared) | _HOLES, _ITEM)
-        if template.order != list(range(len(template.order))):
-            raise AssertionError(f"a finding's holes out of order: {template.order}")
         texts = template.texts()
-        texts[0], texts[8], texts[9] = "," + _ITEM + texts[0], texts[8] + '"', '"' + texts[9]
-        head, after_message, after_zh, after_en, tail = (
-            texts[number].encode("utf-8", errors) for number in (0, 6, 7, 8, 9)
+        if template.order != list(range(len(template.order))) or tuple(texts[6:9]) != _BETWEEN_MESSAGES:
+            raise AssertionError(f"a finding's holes out of order: {template.order}")
+        before = ("," + _ITEM + texts[0], *texts[1:6])  # each hole up to the system's name
+        where = b"".join(
+            piece.encode("utf-8", errors).replace(b"%", b"%%") + value
+            for piece, value in zip(before, _WHERE_VALUES, strict=True)
         )
-        after_file, after_line, after_column, after_pointer, after_system = texts[1:6]
-        joined = (after_file, after_line, after_column, after_pointer, after_system)
-        encoded = (after_message, after_zh, after_en, tail)
-        return cls(finding.severity, finding.remediation, finding.references, finding.laws, (head, *joined, *encoded))
-
-    def holds(self, finding: Finding) -> bool:
-        return (
-            self.severity == finding.severity
-            and self.references == finding.references
-            and self.laws == finding.laws
-            and self.remediation == finding.remediation
-        )
+        tail = ('"' + texts[9]).encode("utf-8", errors)
+        facts = (finding.severity, finding.remediation, finding.references, finding.laws)
+        return cls(*facts, where, tail)
 
 
 # An unwaived finding's holes, in the order of its text, as JsonReporter._findings fills them.
@@ -236,8 +234,13 @@ _HOLES = {
     "messages": {"zh-TW": hole(6), "en": hole(7)},
     "fingerprint": hole(8),
 }
-_KEPT = 1024  # templates and texts a reporter keeps at most
-_LONGEST_KEPT = 2000  # characters of a text kept
+# The texts between a finding's message and its fingerprint, whatever its policy: after the
+# message, its Chinese and its English.
+_BETWEEN_MESSAGES = tuple(
+    Template({key: _HOLES[key] for key in ("message", "messages", "fingerprint")}, _ITEM).texts()[1:4]
+)
+# How the file, line, column, pointer and system are written into _FindingTemplate.where.
+_WHERE_VALUES = (b"%s", b"%d", b"%d", b"%s", b"%s", b"")
 
 
 def _system_template(policies: tuple[str, ...]) -> Template:

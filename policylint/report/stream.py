@@ -4,7 +4,8 @@ is done, then of the run's end, and writes to its stream as it goes.
 Files come in sorted order, each with its findings sorted, so a streamed report has the
 bytes of a sorted run. A reporter keeps counts (per policy, case, law, reminder), never
 findings; what a format must print before the findings but knows only at the end is written
-after them to a spool (an unnamed temporary file) and copied into place at the end.
+after them to a spool (in memory while small, else an unnamed temporary file) and copied
+into place at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from policylint.model.results import FileReport, RunReport
 
 _CHUNK = 1 << 16  # read back in pieces of about 64 KiB: what is held while copying
+_HELD = 1 << 20  # a spool's bytes held in memory at most (see Spool)
 
 
 class Reporter(Protocol):
@@ -50,13 +52,15 @@ def end(reporters: Sequence[Reporter], run: RunReport) -> None:
 
 
 class Spool:
-    """Text written now and copied out later, held on disk (not in memory) in between. The
-    file has no name (removed as soon as it is made), so an interrupted run leaves none. It
-    holds UTF-8, copied as it is under an output that writes UTF-8 (no decoding, no encoding
-    again: a SARIF report is ten times what the scan read)."""
+    """Text written now and copied out later: held in memory up to ``_HELD`` bytes, beyond
+    that on disk. The file has no name (removed as soon as it is made), so an interrupted run
+    leaves none. It holds UTF-8, copied as it is under an output that writes UTF-8 (no
+    decoding, no encoding again: a SARIF report is ten times what the scan read)."""
 
     def __init__(self) -> None:
         self._file: BinaryIO | None = None
+        self._held: list[bytes] = []  # not yet on disk: few large writes, and none for a small run
+        self._size = 0  # the bytes held
         self.empty = True
         self._surrogates = False  # a lone one (a file name that is not UTF-8): see copy_to
 
@@ -71,17 +75,30 @@ class Spool:
         """Text already in UTF-8 (strict: no lone surrogate), for a writer that made bytes."""
         if not data:
             return
+        self._held.append(data)
+        self._size += len(data)
+        self.empty = False
+        if self._size >= _HELD:
+            self._spill()
+
+    def _spill(self) -> None:
+        """What is held, written to the file (made now if need be) in one piece."""
         if self._file is None:
-            import tempfile  # not for a text report (nearly every pre-commit run)
+            import tempfile  # not for a text report (nearly every pre-commit run), nor a small one
 
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by blocks, once copied)
-        self._file.write(data)
-        self.empty = False
+        self._file.write(b"".join(self._held))
+        self._held.clear()
+        self._size = 0
 
     def blocks(self) -> Iterator[bytes]:
-        """The UTF-8 written, in pieces of whole lines, once; then the spool is closed."""
+        """The UTF-8 written, in pieces of whole lines, once; then the spool is emptied."""
         if self._file is None:
+            if self._held:
+                yield b"".join(self._held)
+                self._held.clear()
             return
+        self._spill()
         with self._file as spooled:
             spooled.seek(0)
             while block := spooled.read(_CHUNK):
