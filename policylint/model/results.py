@@ -4,13 +4,16 @@
 # named tuple that is a string (a ForwardRef each), at every start-up.
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    import hashlib
+
     from policylint.model.waiver import Waiver
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -32,11 +35,17 @@ def fingerprint_of(*parts: str) -> str:
 
 
 def _digest(text: str) -> str:
-    # Imported here: hashlib's import sets OpenSSL up (11 M instructions, a fiftieth of a
-    # pre-commit run), and a text report shows no fingerprint.
+    return _sha256()(text.encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _sha256() -> "Callable[[bytes], hashlib._Hash]":
+    """Imported at first use: hashlib's import sets OpenSSL up (11 M instructions, a fiftieth
+    of a pre-commit run), and a text report shows no fingerprint. Kept (lru_cache): an import
+    statement in _digest took a quarter of each fingerprint, for every finding of a JSON report."""
     import hashlib
 
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256
 
 
 # Localized and Reference are named tuples: immutable values made for every finding, whose

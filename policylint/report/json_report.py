@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
-from policylint.model.pretty import Template, hole, pretty, text
+from policylint.model.pretty import Template, hole, pretty, text, utf8_format
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
 from policylint.report.kept import KEPT, LONGEST_KEPT, Kept
 from policylint.report.stream import Spool, utf8_bytes_under
@@ -60,7 +59,7 @@ class JsonReporter:
         self.errors = "surrogatepass"  # how a lone surrogate is encoded: see begin
         self.system_templates: dict[tuple[str, ...], Template] = {}  # by the policies of the results
         # A status's JSON text: tens of them for every system, five values in all.
-        self.status_text = lru_cache(maxsize=64)(text)
+        self.statuses = Kept(text)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -171,7 +170,7 @@ class JsonReporter:
             if len(self.system_templates) >= KEPT:
                 self.system_templates.clear()
             template = self.system_templates[policies] = _system_template(policies)
-        statuses = map(self.status_text, map(itemgetter(1), system.statuses))
+        statuses = map(self.statuses.__getitem__, map(itemgetter(1), system.statuses))  # all in C
         return separator + template.fill(text(system.file), str(system.line), text(system.system), *statuses)
 
     def end(self, run: RunReport) -> None:
@@ -212,12 +211,9 @@ class _FindingTemplate:
         template = Template(finding_data(finding, lang, shared=shared) | _HOLES, _ITEM)
         texts = template.texts()
         if template.order != list(range(len(template.order))) or tuple(texts[6:9]) != _BETWEEN_MESSAGES:
-            raise AssertionError(f"a finding's holes out of order: {template.order}")
-        before = ("," + _ITEM + texts[0], *texts[1:6])  # each hole up to the system's name
-        where = b"".join(
-            piece.encode("utf-8", errors).replace(b"%", b"%%") + value
-            for piece, value in zip(before, _WHERE_VALUES, strict=True)
-        )
+            raise AssertionError(f"a finding's holes out of order, or its messages apart: {template.order}")
+        # file %s, line %d, column %d, pointer %s, system %s: the holes up to the system's name
+        where = utf8_format(("," + _ITEM + texts[0], *texts[1:6]), "sddss", errors)
         tail = ('"' + texts[9]).encode("utf-8", errors)
         facts = (finding.severity, finding.remediation, finding.references, finding.laws)
         return cls(*facts, where, tail)
@@ -239,8 +235,6 @@ _HOLES = {
 _BETWEEN_MESSAGES = tuple(
     Template({key: _HOLES[key] for key in ("message", "messages", "fingerprint")}, _ITEM).texts()[1:4]
 )
-# How the file, line, column, pointer and system are written into _FindingTemplate.where.
-_WHERE_VALUES = (b"%s", b"%d", b"%d", b"%s", b"%s", b"")
 
 
 def _system_template(policies: tuple[str, ...]) -> Template:
