@@ -10,8 +10,7 @@ error for that file, never a pass.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -195,56 +194,81 @@ def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
 _LAST_LINE = 2**31
 
 
-@dataclass
 class _System:
-    name: str
-    first_line: int
-    statuses: dict[str, str]
-    names: tuple[str, ...]
-    last_line: int = 0
-    facts: tuple[Fact, ...] = ()  # a system with evidence, or a host: its facts, declared or observed
+    """A descriptor (or a system an evidence file sets facts of) being checked. Plain classes
+    with slots, this and _FileCheck: made for every file, and a dataclass costs every start-up
+    its definition."""
+
+    __slots__ = ("facts", "first_line", "last_line", "name", "names", "statuses")
+
+    def __init__(
+        self, name: str, first_line: int, statuses: dict[str, str], names: tuple[str, ...], facts: tuple[Fact, ...] = ()
+    ) -> None:
+        self.name, self.first_line, self.statuses, self.names = name, first_line, statuses, names
+        self.last_line = 0
+        self.facts = facts  # a system with evidence, or a host: its facts, declared or observed
 
 
-@dataclass
 class _FileCheck:
-    display: str
-    catalog: Catalog
-    options: Options
-    documents: list[Document] = field(default_factory=list)
-    systems: list[_System] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    metadata_documents: list[tuple[Document, str]] = field(default_factory=list)
-    plain_documents: bool = False  # a document that is no descriptor: it may be evidence
-    evidence: bool = False  # read as a configuration file on its own (it set facts, or failed to read)
-    path: str = ""  # the file's name unmasked, for the detectors only
-    messages: Messages = field(default_factory=Messages)
-    plans: Plans = field(default_factory=Plans)
+    __slots__ = (
+        "catalog",
+        "display",
+        "documents",
+        "errors",
+        "evidence",
+        "findings",
+        "messages",
+        "metadata_documents",
+        "options",
+        "path",
+        "plain_documents",
+        "plans",
+        "systems",
+    )
+
+    def __init__(self, display: str, catalog: Catalog, options: Options, path: str = "") -> None:
+        self.display, self.catalog, self.options = display, catalog, options
+        self.path = path  # the file's name unmasked, for the detectors only
+        self.documents: list[Document] = []
+        self.systems: list[_System] = []
+        self.findings: list[Finding] = []
+        self.errors: list[FileError] = []
+        self.metadata_documents: list[tuple[Document, str]] = []
+        self.plain_documents = False  # a document that is no descriptor: it may be evidence
+        self.evidence = False  # read as a configuration file on its own (it set facts, or failed to read)
+        self.messages = options.messages or Messages()  # the run's; without one, the file's own
+        self.plans = options.plans or Plans()
 
     def error(self, message: str, line: int | None = None, column: int | None = None) -> None:
         self.errors.append(FileError(self.display, message, line, column))
 
 
 def check_text(display: str, text: str, catalog: Catalog, options: Options, path: str = "") -> FileReport:
-    messages, plans = options.messages or Messages(), options.plans or Plans()
-    check = _FileCheck(display, catalog, options, path=path, messages=messages, plans=plans)
-    if display.lower().endswith(STRUCTURED_SUFFIXES):
+    check = _FileCheck(display, catalog, options, path)
+    lowered = display.lower()
+    if lowered.endswith(STRUCTURED_SUFFIXES):
         try:
-            for document in load_text(text, is_json=display.lower().endswith(".json")):
+            for document in load_text(text, is_json=lowered.endswith(".json")):
                 check.documents.append(document)
                 _check_document(check, document)
         except LoadError as error:
             check.error(error.message, error.line, error.column)
-    if check.plain_documents or display.lower().endswith(EVIDENCE_TEXT_SUFFIXES):
+    if check.plain_documents or lowered.endswith(EVIDENCE_TEXT_SUFFIXES):
         _check_evidence_file(check, text)
-    _close_spans(check)
+    if check.systems:
+        _close_spans(check)
     _detect(check, text)
     return _waive(check, text)
 
 
 def _close_spans(check: _FileCheck) -> None:
     """Each descriptor owns the lines up to the next document."""
-    starts = sorted(document.start.line for document in check.documents)
+    documents = check.documents
+    if len(documents) == 1 and len(check.systems) == 1:  # nearly every descriptor: one in its file
+        system = check.systems[0]
+        system.last_line = _LAST_LINE if system.first_line >= documents[0].start.line else documents[0].start.line - 1
+        return
+    starts = sorted(document.start.line for document in documents)
     for system in check.systems:
         following = bisect.bisect_right(starts, system.first_line)
         system.last_line = starts[following] - 1 if following < len(starts) else _LAST_LINE
@@ -442,16 +466,21 @@ def _detect(check: _FileCheck, text: str) -> None:
     policies = check.catalog.detector_policies
     if not policies:
         return
-    names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
+    systems = check.systems
+    names = tuple(dict.fromkeys(systems[0].names if len(systems) == 1 else _names(systems)))
     scan = ScanInput(check.display, text, tuple(check.documents), names, check.path)
     for policy in policies:
         try:
-            hits = list(DETECTORS[str(policy.detector)](scan))
+            hits = [*DETECTORS[str(policy.detector)](scan)]
         except Exception as error:  # a crashing detector is an error for this file, never a pass
             check.error(f"policy {policy.id} failed: {type(error).__name__}: {error}")
             continue
         if hits:  # nearly every file has none
             _record_hits(check, policy, hits)
+
+
+def _names(systems: list[_System]) -> Iterator[str]:
+    return (name for system in systems for name in system.names)
 
 
 def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
@@ -483,9 +512,11 @@ def _pointer_at(documents: list[Document], position: Position) -> str:
 
 
 def _waive(check: _FileCheck, text: str) -> FileReport:
-    waivers = _waivers(check, text)
+    # Nearly every file declares no waiver, and a run's configuration none: nothing to look for.
+    waivers = _waivers(check, text) if check.options.waivers or "policylint:" in text else []
+    display = check.display
     systems = tuple(
-        SystemResult(check.display, s.name, s.first_line, tuple(s.statuses.items()), s.facts) for s in check.systems
+        [SystemResult(display, s.name, s.first_line, tuple(s.statuses.items()), s.facts) for s in check.systems]
     )
     if not waivers:  # nearly every file: nothing to attach, declare or mark
         return _report(check, text, systems, check.findings)

@@ -103,6 +103,8 @@ def mask(value: str) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every identifier that :func:`find_identifiers` finds masked."""
+    if len(text) <= _SHAPE_TEST_UP_TO and not _may_hold_candidate(text):  # nearly every text: no generator made
+        return text
     pieces: list[str] = []
     last = 0
     for match in find_identifiers(text):

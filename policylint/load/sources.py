@@ -155,7 +155,9 @@ def decode(data: bytes) -> str:
     if b"\0" in data:
         raise SourceError("binary file (contains NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        # As "utf-8-sig" decodes, whose codec is Python code: the mark dropped, then the rest in C
+        # (an error's offset counts from after the mark, as that codec's does).
+        return (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(f"not UTF-8 text (invalid byte at line {line}, byte offset {error.start})") from None
@@ -199,11 +201,30 @@ def display_name(path: str | PurePath, base: str | PurePath | None = None) -> st
     """
     from policylint.load.identifiers import redact
 
+    if type(path) is str and _as_given(path):  # nearly every name, as a walk yields it: no PurePath made
+        return redact(readable_name(path))
     pure = path if isinstance(path, PurePath) else PurePath(path)
     if pure.anchor:
         start = type(pure)(os.getcwd() if base is None else base)
         pure = _relative_to(pure, start)
     return redact(readable_name("/".join(pure.parts) or "."))
+
+
+def _as_given(path: str) -> bool:
+    """Whether PurePath would give ``path`` back unchanged: a POSIX path, relative, with no
+    empty or ``.`` part (a name starting with a dot may be one) and no ``\\`` (a Windows
+    separator): what is not sure is left to PurePath."""
+    return (
+        _POSIX_PATHS
+        and path[:1] not in ("", "/", ".")
+        and "//" not in path
+        and "/." not in path
+        and "\\" not in path
+        and path[-1] != "/"
+    )
+
+
+_POSIX_PATHS = os.name != "nt"  # PurePath is PurePosixPath
 
 
 def _relative_to(path: PurePath, start: PurePath) -> PurePath:
@@ -222,6 +243,8 @@ def _relative_to(path: PurePath, start: PurePath) -> PurePath:
 def readable_name(path: str) -> str:
     """``path`` with the bytes that are not UTF-8 shown as ``\\xNN`` (the operating system hands
     them over as lone surrogates, which no UTF-8 report can hold); identifiers unmasked."""
+    if path.isascii():  # nearly every name: nothing to encode
+        return path
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:

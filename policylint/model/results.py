@@ -240,6 +240,8 @@ class FileReport(NamedTuple):
 
     def sorted(self) -> "FileReport":
         """Findings in report order and systems by line, as every reporter is given them."""
+        if len(self.findings) < 2 and len(self.systems) < 2:  # in order as it is (a file with no finding)
+            return self
         findings = tuple(sorted(self.findings, key=FINDING_ORDER))
         return self._replace(findings=findings, systems=tuple(sorted(self.systems, key=_SYSTEM_ORDER)))
 
@@ -284,14 +286,16 @@ class RunReport:
     def add(self, report: FileReport) -> None:
         self.files += 1
         self.documents += report.documents
-        self.errors.extend(report.errors)
+        self.errors += report.errors
         self.descriptor_count += len(report.systems)
-        for severity, count in Counter(map(_SEVERITY_OF, report.findings)).items():  # counted in C
-            self._severity_counts[severity] += count
-        self._any_failing = self._any_failing or any(map(self._fails, report.findings))
-        self.used_waivers |= report.used_waivers
-        self.declared_waivers |= report.inline_waivers
-        self.waivers.update((waiver.source, waiver) for waiver in report.waivers)
+        if report.findings:
+            for severity, count in Counter(map(_SEVERITY_OF, report.findings)).items():  # counted in C
+                self._severity_counts[severity] += count
+            self._any_failing = self._any_failing or any(map(self._fails, report.findings))
+        if report.used_waivers or report.inline_waivers or report.waivers:  # nearly every file has none
+            self.used_waivers |= report.used_waivers
+            self.declared_waivers |= report.inline_waivers
+            self.waivers.update((waiver.source, waiver) for waiver in report.waivers)
 
     def finish(self) -> "RunReport":
         self.scanned = sorted(set(self.scanned))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
@@ -41,7 +41,7 @@ class TextReporter:
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         self.out, self.color, self.lang = out, color, "en"
         self.binary: BinaryIO | None = None
-        self.texts: dict[Localized, _Known] = {}  # see _text
+        self.kept = _Kept()
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.lang = run.lang
@@ -52,9 +52,9 @@ class TextReporter:
             return
         if self.binary is not None:  # most of a scan's output: written as bytes, see findings_utf8
             errors = self.out.errors or "strict"
-            self.binary.write(b"".join(_blocks(report.findings, self.lang, self.color, errors, self.texts)))
+            self.binary.write(b"".join(_blocks(report.findings, self.lang, self.color, errors, self.kept)))
         else:
-            self.out.write("".join(_blocks(report.findings, self.lang, self.color, None, self.texts)))
+            self.out.write("".join(_blocks(report.findings, self.lang, self.color, None, self.kept)))
 
     def end(self, run: RunReport) -> None:
         self.out.write(summary_text(run))
@@ -62,22 +62,26 @@ class TextReporter:
 
 def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
     """The blocks of sorted findings, one a file, each followed by a blank line."""
-    return "".join(_blocks(findings, lang, color, None, {}))  # joined once: a scan writes ten times the text it reads
+    return "".join(
+        _blocks(findings, lang, color, None, _Kept())
+    )  # joined once: a scan writes ten times the text it reads
 
 
 def findings_utf8(findings: Sequence[Finding], lang: str, color: bool, errors: str = "strict") -> bytes:
     """``findings_text`` encoded in UTF-8 with the ``errors`` handler: the texts that recur are
     encoded once, where encoding each file's text took a tenth of a scan (most is Chinese)."""
-    return b"".join(_blocks(findings, lang, color, errors, {}))
+    return b"".join(_blocks(findings, lang, color, errors, _Kept()))
 
 
-def _blocks(
-    findings: Sequence[Finding], lang: str, color: bool, errors: str | None, texts: dict[Localized, _Known]
-) -> list[Any]:
+def _blocks(findings: Sequence[Finding], lang: str, color: bool, errors: str | None, kept: _Kept) -> list[Any]:
     """The pieces of ``findings_text``: strings, or (``errors`` given) UTF-8 bytes."""
     pieces: list[Any] = []
-    for _, group in groupby(findings, key=attrgetter("file")):
-        _file_block(list(group), lang, color, pieces, errors, texts)
+    if findings and findings[0].file == findings[-1].file:  # sorted: one file's (what a scan reports a file)
+        groups: Iterable[Sequence[Finding]] = (findings,)
+    else:
+        groups = (list(group) for _, group in groupby(findings, key=attrgetter("file")))
+    for group in groups:
+        _file_block(group, lang, color, pieces, errors, kept)
         pieces.append("\n" if errors is None else b"\n")
     return pieces
 
@@ -87,12 +91,7 @@ def summary_text(run: RunReport) -> str:
 
 
 def _file_block(
-    findings: list[Finding],
-    lang: str,
-    color: bool,
-    pieces: list[Any],
-    errors: str | None,
-    texts: dict[Localized, _Known],
+    findings: Sequence[Finding], lang: str, color: bool, pieces: list[Any], errors: str | None, kept: _Kept
 ) -> None:
     """The findings of one file; each way to fix (a policy's, or a missing fact's) follows its
     first finding. The pieces are strings, or with ``errors`` UTF-8 bytes, from the same kept
@@ -100,7 +99,7 @@ def _file_block(
     explained: set[Localized] = set()
     path = shown_path(findings[0].file)
     text_at = 3 if errors is None else 4  # a kept text, or its bytes
-    fix = _fix if errors is None else _fix_utf8
+    texts, fixes = kept.texts, kept.fixes
     where, line, column = "", 0, 0
     prefix: str | bytes = ""
     for finding in findings:  # one loop, few calls: tens of lines for every file of a scan
@@ -123,7 +122,7 @@ def _file_block(
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
         if finding.remediation not in explained:
             explained.add(finding.remediation)
-            pieces.append(fix(finding.remediation, lang))
+            pieces.append(fixes.get(finding.remediation) or _fix(fixes, finding.remediation, lang, errors))
 
 
 def _marked(finding: Finding, line: str, lang: str) -> str:
@@ -136,14 +135,25 @@ def _marked(finding: Finding, line: str, lang: str) -> str:
     return line
 
 
-@lru_cache(maxsize=256)
-def _fix(remediation: Localized, lang: str) -> str:
-    return f"    {_FIX(lang)}: {remediation(lang)}\n"
+class _Kept:
+    """What a text report keeps of the texts it writes over and over, each bounded: a line's
+    text after its position, by message (see _text), and the lines of a way to fix, by
+    remediation, as strings or (a report written as bytes) UTF-8."""
+
+    __slots__ = ("fixes", "texts")
+
+    def __init__(self) -> None:
+        self.texts: dict[Localized, _Known] = {}
+        self.fixes: dict[Localized, Any] = {}
 
 
-@lru_cache(maxsize=256)
-def _fix_utf8(remediation: Localized, lang: str) -> bytes:
-    return _fix(remediation, lang).encode("utf-8")  # a policy's own text: no surrogate
+def _fix(fixes: dict[Localized, Any], remediation: Localized, lang: str, errors: str | None) -> str | bytes:
+    text = f"    {_FIX(lang)}: {remediation(lang)}\n"
+    shown = text if errors is None else text.encode("utf-8")  # a policy's own text: no surrogate
+    if len(fixes) >= 256:  # bounded: a scan's memory must not grow with its size
+        fixes.clear()
+    fixes[remediation] = shown
+    return shown
 
 
 # A line's text after its position, by message, kept by the reporter (one language and

@@ -118,9 +118,10 @@ def _identifiers_in_name(path: str) -> Iterator[Hit]:
 
 
 def weak_passwords(scan: ScanInput) -> Iterator[Hit]:
-    if scan.display.lower().endswith(HOST_FILE_NAMES):
+    lowered = scan.display.lower()
+    if lowered.endswith(HOST_FILE_NAMES):
         return  # account policy (ClearTextPassword = 0, PASS_MIN_LEN 5), never a password
-    if scan.display.lower().endswith(STRUCTURED_SUFFIXES):
+    if lowered.endswith(STRUCTURED_SUFFIXES):
         for document in scan.documents:
             if document.keys is None or _may_name_a_password(document.keys):
                 yield from _structured_passwords(document, document.data, "", scan.names)
