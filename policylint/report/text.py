@@ -20,6 +20,7 @@ from policylint.model.results import (
     RunReport,
     references_text,
 )
+from policylint.report.kept import Kept
 from policylint.report.stream import utf8_bytes_under
 
 _COLORS = {
@@ -41,11 +42,12 @@ class TextReporter:
     def __init__(self, out: TextIO, *, color: bool = False) -> None:
         self.out, self.color, self.lang = out, color, "en"
         self.binary: BinaryIO | None = None
-        self.kept = _Kept()
+        self.kept = _Kept(self.lang, utf8=False)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.lang = run.lang
         self.binary = utf8_bytes_under(self.out)
+        self.kept = _Kept(self.lang, utf8=self.binary is not None)
 
     def file(self, report: FileReport) -> None:
         if not report.findings:
@@ -63,14 +65,14 @@ class TextReporter:
 def findings_text(findings: Sequence[Finding], lang: str, color: bool) -> str:
     """The blocks of sorted findings, one a file, each followed by a blank line."""
     return "".join(
-        _blocks(findings, lang, color, None, _Kept())
+        _blocks(findings, lang, color, None, _Kept(lang, utf8=False))
     )  # joined once: a scan writes ten times the text it reads
 
 
 def findings_utf8(findings: Sequence[Finding], lang: str, color: bool, errors: str = "strict") -> bytes:
     """``findings_text`` encoded in UTF-8 with the ``errors`` handler: the texts that recur are
     encoded once, where encoding each file's text took a tenth of a scan (most is Chinese)."""
-    return b"".join(_blocks(findings, lang, color, errors, _Kept()))
+    return b"".join(_blocks(findings, lang, color, errors, _Kept(lang, utf8=True)))
 
 
 def _blocks(findings: Sequence[Finding], lang: str, color: bool, errors: str | None, kept: _Kept) -> list[Any]:
@@ -122,7 +124,7 @@ def _file_block(
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
         if finding.remediation not in explained:
             explained.add(finding.remediation)
-            pieces.append(fixes.get(finding.remediation) or _fix(fixes, finding.remediation, lang, errors))
+            pieces.append(fixes[finding.remediation(lang)])
 
 
 def _marked(finding: Finding, line: str, lang: str) -> str:
@@ -137,23 +139,18 @@ def _marked(finding: Finding, line: str, lang: str) -> str:
 
 class _Kept:
     """What a text report keeps of the texts it writes over and over, each bounded: a line's
-    text after its position, by message (see _text), and the lines of a way to fix, by
-    remediation, as strings or (a report written as bytes) UTF-8."""
+    text after its position, by message (see _text), and the line of a way to fix, by its
+    text, as a string or (a report written as bytes) in UTF-8."""
 
     __slots__ = ("fixes", "texts")
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str, *, utf8: bool) -> None:
         self.texts: dict[Localized, _Known] = {}
-        self.fixes: dict[Localized, Any] = {}
-
-
-def _fix(fixes: dict[Localized, Any], remediation: Localized, lang: str, errors: str | None) -> str | bytes:
-    text = f"    {_FIX(lang)}: {remediation(lang)}\n"
-    shown = text if errors is None else text.encode("utf-8")  # a policy's own text: no surrogate
-    if len(fixes) >= 256:  # bounded: a scan's memory must not grow with its size
-        fixes.clear()
-    fixes[remediation] = shown
-    return shown
+        fix = _FIX(lang)
+        if utf8:  # a policy's own text: no surrogate
+            self.fixes: Kept[Any] = Kept(lambda remediation: f"    {fix}: {remediation}\n".encode())
+        else:
+            self.fixes = Kept(lambda remediation: f"    {fix}: {remediation}\n")
 
 
 # A line's text after its position, by message, kept by the reporter (one language and
