@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from policylint.model.results import FileReport, RunReport
 
 _CHUNK = 1 << 16  # read back in pieces of about 64 KiB: what is held while copying
-_HELD = 1 << 20  # a spool's bytes held in memory at most (see Spool)
+_HELD = 1 << 18  # a spool's bytes held in memory at most: an audit report has four spools, and
+# 1 MiB each took markdown to 1.29x the memory of a small run (the limit is 1.3x)
 
 
 class Reporter(Protocol):
