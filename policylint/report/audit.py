@@ -37,6 +37,7 @@ from policylint.model.results import (
     SystemResult,
 )
 from policylint.report import facts
+from policylint.report.kept import keep
 from policylint.report.stream import Spool
 
 ERROR = "error"
@@ -396,14 +397,6 @@ _KEPT_AT_MOST = 512
 _LONGEST_KEPT = 4000  # a long value's text is not kept: a message may quote megabytes
 
 
-def _keep(kept: dict[_Key, str], key: _Key, text: str) -> str:
-    if len(text) <= _LONGEST_KEPT:
-        if len(kept) >= _KEPT_AT_MOST:
-            kept.clear()
-        kept[key] = text
-    return text
-
-
 def system_label(row: SystemRow, lang: str) -> str:
     return safe(row.system) if row.system else label("no_system", lang)
 
@@ -661,7 +654,8 @@ class AuditReporter:
         return text
 
     def _kept_as(self, kept: dict[_Key, str], key: _Key, facts: list[tuple[str, str]]) -> str:
-        return _keep(kept, key, self.fact_items(facts))
+        text = self.fact_items(facts)
+        return keep(kept, key, text, len(text), most=_KEPT_AT_MOST, longest=_LONGEST_KEPT)
 
     def _fingerprint_text(self, fingerprint: str) -> str:
         """The fingerprint's item: a finding's own, but its label's text is kept, and a digest

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, NamedTuple, TextIO
 from policylint.catalog.policies import Catalog
 from policylint.model.pretty import Template, hole, pretty, text, utf8_format
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
-from policylint.report.kept import KEPT, LONGEST_KEPT, Kept
+from policylint.report.kept import Kept, keep
 from policylint.report.stream import Spool, utf8_bytes_under
 
 FORMAT = "policylint/v2"
@@ -136,11 +136,9 @@ class JsonReporter:
         shared = self._shared(finding)
         if finding.waiver is not None:
             return None
-        if len(self.templates) >= KEPT:  # bounded, whatever the policies a scan's facts miss
-            self.templates.clear()
         key = (finding.policy, finding.policies, finding.status, finding.baselined)
-        template = self.templates[key] = _FindingTemplate.of(finding, self.run.lang, shared, self.errors)
-        return template
+        template = _FindingTemplate.of(finding, self.run.lang, shared, self.errors)
+        return keep(self.templates, key, template, 0)  # bounded, whatever the policies a scan's facts miss
 
     def _message(self, message: Localized) -> bytes:
         """In UTF-8, a finding's text from its message to its fingerprint's opening quote: the
@@ -148,12 +146,7 @@ class JsonReporter:
         after_message, after_zh, after_en = _BETWEEN_MESSAGES
         shown, zh, en = text(message(self.run.lang)), text(message.zh), text(message.en)
         data = f'{shown}{after_message}{zh}{after_zh}{en}{after_en}"'.encode("utf-8", self.errors)
-        if len(message.zh) + len(message.en) > LONGEST_KEPT:  # a long value's: could be megabytes
-            return data
-        if len(self.messages) >= KEPT:  # bounded: a message may quote a value of one file
-            self.messages.clear()
-        self.messages[message] = data
-        return data
+        return keep(self.messages, message, data, len(message.zh) + len(message.en))  # it may quote a value
 
     def _write(self, data: bytes) -> None:
         if self.binary is not None:
@@ -167,9 +160,7 @@ class JsonReporter:
         policies = tuple(map(itemgetter(0), system.statuses))
         template = self.system_templates.get(policies)
         if template is None:
-            if len(self.system_templates) >= KEPT:
-                self.system_templates.clear()
-            template = self.system_templates[policies] = _system_template(policies)
+            template = keep(self.system_templates, policies, _system_template(policies), 0)
         statuses = map(self.statuses.__getitem__, map(itemgetter(1), system.statuses))  # all in C
         return separator + template.fill(text(system.file), str(system.line), text(system.system), *statuses)
 

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from policylint.model.results import Finding, Localized, Reference
 
+_Key = TypeVar("_Key")
 _Made = TypeVar("_Made")
 KEPT = 1024  # texts a reporter keeps at most: its memory must not grow with the scan
 LONGEST_KEPT = 2000  # characters of a text kept: a long value's could be megabytes
@@ -29,12 +30,20 @@ class Kept(dict[str, _Made]):
         self.function = function
 
     def __missing__(self, text: str) -> _Made:
-        made = self.function(text)
-        if len(text) <= LONGEST_KEPT:
-            if len(self) >= KEPT:
-                self.clear()
-            self[text] = made
-        return made
+        return keep(self, text, self.function(text), len(text))
+
+
+def keep(
+    kept: dict[_Key, _Made], key: _Key, made: _Made, size: int, *, most: int = KEPT, longest: int = LONGEST_KEPT
+) -> _Made:
+    """``made``, kept under ``key`` unless ``size`` (the length of the text it was made of)
+    passes ``longest``; ``kept`` is emptied first when it holds ``most``: every reporter's
+    memory of what it made stays bounded this one way, whatever the size of the scan."""
+    if size <= longest:
+        if len(kept) >= most:
+            kept.clear()
+        kept[key] = made
+    return made
 
 
 # What a policy's findings share: severity, references, laws, remediation.
@@ -56,11 +65,9 @@ class ByPolicy(Generic[_Made]):
         found = self.made.get(key)
         if found is not None and _same_parts(found[0], finding):
             return found[1]
-        if len(self.made) >= KEPT:  # bounded, whatever the results merged into a run
-            self.made.clear()
         made = self.function(finding)
-        self.made[key] = ((finding.severity, finding.references, finding.laws, finding.remediation), made)
-        return made
+        parts = (finding.severity, finding.references, finding.laws, finding.remediation)
+        return keep(self.made, key, (parts, made), 0)[1]  # bounded, whatever the results merged into a run
 
 
 def _same_parts(parts: _Parts, finding: Finding) -> bool:

@@ -20,7 +20,7 @@ from policylint.model.results import (
     RunReport,
     references_text,
 )
-from policylint.report.kept import Kept
+from policylint.report.kept import Kept, keep
 from policylint.report.stream import utf8_bytes_under
 
 _COLORS = {
@@ -170,11 +170,7 @@ def _text(texts: dict[Localized, _Known], finding: Finding, lang: str, color: bo
         where += f"; {laws_short(finding.laws, lang)}"
     text = f"{shown} {finding.policy} {finding.message(lang)} [{where}]\n"
     known = (finding.policy, finding.severity, finding.references, text, _utf8(text))
-    if len(text) <= _LONGEST_KEPT:  # a long value's text is not kept: it could be megabytes
-        if len(texts) >= 1024:  # bounded: a scan's memory must not grow with its size
-            texts.clear()
-        texts[finding.message] = known
-    return known
+    return keep(texts, finding.message, known, len(text), longest=_LONGEST_KEPT)
 
 
 _LONGEST_KEPT = 1000
