@@ -10,7 +10,7 @@ error for that file, never a pass.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -263,12 +263,7 @@ def check_text(display: str, text: str, catalog: Catalog, options: Options, path
 
 def _close_spans(check: _FileCheck) -> None:
     """Each descriptor owns the lines up to the next document."""
-    documents = check.documents
-    if len(documents) == 1 and len(check.systems) == 1:  # nearly every descriptor: one in its file
-        system = check.systems[0]
-        system.last_line = _LAST_LINE if system.first_line >= documents[0].start.line else documents[0].start.line - 1
-        return
-    starts = sorted(document.start.line for document in documents)
+    starts = sorted(document.start.line for document in check.documents)
     for system in check.systems:
         following = bisect.bisect_right(starts, system.first_line)
         system.last_line = starts[following] - 1 if following < len(starts) else _LAST_LINE
@@ -466,8 +461,7 @@ def _detect(check: _FileCheck, text: str) -> None:
     policies = check.catalog.detector_policies
     if not policies:
         return
-    systems = check.systems
-    names = tuple(dict.fromkeys(systems[0].names if len(systems) == 1 else _names(systems)))
+    names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
     scan = ScanInput(check.display, text, tuple(check.documents), names, check.path)
     for policy in policies:
         try:
@@ -477,10 +471,6 @@ def _detect(check: _FileCheck, text: str) -> None:
             continue
         if hits:  # nearly every file has none
             _record_hits(check, policy, hits)
-
-
-def _names(systems: list[_System]) -> Iterator[str]:
-    return (name for system in systems for name in system.names)
 
 
 def _record_hits(check: _FileCheck, policy: Policy, hits: list[Hit]) -> None:
