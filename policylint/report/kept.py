@@ -61,20 +61,10 @@ class ByPolicy(Generic[_Made]):
         self.made: dict[tuple[str, tuple[str, ...]], tuple[_Parts, _Made]] = {}
 
     def __call__(self, finding: Finding) -> _Made:
-        key = (finding.policy, finding.policies)
-        found = self.made.get(key)
-        if found is not None and _same_parts(found[0], finding):
-            return found[1]
+        found = self.made.get((finding.policy, finding.policies))
+        if found is not None and found[0] == (finding.severity, finding.references, finding.laws, finding.remediation):
+            return found[1]  # the parts compared in C, not by a call: for every finding a reporter writes
         made = self.function(finding)
         parts = (finding.severity, finding.references, finding.laws, finding.remediation)
+        key = (finding.policy, finding.policies)
         return keep(self.made, key, (parts, made), 0)[1]  # bounded, whatever the results merged into a run
-
-
-def _same_parts(parts: _Parts, finding: Finding) -> bool:
-    severity, references, laws, remediation = parts
-    return (
-        severity == finding.severity
-        and references == finding.references
-        and laws == finding.laws
-        and remediation == finding.remediation
-    )

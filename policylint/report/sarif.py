@@ -13,7 +13,7 @@ from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
 from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.load.sources import display_name
-from policylint.model.pretty import Template, hole, pretty, text
+from policylint.model.pretty import Template, hole, pretty, text, utf8_format
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
 from policylint.report.kept import ByPolicy, Kept
@@ -89,12 +89,14 @@ class SarifReporter:
         self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
         self.results = Spool()
         self.written = 0
-        self.templates = ByPolicy(self._template)  # the text of a policy's plain results
-        self.messages = Kept(_message_text)  # a message's text (JSON, UTF-8), by its text
-        self.texts = Kept(text)  # a pointer's or a status's text (JSON)
-        self.systems = Kept(_system_text)  # a system's name (JSON), masked
-        self.place = _Place(None, False, "")  # the file of the results at hand
-        self.line_hashes: dict[int, str] = {}  # the file at hand's, by line (GitHub's hash)
+        self.templates = ByPolicy(self._template)  # the formats of a policy's plain results
+        # In UTF-8, the JSON texts that fill them: a message (masked), by its text; a pointer, a
+        # status or a policy's name; a system's name (masked).
+        self.messages = Kept(_masked_text)
+        self.texts = Kept(_utf8_text)
+        self.systems = Kept(_masked_text)
+        self.place = _Place(None, False, b"")  # the file of the results at hand
+        self.line_hashes: dict[int, bytes] = {}  # the file at hand's, by line (GitHub's hash, ASCII)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
         self.run, self.catalog = run, catalog
@@ -103,21 +105,23 @@ class SarifReporter:
     def file(self, report: FileReport) -> None:
         if not report.findings:
             return
-        self.line_hashes = dict(report.line_hashes)
+        self.line_hashes = {line: line_hash.encode() for line, line_hash in report.line_hashes}  # to fill a format
         try:
-            data = b"".join(self._results(report.findings))
+            pieces = self._results(report.findings)
         except UnicodeEncodeError:  # a lone surrogate (a name not UTF-8): the spool keeps it exactly
             results = "".join(map(self._result_text, report.findings))
             self.results.write(results if self.written else results[1:])
         else:
-            self.results.write_utf8(data if self.written else data[1:])  # the first follows no comma
+            if not self.written:  # the first follows no comma
+                pieces[0] = pieces[0][1:]
+            self.results.write_utf8(pieces)
         self.written += len(report.findings)
 
     def _results(self, findings: tuple[Finding, ...]) -> list[bytes]:
-        """The UTF-8 text of each result after a comma. Most are a policy's template around
-        texts kept once encoded (the message, nearly always the one non-ASCII text) and the
-        rest joined in one string: a result's text is a kilobyte, building and encoding it
-        piece by piece took more than writing a JSON report's finding."""
+        """The UTF-8 text of each result after a comma. Most are a policy's bytes ``%`` format
+        filled in C straight into UTF-8 with texts kept once encoded: a result's text is a
+        kilobyte, and building it as a string to encode took more than writing a JSON
+        report's finding."""
         pieces: list[bytes] = []
         templates, messages, texts, systems = self.templates, self.messages, self.texts, self.systems
         hashes, zh, place = self.line_hashes, self.run.lang == "zh-TW", self.place
@@ -127,25 +131,33 @@ class SarifReporter:
             if finding.waiver is not None or finding.related or place.masked:
                 pieces.append(self._result_text(finding).encode())
                 continue
-            template, line = templates(finding), max(1, finding.line)
+            template, line, column = templates(finding), finding.line, finding.column
+            line, column = line if line > 0 else 1, column if column > 0 else 1  # max(1, ...) without two calls
             shown = finding.message.zh if zh else finding.message.en
-            line_hash = hashes.get(line, "")
-            cut = template.hashed if line_hash else template.plain
-            fingerprint = finding.fingerprint
-            if not fingerprint.isalnum():  # hexadecimal, unless read back: then escaped, as any text
-                fingerprint = text(fingerprint)[1:-1]
-            where = (
-                f"{cut[0]}{place.uri}{cut[1]}{line}{cut[2]}{max(1, finding.column)}{cut[3]}{fingerprint}{cut[4]}"
-                f"{line_hash}{cut[5]}{texts[finding.status]}{cut[6]}{texts[finding.pointer]}{cut[7]}"
-                f"{systems[finding.system]}"
+            line_hash = hashes.get(line, b"")
+            fingerprint = finding.fingerprint.encode()
+            if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes), unless read back
+                fingerprint = text(finding.fingerprint)[1:-1].encode()
+            pieces.append(
+                (template.hashed if line_hash else template.plain)
+                % (
+                    messages[shown] if shown else texts[finding.policy],  # the policy's name stands in
+                    place.uri,
+                    line,
+                    column,
+                    fingerprint,
+                    line_hash,
+                    texts[finding.status],
+                    texts[finding.pointer],
+                    systems[finding.system],
+                    template.tails[finding.baselined],
+                )
             )
-            message = messages[shown] if shown else text(finding.policy).encode()  # the policy's name stands in
-            pieces += (template.head, message, where.encode(), template.tails[finding.baselined])
         return pieces
 
     def _result_text(self, finding: Finding) -> str:
         """A result written from its data (waived, naming other places, or in a masked file)."""
-        line_hash = self.line_hashes.get(max(1, finding.line), "")
+        line_hash = self.line_hashes.get(max(1, finding.line), b"").decode()
         return "," + _ITEM + pretty(result_data(finding, self.run, self._index(finding), line_hash), _ITEM)
 
     def _index(self, finding: Finding) -> int:
@@ -162,7 +174,8 @@ class SarifReporter:
 
     def _place(self, file: str) -> _Place:
         """Where the findings at hand are, kept while they last (a file's come together)."""
-        self.place = _Place(file, folder_of_masked(file) is not None, text(artifact_location(file)["uri"]))
+        uri = text(artifact_location(file)["uri"]).encode()
+        self.place = _Place(file, folder_of_masked(file) is not None, uri)
         return self.place
 
     def _template(self, finding: Finding) -> _ResultTemplate:
@@ -198,32 +211,31 @@ class SarifReporter:
 _RULE_INDEX = re.compile(r'"ruleIndex": (\d+),')
 
 
-def _message_text(shown: str) -> bytes:
+def _masked_text(shown: str) -> bytes:
     return text(safe(shown)).encode()
 
 
-def _system_text(system: str) -> str:
-    return text(safe(system))
+def _utf8_text(value: str) -> bytes:
+    return text(value).encode()
 
 
 class _Place(NamedTuple):
-    """A file as its results locate it: whether its name is masked, and its URI (JSON text)."""
+    """A file as its results locate it: whether its name is masked, and its URI (JSON text, UTF-8)."""
 
     file: str | None
     masked: bool
-    uri: str
+    uri: bytes
 
 
 class _ResultTemplate(NamedTuple):
     """A policy's plain results (not waived, naming no other place, in a file whose name is
-    not masked) as ``SarifReporter._results`` writes them: the text before the message in
-    UTF-8 (a comma first); the texts after it, between the URI, line, column, fingerprint,
-    line hash, status, pointer and system, with a line hash and without (its hole then
-    empty); and, in UTF-8, the rest, by whether the result is in the baseline."""
+    not masked) as ``SarifReporter._results`` writes them: bytes ``%`` formats in UTF-8 (a
+    comma first) of the text with a line hash and without (its hole then filled empty), with
+    the values of ``_FILLED``; and, in UTF-8, the rest of the text that ends them, by whether
+    the result is in the baseline."""
 
-    head: bytes
-    hashed: tuple[str, ...]
-    plain: tuple[str, ...]
+    hashed: bytes
+    plain: bytes
     tails: tuple[bytes, bytes]
 
     @classmethod
@@ -233,10 +245,17 @@ class _ResultTemplate(NamedTuple):
         plain = _cut(Template(_result(finding, run, holes._replace(line_hash="")), _ITEM), False)
         tail = hashed[9:]  # then, in a baseline's run, the result's state and the rest
         tails = [tail[0] + state + tail[1] for state in ('"new"', '"unchanged"')] if len(tail) > 1 else tail * 2
-        head = "," + _ITEM + hashed[0]
-        return cls(head.encode(), tuple(hashed[1:9]), tuple(plain[1:9]), (tails[0].encode(), tails[1].encode()))
+        return cls(_format(hashed), _format(plain), (tails[0].encode(), tails[1].encode()))
 
 
+def _format(texts: list[str]) -> bytes:
+    """A result's format, from a comma to its tail (``_FILLED``: the tail is the last value)."""
+    return utf8_format(("," + _ITEM + texts[0], *texts[1:9], "", ""), _FILLED)
+
+
+# What fills a result's format: message, URI, line, column, fingerprint, line hash, status,
+# pointer, system (each %s a UTF-8 JSON text, but the bare fingerprint and line hash), tail.
+_FILLED = "ssddssssss"
 _HASHED_ORDER = [1, 2, 3, 4, 5, 10, 6, 7, 8]  # ResultFields: message, URI, ..., line hash, status, ...
 
 

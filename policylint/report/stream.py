@@ -70,14 +70,17 @@ class Spool:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # kept exactly (surrogatepass), written out by the output's rules
             data, self._surrogates = text.encode("utf-8", "surrogatepass"), True
-        self.write_utf8(data)
+        self.write_utf8([data])
 
-    def write_utf8(self, data: bytes) -> None:
-        """Text already in UTF-8 (strict: no lone surrogate), for a writer that made bytes."""
-        if not data:
+    def write_utf8(self, pieces: list[bytes]) -> None:
+        """Text already in UTF-8 (strict: no lone surrogate), for a writer that made bytes: its
+        pieces are held as they are, joined once when they go to disk (a SARIF report's
+        results, each a kilobyte, were joined once more for every file)."""
+        size = sum(map(len, pieces))
+        if not size:
             return
-        self._held.append(data)
-        self._size += len(data)
+        self._held += pieces
+        self._size += size
         self.empty = False
         if self._size >= _HELD:
             self._spill()
@@ -92,8 +95,9 @@ class Spool:
         self._held.clear()
         self._size = 0
 
-    def blocks(self) -> Iterator[bytes]:
-        """The UTF-8 written, in pieces of whole lines, once; then the spool is emptied."""
+    def blocks(self, whole_lines: bool = True) -> Iterator[bytes]:
+        """The UTF-8 written, in pieces (of whole lines, unless told otherwise), once; then
+        the spool is emptied."""
         if self._file is None:
             if self._held:
                 yield b"".join(self._held)
@@ -103,7 +107,8 @@ class Spool:
         with self._file as spooled:
             spooled.seek(0)
             while block := spooled.read(_CHUNK):
-                yield block + spooled.readline()  # to the end of its last line
+                # to the end of its last line: a copy of the block, made only for a change to it
+                yield block + spooled.readline() if whole_lines else block
         self._file = None
 
     def chunks(self) -> Iterator[str]:
@@ -114,7 +119,7 @@ class Spool:
     def copy_to(self, out: TextIO, change: Callable[[str], str] | None = None) -> None:
         buffer = utf8_bytes_under(out) if change is None and not self._surrogates else None
         if buffer is not None:
-            for block in self.blocks():
+            for block in self.blocks(whole_lines=False):
                 buffer.write(block)
             return
         for chunk in self.chunks():
