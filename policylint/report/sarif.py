@@ -123,7 +123,17 @@ class SarifReporter:
         kilobyte, and building it as a string to encode took more than writing a JSON
         report's finding."""
         pieces: list[bytes] = []
-        templates, messages, texts, systems = self.templates, self.messages, self.texts, self.systems
+        messages, texts, systems = self.messages, self.texts, self.systems
+        # Bound methods, called in C: calling a ByPolicy itself, or subscripting a Kept (a dict
+        # subclass), goes through a lookup of __call__ or __getitem__ every time, some 500
+        # instructions; each kept text is JSON (quoted, never empty), so ``or`` reaches
+        # the Kept only for a text not yet kept.
+        template_of, message_of, text_of, system_of = (
+            self.templates.__call__,
+            messages.get,
+            texts.get,
+            systems.get,
+        )
         hashes, zh, place = self.line_hashes, self.run.lang == "zh-TW", self.place
         for finding in findings:  # one loop, few calls: tens of results for every file of a scan
             if place.file != finding.file:
@@ -131,7 +141,7 @@ class SarifReporter:
             if finding.waiver is not None or finding.related or place.masked:
                 pieces.append(self._result_text(finding).encode())
                 continue
-            template, line, column = templates(finding), finding.line, finding.column
+            template, line, column = template_of(finding), finding.line, finding.column
             line, column = line if line > 0 else 1, column if column > 0 else 1  # max(1, ...) without two calls
             shown = finding.message.zh if zh else finding.message.en
             line_hash = hashes.get(line, b"")
@@ -141,15 +151,15 @@ class SarifReporter:
             pieces.append(
                 (template.hashed if line_hash else template.plain)
                 % (
-                    messages[shown] if shown else texts[finding.policy],  # the policy's name stands in
+                    (message_of(shown) or messages[shown]) if shown else texts[finding.policy],  # else its name
                     place.uri,
                     line,
                     column,
                     fingerprint,
                     line_hash,
-                    texts[finding.status],
-                    texts[finding.pointer],
-                    systems[finding.system],
+                    text_of(finding.status) or texts[finding.status],
+                    text_of(finding.pointer) or texts[finding.pointer],
+                    system_of(finding.system) or systems[finding.system],
                     template.tails[finding.baselined],
                 )
             )
