@@ -13,10 +13,10 @@ from policylint.catalog.policies import Catalog, Policy
 from policylint.engine.waivers import EXPIRED_WAIVER
 from policylint.load.masking import folder_of_masked, masked_name_note
 from policylint.load.sources import display_name
-from policylint.model.pretty import Template, hole, pretty, text, utf8_format
+from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
-from policylint.report.kept import ByPolicy, Kept
+from policylint.report.kept import ByPolicy, Kept, keep
 from policylint.report.stream import Spool
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,17 +89,25 @@ class SarifReporter:
         self.foreign: dict[str, RuleSource] = {}  # policies the catalog lacks, by first seen
         self.results = Spool()
         self.written = 0
-        self.templates = ByPolicy(self._template)  # the formats of a policy's plain results
-        # In UTF-8, the JSON texts that fill them: a message (masked), by its text; a pointer, a
-        # status or a policy's name; a system's name (masked).
+        self.templates = ByPolicy(self._template)  # the texts of a policy's plain results
+        # In UTF-8, the JSON texts joined with them: a message (masked), by its text; a pointer,
+        # a status or a policy's name; a system's name (masked); a line's or a column's number.
         self.messages = Kept(_masked_text)
         self.texts = Kept(_utf8_text)
         self.systems = Kept(_masked_text)
+        self.numbers = _Numbers()
+        # Bound methods, called in C: calling a ByPolicy itself, or subscripting a Kept (a dict
+        # subclass), goes through a lookup of __call__ or __getitem__ every time, some 500
+        # instructions; each kept text is JSON (quoted, never empty) or a number, so ``or``
+        # reaches the Kept only for a text not yet kept.
+        self.template_of, self.number_of = self.templates.__call__, self.numbers.get
+        self.message_of, self.text_of, self.system_of = self.messages.get, self.texts.get, self.systems.get
+        self.zh = False  # the run's language is Chinese
         self.place = _Place(None, False, b"")  # the file of the results at hand
         self.line_hashes: dict[int, bytes] = {}  # the file at hand's, by line (GitHub's hash, ASCII)
 
     def begin(self, run: RunReport, catalog: Catalog) -> None:
-        self.run, self.catalog = run, catalog
+        self.run, self.catalog, self.zh = run, catalog, run.lang == "zh-TW"
         self.index = {policy: position for position, policy in enumerate(catalog.policies)}
 
     def file(self, report: FileReport) -> None:
@@ -118,52 +126,57 @@ class SarifReporter:
         self.written += len(report.findings)
 
     def _results(self, findings: tuple[Finding, ...]) -> list[bytes]:
-        """The UTF-8 text of each result after a comma. Most are a policy's bytes ``%`` format
-        filled in C straight into UTF-8 with texts kept once encoded: a result's text is a
-        kilobyte, and building it as a string to encode took more than writing a JSON
-        report's finding."""
+        """The UTF-8 text of each result after a comma."""
         pieces: list[bytes] = []
-        messages, texts, systems = self.messages, self.texts, self.systems
-        # Bound methods, called in C: calling a ByPolicy itself, or subscripting a Kept (a dict
-        # subclass), goes through a lookup of __call__ or __getitem__ every time, some 500
-        # instructions; each kept text is JSON (quoted, never empty), so ``or`` reaches
-        # the Kept only for a text not yet kept.
-        template_of, message_of, text_of, system_of = (
-            self.templates.__call__,
-            messages.get,
-            texts.get,
-            systems.get,
-        )
-        hashes, zh, place = self.line_hashes, self.run.lang == "zh-TW", self.place
+        place, result = self.place, self._result
         for finding in findings:  # one loop, few calls: tens of results for every file of a scan
             if place.file != finding.file:
                 place = self._place(finding.file)
             if finding.waiver is not None or finding.related or place.masked:
                 pieces.append(self._result_text(finding).encode())
-                continue
-            template, line, column = template_of(finding), finding.line, finding.column
-            line, column = line if line > 0 else 1, column if column > 0 else 1  # max(1, ...) without two calls
-            shown = finding.message.zh if zh else finding.message.en
-            line_hash = hashes.get(line, b"")
-            fingerprint = finding.fingerprint.encode()
-            if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes), unless read back
-                fingerprint = text(finding.fingerprint)[1:-1].encode()
-            pieces.append(
-                (template.hashed if line_hash else template.plain)
-                % (
-                    (message_of(shown) or messages[shown]) if shown else texts[finding.policy],  # else its name
-                    place.uri,
-                    line,
-                    column,
-                    fingerprint,
-                    line_hash,
-                    text_of(finding.status) or texts[finding.status],
-                    text_of(finding.pointer) or texts[finding.pointer],
-                    system_of(finding.system) or systems[finding.system],
-                    template.tails[finding.baselined],
-                )
-            )
+            else:
+                pieces.append(result(finding, place.uri))
         return pieces
+
+    def _result(self, finding: Finding, uri: bytes) -> bytes:
+        """A plain result's text: its policy's template's texts (Template.texts(), encoded once)
+        joined with its values, most of them kept once encoded. A result's text is a kilobyte:
+        filling a bytes ``%`` format with it took twice as long (the format's text parsed, its
+        bytes grown and shrunk again), and joining a string to encode longer still."""
+        # locals: a bound method held by the instance is looked up anew on every call of it
+        message_of, text_of, system_of, number_of = self.message_of, self.text_of, self.system_of, self.number_of
+        template, line, column = self.template_of(finding), finding.line, finding.column
+        line, column = line if line > 0 else 1, column if column > 0 else 1  # max(1, ...) without two calls
+        shown, line_hash = finding.message.zh if self.zh else finding.message.en, self.line_hashes.get(line, b"")
+        fingerprint = finding.fingerprint.encode()
+        if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes), unless read back
+            fingerprint = text(finding.fingerprint)[1:-1].encode()
+        head, at_uri, at_line, at_column, at_fingerprint, at_hash, at_status, at_pointer, at_system = (
+            template.hashed if line_hash else template.plain
+        )
+        return b"".join(  # one allocation, of the exact size
+            (
+                head,
+                (message_of(shown) or self.messages[shown]) if shown else self.texts[finding.policy],  # or its name
+                at_uri,
+                uri,
+                at_line,
+                number_of(line) or self.numbers[line],
+                at_column,
+                number_of(column) or self.numbers[column],
+                at_fingerprint,
+                fingerprint,
+                at_hash,
+                line_hash,
+                at_status,
+                text_of(finding.status) or self.texts[finding.status],
+                at_pointer,
+                text_of(finding.pointer) or self.texts[finding.pointer],
+                at_system,
+                system_of(finding.system) or self.systems[finding.system],
+                template.tails[finding.baselined],
+            )
+        )
 
     def _result_text(self, finding: Finding) -> str:
         """A result written from its data (waived, naming other places, or in a masked file)."""
@@ -229,7 +242,17 @@ def _utf8_text(value: str) -> bytes:
     return text(value).encode()
 
 
-class _Place(NamedTuple):
+class _Numbers(dict[int, bytes]):
+    """A number's decimal text in UTF-8, made once for the numbers that recur (a thousand at most)."""
+
+    def __missing__(self, number: int) -> bytes:
+        return keep(self, number, str(number).encode(), 0)
+
+
+# Slotted, as the templates below: their fields are read for every result, and a slot's read
+# is specialized by the interpreter, a named tuple's field's is not.
+@dataclass(frozen=True, slots=True)
+class _Place:
     """A file as its results locate it: whether its name is masked, and its URI (JSON text, UTF-8)."""
 
     file: str | None
@@ -237,15 +260,16 @@ class _Place(NamedTuple):
     uri: bytes
 
 
-class _ResultTemplate(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _ResultTemplate:
     """A policy's plain results (not waived, naming no other place, in a file whose name is
-    not masked) as ``SarifReporter._results`` writes them: bytes ``%`` formats in UTF-8 (a
-    comma first) of the text with a line hash and without (its hole then filled empty), with
-    the values of ``_FILLED``; and, in UTF-8, the rest of the text that ends them, by whether
-    the result is in the baseline."""
+    not masked) as ``SarifReporter._results`` writes them: in UTF-8, the texts before and
+    between the message, URI, line, column, fingerprint, line hash, status, pointer and
+    system, with a line hash and without (its value then empty; the first text has a comma
+    first); and the rest of the text that ends them, by whether the result is in the baseline."""
 
-    hashed: bytes
-    plain: bytes
+    hashed: tuple[bytes, ...]
+    plain: tuple[bytes, ...]
     tails: tuple[bytes, bytes]
 
     @classmethod
@@ -255,17 +279,14 @@ class _ResultTemplate(NamedTuple):
         plain = _cut(Template(_result(finding, run, holes._replace(line_hash="")), _ITEM), False)
         tail = hashed[9:]  # then, in a baseline's run, the result's state and the rest
         tails = [tail[0] + state + tail[1] for state in ('"new"', '"unchanged"')] if len(tail) > 1 else tail * 2
-        return cls(_format(hashed), _format(plain), (tails[0].encode(), tails[1].encode()))
+        return cls(_encoded(hashed), _encoded(plain), (tails[0].encode(), tails[1].encode()))
 
 
-def _format(texts: list[str]) -> bytes:
-    """A result's format, from a comma to its tail (``_FILLED``: the tail is the last value)."""
-    return utf8_format(("," + _ITEM + texts[0], *texts[1:9], "", ""), _FILLED)
+def _encoded(texts: list[str]) -> tuple[bytes, ...]:
+    """A result's texts up to its system, a comma first, in UTF-8."""
+    return tuple(piece.encode() for piece in ["," + _ITEM + texts[0], *texts[1:9]])
 
 
-# What fills a result's format: message, URI, line, column, fingerprint, line hash, status,
-# pointer, system (each %s a UTF-8 JSON text, but the bare fingerprint and line hash), tail.
-_FILLED = "ssddssssss"
 _HASHED_ORDER = [1, 2, 3, 4, 5, 10, 6, 7, 8]  # ResultFields: message, URI, ..., line hash, status, ...
 
 
