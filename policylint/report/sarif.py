@@ -122,7 +122,7 @@ class SarifReporter:
         else:
             if not self.written:  # the first follows no comma
                 pieces[0] = pieces[0][1:]
-            self.results.write_utf8(pieces)
+            self.results.write_utf8(*pieces)
         self.written += len(report.findings)
 
     def _results(self, findings: tuple[Finding, ...]) -> list[bytes]:

@@ -70,9 +70,9 @@ class Spool:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # kept exactly (surrogatepass), written out by the output's rules
             data, self._surrogates = text.encode("utf-8", "surrogatepass"), True
-        self.write_utf8([data])
+        self.write_utf8(data)
 
-    def write_utf8(self, pieces: list[bytes]) -> None:
+    def write_utf8(self, *pieces: bytes) -> None:
         """Text already in UTF-8 (strict: no lone surrogate), for a writer that made bytes: its
         pieces are held as they are, joined once when they go to disk (a SARIF report's
         results, each a kilobyte, were joined once more for every file)."""
