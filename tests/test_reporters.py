@@ -36,6 +36,8 @@ from policylint.model.results import (
     RunReport,
     SourceLine,
     SystemResult,
+    fingerprint_of,
+    fingerprints,
 )
 from policylint.report import REPORTERS, render
 from policylint.report.audit import AuditTally, SystemRow, worst, xml_safe
@@ -104,6 +106,22 @@ def _finding(**changes: Any) -> Finding:
         remediation=Localized("修正", "fix it"),
     )
     return replace(base, **changes)
+
+
+def test_a_files_fingerprints_are_each_findings() -> None:
+    """All of a file's fingerprints at once (the JSON report's way) are the property's, one
+    by one: a policy's finding from its own fields, a merged one from its identity's parts, a
+    finding read back from a result with the fingerprint it came with."""
+    policy_finding = _finding(identity=None)
+    merged = _finding(identity=("not-declared", "svc/a.yaml", "svc", "/spec/backups"))
+    findings = (policy_finding, merged, _finding(identity="read back"))
+    expected = [
+        fingerprint_of("audit-logging", "svc/a.yaml", "svc", "/spec/auditLogging/enabled", FAILED),
+        fingerprint_of("not-declared", "svc/a.yaml", "svc", "/spec/backups"),
+        "read back",
+    ]
+    assert fingerprints(findings) == [finding.fingerprint for finding in findings] == expected
+    assert fingerprints(findings[:2]) == expected[:2] and len(expected[0]) == 32
 
 
 class Results(NamedTuple):

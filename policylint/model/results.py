@@ -35,7 +35,10 @@ def fingerprint_of(*parts: str) -> str:
 
 
 def _digest(text: str) -> str:
-    return _sha256()(text.encode()).hexdigest()[:32]
+    return _sha256()(text.encode()).hexdigest()[:_SHOWN]
+
+
+_SHOWN = 32  # hexadecimal digits of a digest shown as a fingerprint
 
 
 @lru_cache(maxsize=1)
@@ -121,12 +124,10 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
+        """fingerprint_of(*parts), joined here without a call (see fingerprints for many)."""
         identity = self.identity
-        if identity is None:  # a policy's finding: which policy, where, and whether declared
-            # fingerprint_of(policy, file, system, pointer, status), joined here without a call
-            parts = f"{self.policy}\0{self.file}\0{self.system}\0{self.pointer}\0{self.status}"
-            return _digest(parts)
-        # fingerprint_of(*identity), joined here without a call: a JSON report's every finding
+        if identity is None:  # a policy's finding
+            return _digest("\0".join(_POLICY_IDENTITY(self)))
         return identity if type(identity) is str else _digest("\0".join(identity))
 
     @property
@@ -137,6 +138,28 @@ class Finding:
     @property
     def shown_status(self) -> str:
         return WAIVED if self.waiver is not None else self.status
+
+
+# What a policy's finding (its identity None) is fingerprinted from: which policy, where, and
+# whether declared.
+_POLICY_IDENTITY = attrgetter("policy", "file", "system", "pointer", "status")
+_IDENTITY = attrgetter("identity")
+
+
+def fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """Each finding's ``fingerprint``, in order, for a file's findings at once: the digest
+    (``_digest``'s, written out here) in one loop, with no call of Python for each
+    finding; the property's two calls and the digest's lookup were a third of the time a
+    JSON report spent on its fingerprints."""
+    sha256 = _sha256()
+    made: list[str] = []
+    for finding, identity in zip(findings, map(_IDENTITY, findings), strict=True):
+        if type(identity) is str:  # a result read back: its fingerprint given
+            made.append(identity)
+            continue
+        parts = _POLICY_IDENTITY(finding) if identity is None else identity
+        made.append(sha256("\0".join(parts).encode()).hexdigest()[:_SHOWN])
+    return made
 
 
 # Findings in report order; attrgetter runs in C, for the tens of findings of every file.

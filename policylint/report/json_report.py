@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -9,7 +10,16 @@ from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
 from policylint.model.pretty import Template, hole, pretty, text, utf8_format
-from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport, SystemResult
+from policylint.model.results import (
+    FileError,
+    FileReport,
+    Finding,
+    Localized,
+    Reference,
+    RunReport,
+    SystemResult,
+    fingerprints,
+)
 from policylint.report.kept import Kept, keep
 from policylint.report.stream import Spool, utf8_bytes_under
 
@@ -89,12 +99,13 @@ class JsonReporter:
     def _findings(self, findings: tuple[Finding, ...]) -> list[bytes]:
         """The UTF-8 text of each finding after a comma, in four pieces: its start to its
         system's name (formatted straight into bytes), its messages (most of its non-ASCII
-        text, encoded once and kept), its fingerprint, and its end (kept with the template).
-        Encoding a finding's text whole took a third of a JSON report; each piece less is
-        tens of thousands of objects less made and joined in a scan."""
+        text, encoded once and kept), its fingerprint (the file's all made at once), and its
+        end (kept with the template). Encoding a finding's text whole took a third of a JSON
+        report; each piece less is tens of thousands of objects less made and joined in a scan."""
         pieces: list[bytes] = []
         templates, messages, texts, errors = self.templates, self.messages, self.texts, self.errors
-        for finding in findings:  # one loop, few calls: tens of findings for every file of a scan
+        # One loop, few calls: tens of findings a file.
+        for finding, fingerprint in zip(findings, self._fingerprints(findings), strict=True):
             template = templates.get((finding.policy, finding.policies, finding.status, finding.baselined))
             if (  # whether the template holds, inline: tens of thousands of times a scan
                 template is None
@@ -108,9 +119,6 @@ class JsonReporter:
                 if template is None:  # waived: written from its data
                     pieces.append(b"," + _ITEM.encode() + pretty(self._data(finding), _ITEM).encode("utf-8", errors))
                     continue
-            fingerprint = finding.fingerprint.encode("utf-8", errors)
-            if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes: fast), unless read back
-                fingerprint = text(finding.fingerprint)[1:-1].encode("utf-8", errors)
             where = template.where % (  # in C, into UTF-8 at once: no string to encode
                 texts[finding.file],
                 finding.line,
@@ -121,6 +129,14 @@ class JsonReporter:
             messages_text = messages.get(finding.message) or self._message(finding.message)
             pieces += (where, messages_text, fingerprint, template.tail)
         return pieces
+
+    def _fingerprints(self, findings: tuple[Finding, ...]) -> list[bytes]:
+        """The findings' fingerprints in UTF-8, each as its JSON text without quotes."""
+        with suppress(UnicodeEncodeError):  # a lone surrogate, in one read back from a result
+            encoded = list(map(str.encode, fingerprints(findings)))
+            if all(map(bytes.isalnum, encoded)):  # hexadecimal (checked in C: fast), unless read back
+                return encoded
+        return [text(finding.fingerprint)[1:-1].encode("utf-8", self.errors) for finding in findings]
 
     def _data(self, finding: Finding) -> dict[str, Any]:
         return finding_data(finding, self.run.lang, self.run.no_waivers, self._shared(finding))
@@ -194,6 +210,8 @@ class _FindingTemplate:
     # In UTF-8, a format (``%``) of the text from the start (a comma first) to the system's
     # name, with the file, line, column, pointer and system as its values. What lies between
     # the system and the fingerprint is the same for every policy: see JsonReporter._message.
+    # (The whole finding in one format was slower: bytes past 512 are malloc's, not Python's,
+    # and the kept messages and tail copied twice.)
     where: bytes
     tail: bytes  # in UTF-8, after the fingerprint (its closing quote first): its remediation may be Chinese
 
