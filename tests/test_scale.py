@@ -112,6 +112,25 @@ def test_merge_refuses_a_result_of_the_previous_contract(run: Run, corpus: Path,
     assert "not a policylint/v2 result" in result.err
 
 
+@pytest.mark.parametrize("output", ["json", "sarif", "text"])
+def test_merge_refuses_a_lone_surrogate_and_keeps_a_pair(run: Run, corpus: Path, tmp_path: Path, output: str) -> None:
+    """JSON may escape half a surrogate pair; what it decodes to cannot be written as UTF-8."""
+    target = tmp_path / "all.json"
+    run("check", str(corpus), "--as-of", AS_OF, "--format", "json", "-o", str(target))
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["findings"][0]["fingerprint"] = "ab\ud800cd"
+    target.write_text(json.dumps(data), encoding="utf-8")
+    refused = run("merge", str(target), "--format", output)
+    assert (refused.code, refused.out) == (2, "")
+    (line,) = refused.err.splitlines()
+    assert line.startswith("policylint: error: ") and not line.startswith("policylint: error: /")
+    assert line.endswith("/all.json: not a policylint JSON result: it holds a lone surrogate escape (\\uD800-\\uDFFF)")
+    data["findings"][0]["fingerprint"] = "ab\ud83d\ude00cd"  # a pair: one character, U+1F600
+    target.write_text(json.dumps(data), encoding="utf-8")
+    merged = run("merge", str(target), "--format", output)  # the corpus's broken file: status 2
+    assert merged.out and "surrogate" not in merged.err
+
+
 @pytest.mark.parametrize("shard", ["0/3", "4/3", "a/b", "3"])
 def test_bad_shard_is_a_usage_error(run: Run, corpus: Path, shard: str) -> None:
     with pytest.raises(SystemExit) as raised:

@@ -7,6 +7,7 @@ Results are read in the current contract, ``policylint/v2``; a ``policylint/v1``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,8 @@ class MergeError(LocatedError):
 
 
 FORMAT = "policylint/v2"
+# A \uD800-\uDFFF escape: JSON allows one alone, but no UTF-8 report can hold what it decodes to.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def merge_results(paths: list[str], lang: str | None, fail_on: str | None) -> tuple[RunReport, Iterator[FileReport]]:
@@ -50,14 +53,27 @@ def _reports(
 
 def _read(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise MergeError(path, f"cannot read a JSON result: {error}") from None
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(data):
+        raise MergeError(path, "not a policylint JSON result: it holds a lone surrogate escape (\\uD800-\\uDFFF)")
     if not isinstance(data, dict) or data.get("tool", {}).get("name") != "policylint" or "findings" not in data:
         raise MergeError(path, "not a policylint JSON result (written by 'policylint check --format json')")
     if data.get("format") != FORMAT:
         raise MergeError(path, f"not a {FORMAT} result (written by an older policylint): check again to merge it")
     return data
+
+
+def _encodable(data: Any) -> bool:
+    """Whether every text of ``data`` is UTF-8: a pair of surrogate escapes is one character,
+    a lone one is not (policylint never writes one)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_compatible(shards: list[tuple[str, dict[str, Any]]]) -> None:
