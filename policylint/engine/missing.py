@@ -32,8 +32,10 @@ _Key = tuple[str, str, str]  # system, pointer, waiver source ("" for none)
 
 def one_finding_per_missing_fact(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """``findings`` with each missing fact's policy findings made one (in order of the first)."""
-    kept: list[Finding | _Key] = []
-    groups: dict[_Key, list[Finding]] = {}
+    kept: list[Finding] = []
+    # Each group's first finding stands in ``kept`` until the merged one replaces it: the
+    # merged findings are then put in place, with no type test of every finding kept.
+    groups: dict[_Key, tuple[int, list[Finding]]] = {}
     waived = False
     for finding in findings:  # tens a file: locals, one lookup a finding
         # A catalog policy's own not-declared finding: detectors' and expired waivers' carry an identity.
@@ -44,17 +46,21 @@ def one_finding_per_missing_fact(findings: Sequence[Finding]) -> tuple[Finding, 
         key = (finding.system, finding.pointer, "" if waiver is None else waiver.source)
         group = groups.get(key)
         if group is None:
-            groups[key] = [finding]
-            kept.append(key)
+            groups[key] = (len(kept), [finding])
+            kept.append(finding)
             waived = waived or waiver is not None
         else:
-            group.append(finding)
+            group[1].append(finding)
     if not groups:
         return tuple(findings)
-    named = _identities(groups) if waived else None
-    return tuple(
-        item if isinstance(item, Finding) else _merged(groups[item], named[item] if named else None) for item in kept
-    )
+    if waived:
+        named = _identities({key: members for key, (_, members) in groups.items()})
+        for key, (index, members) in groups.items():
+            kept[index] = _merged(members, named[key])
+    else:  # each group is its fact's only one: its identity is the fact's
+        for index, members in groups.values():
+            kept[index] = _merged(members, None)
+    return tuple(kept)
 
 
 def _identities(groups: dict[_Key, list[Finding]]) -> dict[_Key, tuple[str, ...]]:
@@ -99,7 +105,7 @@ def _merged(findings: list[Finding], identity: tuple[str, ...] | None) -> Findin
         first.pointer,
         first.system,
         message,
-        identity or _fact_identity(first),
+        identity or (NOT_DECLARED_POLICY, first.file, first.system, first.pointer),  # _fact_identity's, inline
         first.waiver,
         False,
         (),
