@@ -160,3 +160,58 @@ def test_sarif_results_carry_the_line_hash(
         line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
         assert result["partialFingerprints"]["primaryLocationLineHash"] == dict(line_hashes(text, [line]))[line]
         assert set(result["partialFingerprints"]) == {"policylint/v1", "primaryLocationLineHash"}
+
+
+REFERENCE_CASES = {
+    "collisions of different windows": "x" * 97 + "BZ\n" + "x" * 97 + "C5\n" + "x" * 97 + "BZ",
+    "collision in the middle of a file": "a: 1\n" + "y" * 98 + "BZ\n" + "y" * 98 + "C5\nb: 2\n",
+    "CRLF and lone CR": "a: 1\r\nb: 2\rc: 3\r\n\r\nd: 4\r",
+    "non-BMP characters": "emoji: 😀😀\n名稱: 系統😀\n" + "😀" * 60 + "\n" + "k: v\n" * 3,
+    "lines longer than those kept": "long: " + "v" * 1500 + "\nshort: 1\n" + "w" * 1200,
+    "lines longer than a window": "a" * 99 + "\n" + "b" * 100 + "\n" + "c" * 101 + "\n" + "d" * 250 + "\n",
+    "windows spanning many short lines": "\n" * 150 + "a\n" * 120 + "\n\n",
+    "a window ending exactly at a line's start": "x" * 99 + "\nnext: 1\n" + "y" * 49 + "\n" + "z" * 49 + "\n",
+    "masked lines": "owner: A123456789\npassword: hunter2\nname: x\n" * 3,
+    "no newline at the end": "a: 1\nb: 2\nc: 3",
+    "a newline at the end": "a: 1\nb: 2\nc: 3\n",
+    "only newlines": "\n\n\n",
+    "spaces and tabs only": " \t \n\t\t\n   ",
+}
+
+
+@pytest.mark.parametrize("text", REFERENCE_CASES.values(), ids=REFERENCE_CASES.keys())
+def test_every_line_is_hashed_as_the_reference_hashes_it(text: str) -> None:
+    expected = _upload_sarif_hashes(text)
+    assert line_hashes(text, range(len(expected) + 2)) == tuple(sorted(expected.items()))
+
+
+@pytest.mark.parametrize("text", REFERENCE_CASES.values(), ids=REFERENCE_CASES.keys())
+def test_the_hash_of_a_line_does_not_depend_on_which_lines_are_asked(text: str) -> None:
+    """Lines after the last one asked for are read only as far as its window reaches."""
+    expected = _upload_sarif_hashes(text)
+    for line in range(1, len(expected) + 1):
+        assert line_hashes(text, [line]) == ((line, expected[line]),)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["x" * 97, "BZ", "C5", "\n", "\r\n", "\r", "\n" * 30, "a: 1\n", "y" * 120, "😀", "\t", "密碼: 1"]
+        ),
+        max_size=60,
+    ).map("".join),
+    st.integers(min_value=1, max_value=80),
+)
+def test_the_lines_up_to_any_last_one_are_hashed_as_upload_sarif_hashes_them(text: str, last: int) -> None:
+    expected = _upload_sarif_hashes(text)
+    assert line_hashes(text, [last]) == tuple((line, value) for line, value in expected.items() if line == last)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["PassWord: x", "DB_PWD=2", "client_Secret: y", "adminPass: z", "密碼: 1", "paſſword: ſ", "名稱: a\npwd: 3"],
+)
+def test_a_password_word_in_any_case_or_script_hides_its_value(text: str) -> None:
+    """ASCII text is looked through lowered, other text by the case-insensitive regex."""
+    assert redact_source_text(text) == "\n".join(map(redact_source_line, text.split("\n")))
+    assert "********" in redact_source_text(text)

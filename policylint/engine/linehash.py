@@ -13,14 +13,16 @@ line holding an identifier or a password would let anyone who guesses the value 
 up to the last one asked for is hashed. That is cheap because nothing walks the text unit
 by unit: with P(n) the polynomial of the text's first n units, a line's window is
 P(start + 100) - P(start) * 37**100; P at each line start follows from the line's own
-polynomial, and a line's masked units and polynomial are kept by the line's text (most
-lines of a repository's descriptors recur: keys, booleans, comments).
+polynomial, and P where a window ends inside a line from P at that line's start and the
+polynomial of the line's first units. A line's polynomial and those of its first units at
+every count up to 100 are kept by the line's text (most lines of a repository's descriptors
+recur: keys, booleans, comments), so a window costs a few multiplications and no slice.
 """
 
 from __future__ import annotations
 
 import sys
-from bisect import bisect_right
+from array import array
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate, repeat
@@ -35,6 +37,7 @@ _EOF = 0xFFFF  # a unit after the text: a final newline starts one more line, as
 _TABLE = 1024  # powers of 37 kept in a table (a longer line has its power computed)
 _NATIVE_UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"  # read back as "H" units
 _LONGEST_KEPT = 1000  # characters of a line whose units are kept (a minified file's one line is not)
+_PAST_END = array("Q", bytes(8 * (WINDOW + 1)))  # past the text, its units are zeros
 
 
 def line_hashes(text: str, lines: Iterable[int]) -> tuple[tuple[int, str], ...]:
@@ -66,47 +69,54 @@ def _windows(text: str, last: int) -> list[int]:
     # Each line has at least one unit (its LF), so line n's window ends by line n + 100.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", last + WINDOW)
     count = min(len(lines), last + WINDOW)
-    bodies, starts, values = _prefixes(lines[:count], ended=count == len(lines))
-    bodies.append("\0" * WINDOW)  # past the text, its units are zeros
-    powers, whole, windows = _powers(), _powers()[WINDOW], []
+    heads, starts, values = _prefixes(lines[:count], ended=count == len(lines))
+    heads.append(_PAST_END)
+    starts.append(starts[-1] + WINDOW + 1)  # past every window's end: the search below stops there
+    powers, whole, windows, holder = _powers(), _powers()[WINDOW], [], 0
     for start, value in zip(starts[: min(last, count)], values, strict=False):
         end = start + WINDOW
-        line = bisect_right(starts, end) - 1  # the line the window ends in, and where in it
-        offset = end - starts[line]
-        at_end = values[line] * powers[offset] + _polynomial(bodies[line][:offset])
-        windows.append((at_end - value * whole) & _MASK)
+        while starts[holder + 1] <= end:  # the line the window ends in (a later line's is no earlier)
+            holder += 1
+        offset = end - starts[holder]
+        windows.append((values[holder] * powers[offset] + heads[holder][offset] - value * whole) & _MASK)
     return windows
 
 
-def _prefixes(lines: list[str], ended: bool) -> tuple[list[str], list[int], list[int]]:
-    """For ``lines``: each one's units (masked, spaces and tabs dropped, without its LF; one
-    character a unit), and the offset and the polynomial P of the text up to each line's
-    start and to the last one's end (the text's, if ``ended``)."""
-    kept = max(map(len, lines)) <= _LONGEST_KEPT  # nearly always: each line's units kept, looked up in C
-    bodies, polynomials, powers, lengths = zip(*map(_kept_line if kept else _line, lines), strict=True)
+def _prefixes(lines: list[str], ended: bool) -> tuple[list[array[int]], list[int], list[int]]:
+    """For ``lines``: each one's head (see _masked_line), and the offset and the polynomial
+    P of the text up to each line's start and to the last one's end (the text's, if ``ended``)."""
+    kept = max(map(len, lines)) <= _LONGEST_KEPT  # nearly always: each line looked up in C
+    heads, polynomials, powers, lengths = zip(*map(_kept_line if kept else _line, lines), strict=True)
     values, value = [0], 0
     for polynomial, power in zip(polynomials, powers, strict=True):  # the one loop a line
         value = (value * power + polynomial) & _MASK
         values.append(value)
     if ended:  # the last line ends with the end-of-file unit, not an LF
         values[-1] = (values[-1] - _LF + _EOF) & _MASK
-    return list(bodies), list(accumulate(lengths, initial=0)), values
+    return list(heads), list(accumulate(lengths, initial=0)), values
 
 
-def _line(raw: str) -> tuple[str, int, int, int]:
-    """A line's units, the polynomial of them and an LF, 37 to the power of their count and
-    that count (see _prefixes)."""
+def _line(raw: str) -> tuple[array[int], int, int, int]:
+    """A line's head, the polynomial of its units and an LF, 37 to the power of their
+    count and that count (see _prefixes)."""
     return _kept_line(raw) if len(raw) <= _LONGEST_KEPT else _masked_line(raw)
 
 
 @lru_cache(maxsize=4096)  # lines recur across a team's descriptors; bounded, as memory must not grow
-def _kept_line(raw: str) -> tuple[str, int, int, int]:
+def _kept_line(raw: str) -> tuple[array[int], int, int, int]:
     return _masked_line(raw)
 
 
-def _masked_line(raw: str) -> tuple[str, int, int, int]:
+def _masked_line(raw: str) -> tuple[array[int], int, int, int]:
+    """See _line. The head is the polynomial of the line's first units at every count of
+    them a window can end after (up to 100): a window's end is then looked up, not computed."""
     body = _utf16(redact_source_text(raw).replace(" ", "").replace("\t", ""))
-    return body, (_polynomial(body) * 37 + _LF) & _MASK, _power(len(body) + 1), len(body) + 1
+    head, value = [0], 0
+    for unit in body[:WINDOW].encode() if body.isascii() else map(ord, body[:WINDOW]):  # ASCII: no ord() a unit
+        value = (value * 37 + unit) & _MASK
+        head.append(value)
+    polynomial = value if len(body) <= WINDOW else _polynomial(body)
+    return array("Q", head), (polynomial * 37 + _LF) & _MASK, _power(len(body) + 1), len(body) + 1
 
 
 def _utf16(text: str) -> str:
@@ -120,7 +130,6 @@ def _utf16(text: str) -> str:
     return "".join(map(chr, memoryview(data).cast("H")))
 
 
-@lru_cache(maxsize=2048)  # a line's units, and the start of one that a window ends in
 def _polynomial(units: str) -> int:
     """The polynomial of ``units`` (base 37, modulo 2**64): each unit times 37 to the power
     of the units after it, summed in C a table's length at a time."""
