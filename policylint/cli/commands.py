@@ -147,7 +147,7 @@ _OUTSIDE_LINK = "symbolic link to a file outside the scanned paths; not read (--
 def _suffixes(catalog: Catalog) -> tuple[str, ...]:
     """Descriptors and host files, or every configuration file when a detector reads file text."""
     from policylint.engine.detectors import CONFIG_SUFFIXES, STRUCTURED_SUFFIXES
-    from policylint.load.hosts import FILE_NAMES
+    from policylint.load.hostnames import FILE_NAMES
 
     return (CONFIG_SUFFIXES if catalog.detector_policies else STRUCTURED_SUFFIXES) + FILE_NAMES
 

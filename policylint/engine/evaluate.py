@@ -24,7 +24,7 @@ from policylint.engine.missing import one_finding_per_missing_fact
 from policylint.engine.twgcb import cite, judges
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.load.documents import Document, LoadError, Position, load_text
-from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
+from policylint.load.hostnames import FILE_NAMES as HOST_FILE_NAMES
 from policylint.load.sources import SourceError, display_name, read_source, readable_name
 from policylint.model.results import (
     FAILED,

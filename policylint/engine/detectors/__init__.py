@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from policylint.load.documents import Document, Position, escape_pointer_token
-from policylint.load.hosts import FILE_NAMES as HOST_FILE_NAMES
+from policylint.load.hostnames import FILE_NAMES as HOST_FILE_NAMES
 from policylint.model.results import Localized
 
 # Suffixes of the text configuration files that detectors read; dot-files such as `.env` too.

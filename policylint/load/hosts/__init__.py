@@ -17,16 +17,7 @@ import re
 from typing import NamedTuple
 
 from policylint.load.errors import LocatedError
-
-# The names host files go by, for discovery: security templates, sshd_config and its drop-ins
-# (``.conf``, like other evidence), login.defs, PAM stacks and the conf files of their modules.
-PAM_STACKS = ("system-auth", "password-auth", "common-auth", "common-password")
-PAM_CONFS = ("faillock.conf", "pwquality.conf", "pwhistory.conf")
-_PLAIN_NAMES = (".inf", "sshd_config", "login.defs", *PAM_STACKS, *PAM_CONFS)
-# A Jinja template of one of them (``sshd_config.j2`` in an Ansible role) is found too, and
-# recognised as the file it renders: its placeholders are then errors at their lines.
-TEMPLATE_SUFFIX = ".j2"
-FILE_NAMES = (*_PLAIN_NAMES, *(name + TEMPLATE_SUFFIX for name in _PLAIN_NAMES))
+from policylint.load.hostnames import TEMPLATE_SUFFIX
 
 
 class HostSetting(NamedTuple):

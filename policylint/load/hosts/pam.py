@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from policylint.load.hostnames import PAM_STACKS
 from policylint.load.hosts import (
-    PAM_STACKS,
     UNRENDERED,
     HostFileError,
     HostSetting,
