@@ -126,18 +126,6 @@ class Template:
         return self.parts[0::2]
 
 
-def utf8_format(texts: Sequence[str], conversions: str, errors: str = "strict") -> bytes:
-    """A bytes ``%`` format in UTF-8: ``texts`` (a template's, say) with a conversion after
-    each but the last (``conversions[n]``: ``s`` for a value's UTF-8 JSON text, ``d`` for an
-    integer), any ``%`` of theirs escaped. Filling it is one call in C into UTF-8, where a
-    string joined and encoded for every finding of a report cost more."""
-    if len(conversions) != len(texts) - 1:
-        raise ValueError(f"{len(texts)} texts need {len(texts) - 1} conversions, not {len(conversions)}")
-    encoded = [piece.encode("utf-8", errors).replace(b"%", b"%%") for piece in texts]
-    holes = [b"%" + kind.encode() for kind in conversions] + [b""]
-    return b"".join(piece + value for piece, value in zip(encoded, holes, strict=True))
-
-
 def _picker(order: list[int]) -> Callable[[tuple[str, ...]], Sequence[str]]:
     """``values[n]`` for each ``n`` of ``order``, in C (itemgetter gives one item bare)."""
     if len(order) > 1:

@@ -9,7 +9,7 @@ from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from policylint.catalog.policies import Catalog
-from policylint.model.pretty import Template, hole, pretty, text, utf8_format
+from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import (
     FileError,
     FileReport,
@@ -20,7 +20,7 @@ from policylint.model.results import (
     SystemResult,
     fingerprints,
 )
-from policylint.report.kept import Kept, keep
+from policylint.report.kept import Kept, Numbers, keep
 from policylint.report.stream import Spool, utf8_bytes_under
 
 FORMAT = "policylint/v2"
@@ -65,6 +65,7 @@ class JsonReporter:
         self.messages: dict[Localized, bytes] = {}  # see _message
         # The JSON text of a file name, a pointer or a system's name, in UTF-8: the same recur in every file.
         self.texts = Kept(lambda value: text(value).encode("utf-8", self.errors))
+        self.numbers = Numbers()  # a line's or a column's text, in UTF-8
         self.binary: BinaryIO | None = None  # the UTF-8 bytes under ``out``, if it is such a stream
         self.errors = "surrogatepass"  # how a lone surrogate is encoded: see begin
         self.system_templates: dict[tuple[str, ...], Template] = {}  # by the policies of the results
@@ -97,13 +98,19 @@ class JsonReporter:
             self.systems.write("".join(map(self._system, report.systems)))
 
     def _findings(self, findings: tuple[Finding, ...]) -> list[bytes]:
-        """The UTF-8 text of each finding after a comma, in four pieces: its start to its
-        system's name (formatted straight into bytes), its messages (most of its non-ASCII
-        text, encoded once and kept), its fingerprint (the file's all made at once), and its
-        end (kept with the template). Encoding a finding's text whole took a third of a JSON
-        report; each piece less is tens of thousands of objects less made and joined in a scan."""
+        """The UTF-8 text of each finding after a comma, as pieces that are all kept but one:
+        its template's texts around its file, line, column, pointer and system (each kept
+        once encoded), its messages (most of its non-ASCII text), its fingerprint (the file's
+        all made at once) and its end. Encoding a finding's text whole took a third of a JSON
+        report; the pieces are joined once, for the file."""
         pieces: list[bytes] = []
-        templates, messages, texts, errors = self.templates, self.messages, self.texts, self.errors
+        templates, messages, texts, numbers, errors = (
+            self.templates,
+            self.messages,
+            self.texts,
+            self.numbers,
+            self.errors,
+        )
         # One loop, few calls: tens of findings a file.
         for finding, fingerprint in zip(findings, self._fingerprints(findings), strict=True):
             template = templates.get((finding.policy, finding.policies, finding.status, finding.baselined))
@@ -119,15 +126,23 @@ class JsonReporter:
                 if template is None:  # waived: written from its data
                     pieces.append(b"," + _ITEM.encode() + pretty(self._data(finding), _ITEM).encode("utf-8", errors))
                     continue
-            where = template.where % (  # in C, into UTF-8 at once: no string to encode
+            at_file, at_line, at_column, at_pointer, at_system, after = template.where
+            pieces += (  # joined once a file: no text made for a finding, nothing encoded
+                at_file,
                 texts[finding.file],
-                finding.line,
-                finding.column,
+                at_line,
+                numbers[finding.line],
+                at_column,
+                numbers[finding.column],
+                at_pointer,
                 texts[finding.pointer],
+                at_system,
                 texts[finding.system],
+                after,
+                messages.get(finding.message) or self._message(finding.message),
+                fingerprint,
+                template.tail,
             )
-            messages_text = messages.get(finding.message) or self._message(finding.message)
-            pieces += (where, messages_text, fingerprint, template.tail)
         return pieces
 
     def _fingerprints(self, findings: tuple[Finding, ...]) -> list[bytes]:
@@ -207,12 +222,12 @@ class _FindingTemplate:
     remediation: Localized
     references: tuple[Reference, ...]
     laws: tuple[str, ...]
-    # In UTF-8, a format (``%``) of the text from the start (a comma first) to the system's
-    # name, with the file, line, column, pointer and system as its values. What lies between
-    # the system and the fingerprint is the same for every policy: see JsonReporter._message.
-    # (The whole finding in one format was slower: bytes past 512 are malloc's, not Python's,
-    # and the kept messages and tail copied twice.)
-    where: bytes
+    # In UTF-8, the texts from the start (a comma first) to the message, around the file,
+    # line, column, pointer and system. What lies between the message and the fingerprint is
+    # the same for every policy: see JsonReporter._message. (A bytes ``%`` format filled for
+    # each finding cost twice these pieces joined once a file: its text parsed, its bytes
+    # grown and shrunk again.)
+    where: tuple[bytes, ...]
     tail: bytes  # in UTF-8, after the fingerprint (its closing quote first): its remediation may be Chinese
 
     @classmethod
@@ -221,8 +236,7 @@ class _FindingTemplate:
         texts = template.texts()
         if template.order != list(range(len(template.order))) or tuple(texts[6:9]) != _BETWEEN_MESSAGES:
             raise AssertionError(f"a finding's holes out of order, or its messages apart: {template.order}")
-        # file %s, line %d, column %d, pointer %s, system %s: the holes up to the system's name
-        where = utf8_format(("," + _ITEM + texts[0], *texts[1:6]), "sddss", errors)
+        where = tuple(piece.encode("utf-8", errors) for piece in ("," + _ITEM + texts[0], *texts[1:6]))
         tail = ('"' + texts[9]).encode("utf-8", errors)
         facts = (finding.severity, finding.remediation, finding.references, finding.laws)
         return cls(*facts, where, tail)

@@ -33,6 +33,14 @@ class Kept(dict[str, _Made]):
         return keep(self, text, self.function(text), len(text))
 
 
+class Numbers(dict[int, bytes]):
+    """``numbers[n]``: the decimal text of ``n`` in UTF-8, made once for the numbers that recur
+    (lines and columns: a thousand kept at most)."""
+
+    def __missing__(self, number: int) -> bytes:
+        return keep(self, number, str(number).encode(), 0)
+
+
 def keep(
     kept: dict[_Key, _Made], key: _Key, made: _Made, size: int, *, most: int = KEPT, longest: int = LONGEST_KEPT
 ) -> _Made:

@@ -16,7 +16,7 @@ from policylint.load.sources import display_name
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
-from policylint.report.kept import ByPolicy, Kept, keep
+from policylint.report.kept import ByPolicy, Kept, Numbers
 from policylint.report.stream import Spool
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -95,7 +95,7 @@ class SarifReporter:
         self.messages = Kept(_masked_text)
         self.texts = Kept(_utf8_text)
         self.systems = Kept(_masked_text)
-        self.numbers = _Numbers()
+        self.numbers = Numbers()
         # Bound methods, called in C: calling a ByPolicy itself, or subscripting a Kept (a dict
         # subclass), goes through a lookup of __call__ or __getitem__ every time, some 500
         # instructions; each kept text is JSON (quoted, never empty) or a number, so ``or``
@@ -240,13 +240,6 @@ def _masked_text(shown: str) -> bytes:
 
 def _utf8_text(value: str) -> bytes:
     return text(value).encode()
-
-
-class _Numbers(dict[int, bytes]):
-    """A number's decimal text in UTF-8, made once for the numbers that recur (a thousand at most)."""
-
-    def __missing__(self, number: int) -> bytes:
-        return keep(self, number, str(number).encode(), 0)
 
 
 # Slotted, as the templates below: their fields are read for every result, and a slot's read
