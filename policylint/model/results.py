@@ -124,11 +124,8 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """fingerprint_of(*parts), joined here without a call (see fingerprints for many)."""
-        identity = self.identity
-        if identity is None:  # a policy's finding
-            return _digest("\0".join(_POLICY_IDENTITY(self)))
-        return identity if type(identity) is str else _digest("\0".join(identity))
+        """See fingerprints: one way to make them, for one finding or a file's."""
+        return fingerprints((self,))[0]
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
@@ -147,10 +144,11 @@ _IDENTITY = attrgetter("identity")
 
 
 def fingerprints(findings: Sequence[Finding]) -> list[str]:
-    """Each finding's ``fingerprint``, in order, for a file's findings at once: the digest
-    (``_digest``'s, written out here) in one loop, with no call of Python for each
-    finding; the property's two calls and the digest's lookup were a third of the time a
-    JSON report spent on its fingerprints."""
+    """Each finding's ``fingerprint``, in order: ``fingerprint_of`` its identity's parts (a
+    policy's finding: which policy, where, and whether declared), or the fingerprint a result
+    read back gave. A file's at once, the digest (``_digest``'s, written out here) in one
+    loop with no call of Python for each finding: the property's calls and the digest's
+    lookup were a third of the time a JSON report spent on its fingerprints."""
     sha256 = _sha256()
     made: list[str] = []
     for finding, identity in zip(findings, map(_IDENTITY, findings), strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -112,7 +113,7 @@ class JsonReporter:
             self.errors,
         )
         # One loop, few calls: tens of findings a file.
-        for finding, fingerprint in zip(findings, self._fingerprints(findings), strict=True):
+        for finding, fingerprint in zip(findings, fingerprint_texts(findings, errors), strict=True):
             template = templates.get((finding.policy, finding.policies, finding.status, finding.baselined))
             if (  # whether the template holds, inline: tens of thousands of times a scan
                 template is None
@@ -144,14 +145,6 @@ class JsonReporter:
                 template.tail,
             )
         return pieces
-
-    def _fingerprints(self, findings: tuple[Finding, ...]) -> list[bytes]:
-        """The findings' fingerprints in UTF-8, each as its JSON text without quotes."""
-        with suppress(UnicodeEncodeError):  # a lone surrogate, in one read back from a result
-            encoded = list(map(str.encode, fingerprints(findings)))
-            if all(map(bytes.isalnum, encoded)):  # hexadecimal (checked in C: fast), unless read back
-                return encoded
-        return [text(finding.fingerprint)[1:-1].encode("utf-8", self.errors) for finding in findings]
 
     def _data(self, finding: Finding) -> dict[str, Any]:
         return finding_data(finding, self.run.lang, self.run.no_waivers, self._shared(finding))
@@ -209,6 +202,16 @@ class JsonReporter:
         self.out.write(("\n  ]" if self.written else "]") + before.partition(pretty(_FINDINGS))[2] + "[")
         self.systems.copy_to(self.out)
         self.out.write(("\n  ]" if self.systems_written else "]") + after + "\n")
+
+
+def fingerprint_texts(findings: Sequence[Finding], errors: str = "strict") -> list[bytes]:
+    """The findings' fingerprints in UTF-8, each as its JSON text without quotes: a file's
+    made at once, for the JSON and SARIF reports."""
+    with suppress(UnicodeEncodeError):  # a lone surrogate, in one read back from a result
+        encoded = list(map(str.encode, fingerprints(findings)))
+        if all(map(bytes.isalnum, encoded)):  # hexadecimal (checked in C: fast), unless read back
+            return encoded
+    return [text(finding.fingerprint)[1:-1].encode("utf-8", errors) for finding in findings]
 
 
 # Slotted: its fields are read for every finding, and a slot's read is specialized by the

@@ -16,6 +16,7 @@ from policylint.load.sources import display_name
 from policylint.model.pretty import Template, hole, pretty, text
 from policylint.model.results import FileError, FileReport, Finding, Localized, Reference, RunReport
 from policylint.report.audit import finding_status, law_name, markdown_escape, reference_detail, safe
+from policylint.report.json_report import fingerprint_texts
 from policylint.report.kept import ByPolicy, Kept, Numbers
 from policylint.report.stream import Spool
 
@@ -129,16 +130,17 @@ class SarifReporter:
         """The UTF-8 text of each result after a comma."""
         pieces: list[bytes] = []
         place, result = self.place, self._result
-        for finding in findings:  # one loop, few calls: tens of results for every file of a scan
+        # One loop, few calls: tens of results for every file of a scan.
+        for finding, fingerprint in zip(findings, fingerprint_texts(findings), strict=True):
             if place.file != finding.file:
                 place = self._place(finding.file)
             if finding.waiver is not None or finding.related or place.masked:
                 pieces.append(self._result_text(finding).encode())
             else:
-                pieces.append(result(finding, place.uri))
+                pieces.append(result(finding, place.uri, fingerprint))
         return pieces
 
-    def _result(self, finding: Finding, uri: bytes) -> bytes:
+    def _result(self, finding: Finding, uri: bytes, fingerprint: bytes) -> bytes:
         """A plain result's text: its policy's template's texts (Template.texts(), encoded once)
         joined with its values, most of them kept once encoded. A result's text is a kilobyte:
         filling a bytes ``%`` format with it took twice as long (the format's text parsed, its
@@ -148,9 +150,6 @@ class SarifReporter:
         template, line, column = self.template_of(finding), finding.line, finding.column
         line, column = line if line > 0 else 1, column if column > 0 else 1  # max(1, ...) without two calls
         shown, line_hash = finding.message.zh if self.zh else finding.message.en, self.line_hashes.get(line, b"")
-        fingerprint = finding.fingerprint.encode()
-        if not fingerprint.isalnum():  # hexadecimal (checked as ASCII bytes), unless read back
-            fingerprint = text(finding.fingerprint)[1:-1].encode()
         head, at_uri, at_line, at_column, at_fingerprint, at_hash, at_status, at_pointer, at_system = (
             template.hashed if line_hash else template.plain
         )
