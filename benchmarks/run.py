@@ -67,12 +67,12 @@ print(count, file=sys.stderr)
 _LOADER = """\
 import os, sys
 from policylint.load.documents import load_text
-from policylint.load.sources import read_source
+from policylint.load.sources import read_encoded
 for directory, subdirectories, names in os.walk(sys.argv[1]):
     for name in names:
         if name.lower().endswith((".yaml", ".yml", ".json")):
-            text = read_source(os.path.join(directory, name), 10 * 1024 * 1024)
-            for _ in load_text(text, is_json=name.lower().endswith(".json")):
+            text, utf8 = read_encoded(os.path.join(directory, name), 10 * 1024 * 1024)
+            for _ in load_text(text, is_json=name.lower().endswith(".json"), utf8=utf8):
                 pass
 """
 
@@ -487,7 +487,7 @@ PATCHES: list[tuple[str, str, str, bool]] = [
     ("policylint.load.sources", "discover", "discover: walk + git check-ignore", False),
     ("policylint.engine.parallel", "check_path", "per file, total", False),
     ("policylint.engine.evaluate", "check_path", "per file, total", False),
-    ("policylint.engine.evaluate", "read_source", "read: stat, open, decode", False),
+    ("policylint.engine.evaluate", "read_encoded", "read: stat, open, decode", False),
     ("policylint.engine.evaluate", "load_text", "parse: libyaml events + values, positions", True),
     ("policylint.model.validate", "is_descriptor", "is_descriptor", False),
     ("policylint.model.validate", "validate_descriptor", "validate: the compiled descriptor schema", False),

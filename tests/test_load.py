@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import codecs
+from pathlib import Path
+
 import pytest
 
 from policylint.load.documents import LoadError, Position, load_json, load_yaml
+from policylint.load.sources import read_encoded
 
 
 def test_positions_of_keys_and_items_are_one_based() -> None:
@@ -10,6 +14,31 @@ def test_positions_of_keys_and_items_are_one_based() -> None:
     assert document.positions["/a"] == Position(1, 1)
     assert document.positions["/a/b"] == Position(2, 3)
     assert document.positions["/a/c/1"] == Position(5, 7)
+
+
+def test_positions_count_characters_when_libyaml_reads_the_files_bytes() -> None:
+    text = "名稱: 臺中市政府\n說明: {機關: 社會局, 層級: [一, 二]}\n"
+    for utf8 in (None, text.encode("utf-8")):
+        (document,) = load_yaml(text, utf8)
+        assert document.positions["/說明/層級"] == Position(2, 15)
+        assert document.positions["/說明/層級/1"] == Position(2, 23)
+    with pytest.raises(LoadError) as raised:
+        list(load_yaml("名稱: [臺中, 市\n", "名稱: [臺中, 市\n".encode()))
+    assert (raised.value.line, raised.value.column) == (2, 1)
+
+
+def test_the_files_bytes_are_given_only_when_they_are_the_texts_encoding(tmp_path: Path) -> None:
+    """Not when a byte-order mark was dropped, nor for UTF-16: libyaml would read other text."""
+    files = {
+        "plain.yaml": "a: 臺中\n".encode(),
+        "marked.yaml": codecs.BOM_UTF8 + "a: 臺中\n".encode(),
+        "wide.inf": codecs.BOM_UTF16_LE + "[System Access]\r\n".encode("utf-16-le"),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert read_encoded(str(tmp_path / "plain.yaml"), 1024) == ("a: 臺中\n", "a: 臺中\n".encode())
+    assert read_encoded(str(tmp_path / "marked.yaml"), 1024) == ("a: 臺中\n", None)
+    assert read_encoded(str(tmp_path / "wide.inf"), 1024) == ("[System Access]\r\n", None)
 
 
 def test_missing_pointer_falls_back_to_nearest_ancestor() -> None:

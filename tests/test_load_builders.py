@@ -135,11 +135,11 @@ def events_only() -> Iterator[None]:
         load_nodes.COMPOSER = composer
 
 
-def outcome(text: str) -> tuple[str, tuple[str, int | None, int | None] | None]:
+def outcome(text: str, utf8: bytes | None = None) -> tuple[str, tuple[str, int | None, int | None] | None]:
     """What ``load_yaml`` gives: its documents, shown (repr tells 1 from True and 1.0), and its error."""
     documents: list[Document] = []
     try:
-        documents.extend(load_yaml(text))
+        documents.extend(load_yaml(text, utf8))
     except LoadError as error:
         return repr(documents), (error.message, error.line, error.column)
     return repr(documents), None
@@ -149,6 +149,8 @@ def assert_same(text: str) -> None:
     with_nodes = outcome(text)
     with events_only():
         assert outcome(text) == with_nodes
+    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: no file's bytes decode to it
+        assert outcome(text, text.encode("utf-8")) == with_nodes, "libyaml reading the file's bytes"
 
 
 def built_by_nodes(text: str) -> bool:
@@ -228,6 +230,9 @@ def test_the_cheap_test_for_aliases_misses_none(text: str) -> None:
         "a: 1\n---\nb: \x1b[0m\n",  # a character YAML does not allow, after a good document
         'a: 1\n---\nb: "\ud800"\n',
         "a: 'it''s'\nb: \"\\x41\\u00e9\\U0001F600\"\nc: |\n  lit\nd: >\n  folded\n  text\n",
+        "名稱: 臺中市政府\n說明: {機關: 社會局, 層級: [一, 二]}\n\U0001f600: [😀, x]\n",  # columns in characters
+        "名稱: 臺中市政府\n鍵: [一, 二\n",  # an error after text that is not ASCII
+        "\ufeffa: 1\nb: [\u00e9, x\n",  # a byte-order mark the text kept
     ],
 )
 def test_edge_cases_load_the_same(text: str) -> None:

@@ -25,7 +25,7 @@ from policylint.engine.twgcb import cite, judges
 from policylint.engine.waivers import WaiverSyntaxError, apply_waivers, inline_waivers
 from policylint.load.documents import Document, LoadError, Position, load_text
 from policylint.load.hostnames import FILE_NAMES as HOST_FILE_NAMES
-from policylint.load.sources import SourceError, display_name, read_source, readable_name
+from policylint.load.sources import SourceError, display_name, read_encoded, readable_name
 from policylint.model.results import (
     FAILED,
     NOT_APPLICABLE,
@@ -185,10 +185,10 @@ def check_path(path: str, catalog: Catalog, options: Options) -> FileReport:
     """Read, load and evaluate one file; every failure becomes an error record."""
     display = display_name(path)  # not UTF-8, or holding an ID: it must not break or leak
     try:
-        text = read_source(path, options.max_bytes)
+        text, utf8 = read_encoded(path, options.max_bytes)
     except SourceError as error:
         return FileReport(display, errors=(FileError(display, error.message),))
-    return check_text(display, text, catalog, options, readable_name(path))
+    return check_text(display, text, catalog, options, readable_name(path), utf8)
 
 
 _LAST_LINE = 2**31
@@ -243,12 +243,14 @@ class _FileCheck:
         self.errors.append(FileError(self.display, message, line, column))
 
 
-def check_text(display: str, text: str, catalog: Catalog, options: Options, path: str = "") -> FileReport:
+def check_text(
+    display: str, text: str, catalog: Catalog, options: Options, path: str = "", utf8: bytes | None = None
+) -> FileReport:
     check = _FileCheck(display, catalog, options, path)
     lowered = display.lower()
     if lowered.endswith(STRUCTURED_SUFFIXES):
         try:
-            for document in load_text(text, is_json=lowered.endswith(".json")):
+            for document in load_text(text, is_json=lowered.endswith(".json"), utf8=utf8):
                 check.documents.append(document)
                 _check_document(check, document)
         except LoadError as error:
@@ -257,7 +259,7 @@ def check_text(display: str, text: str, catalog: Catalog, options: Options, path
         _check_evidence_file(check, text)
     if check.systems:
         _close_spans(check)
-    _detect(check, text)
+    _detect(check, text, utf8)
     return _waive(check, text)
 
 
@@ -457,12 +459,12 @@ def _findings(check: _FileCheck, system: str, document: Document, policy: Policy
 # --- detectors ------------------------------------------------------------------------
 
 
-def _detect(check: _FileCheck, text: str) -> None:
+def _detect(check: _FileCheck, text: str, utf8: bytes | None) -> None:
     policies = check.catalog.detector_policies
     if not policies:
         return
     names = tuple(dict.fromkeys(name for system in check.systems for name in system.names))
-    scan = ScanInput(check.display, text, tuple(check.documents), names, check.path)
+    scan = ScanInput(check.display, text, tuple(check.documents), names, check.path, utf8)
     for policy in policies:
         try:
             hits = [*DETECTORS[str(policy.detector)](scan)]

@@ -66,10 +66,11 @@ _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 # --- entry points ---------------------------------------------------------------------
 
 
-def load_yaml(text: str) -> Iterator[Document]:
-    """Yield each document of a YAML stream; raise LoadError where the stream breaks."""
+def load_yaml(text: str, utf8: bytes | None = None) -> Iterator[Document]:
+    """Yield each document of a YAML stream; raise LoadError where the stream breaks.
+    ``utf8``, if given, is exactly ``text`` encoded: the node builder reads it as it is."""
     try:
-        yield from _documents(text)
+        yield from _documents(text, utf8)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, text) from None
     except yaml.YAMLError as error:
@@ -77,10 +78,10 @@ def load_yaml(text: str) -> Iterator[Document]:
         raise LoadError(f"invalid YAML: {problem}") from None
 
 
-def _documents(text: str) -> Iterator[Document]:
+def _documents(text: str, utf8: bytes | None) -> Iterator[Document]:
     """The node builder's documents if it can build them all, else the event builder's."""
     try:
-        return iter(load_nodes.documents(text))
+        return iter(load_nodes.documents(text, utf8))
     except (load_nodes.Declined, yaml.YAMLError):
         pass  # only the event builder says what is wrong, and where
     from policylint.load import events as load_events  # not imported by a run whose files all build from nodes
@@ -118,7 +119,7 @@ def _character_at(text: str, mark: yaml.Mark) -> str:
     return line[mark.column : mark.column + 1]
 
 
-def load_json(text: str) -> Iterator[Document]:
+def load_json(text: str, utf8: bytes | None = None) -> Iterator[Document]:
     """Strict JSON; positions come from the YAML loader when it reads the same values."""
     duplicates: list[tuple[str, Position]] = []
     try:
@@ -132,7 +133,7 @@ def load_json(text: str) -> Iterator[Document]:
     nodes = _check_json_values(data, strings="\\u" in text or SURROGATE.search(text) is not None)
     if nodes <= MAX_EXPANDED_NODES:  # larger, the YAML loader would only refuse it, slowly
         try:
-            documents = list(load_yaml(text))
+            documents = list(load_yaml(text, utf8))
         except LoadError:
             documents = []
         if len(documents) == 1 and documents[0].data == data:
@@ -216,5 +217,6 @@ def load_yaml_file(path: Path, error: type[LocatedError]) -> list[Document]:
         raise error(str(path), f"cannot read: {problem}") from None
 
 
-def load_text(text: str, *, is_json: bool) -> Iterator[Document]:
-    return load_json(text) if is_json else load_yaml(text)
+def load_text(text: str, *, is_json: bool, utf8: bytes | None = None) -> Iterator[Document]:
+    """Every document of a file's text; ``utf8``, if given, is exactly the text encoded."""
+    return load_json(text, utf8) if is_json else load_yaml(text, utf8)

@@ -62,9 +62,10 @@ _SHAPES = bytes(ord("A") if 65 <= b <= 90 else ord("0") if 48 <= b <= 57 else or
 _SHAPE_TEST_UP_TO = 64 * 1024  # a longer text nearly always holds a candidate somewhere
 
 
-def find_identifiers(text: str) -> Iterator[IdentifierMatch]:
-    """Every valid identifier in ``text`` that stands as a whole token, in order of offset."""
-    if len(text) <= _SHAPE_TEST_UP_TO and not _may_hold_candidate(text):
+def find_identifiers(text: str, utf8: bytes | None = None) -> Iterator[IdentifierMatch]:
+    """Every valid identifier in ``text`` that stands as a whole token, in order of offset;
+    ``utf8``, if given, is exactly ``text`` encoded (a file's bytes: not encoded again)."""
+    if len(text) <= _SHAPE_TEST_UP_TO and not _may_hold_candidate(text, utf8):
         return
     for candidate in _CANDIDATE.finditer(text):
         value = candidate.group()
@@ -72,9 +73,9 @@ def find_identifiers(text: str) -> Iterator[IdentifierMatch]:
             yield IdentifierMatch(_KIND_BY_SECOND[value[1]], candidate.start(), candidate.end(), value)
 
 
-def _may_hold_candidate(text: str) -> bool:
+def _may_hold_candidate(text: str, utf8: bytes | None = None) -> bool:
     """False only when no candidate can match (non-ASCII characters become bytes of ``x``)."""
-    shapes = text.encode("utf-8", "surrogatepass").translate(_SHAPES)
+    shapes = (text.encode("utf-8", "surrogatepass") if utf8 is None else utf8).translate(_SHAPES)
     return b"A000000000" in shapes or b"AA00000000" in shapes
 
 

@@ -270,15 +270,19 @@ def _tagged(node: yaml.ScalarNode) -> tuple[Any, bool]:
     return scalar_value(node.tag, node.value, (False, False))
 
 
-def documents(text: str) -> list[Document]:
+def documents(text: str, utf8: bytes | None = None) -> list[Document]:
     """Every document of ``text``; raise Declined, or libyaml's YAMLError, when the event
     builder must read the file. All or none: the event builder refuses a character that
     YAML does not allow before it gives any document, and libyaml refuses the very same
-    characters (``_NOT_PRINTABLE`` in ``load``) but only when it reaches them."""
+    characters (``_NOT_PRINTABLE`` in ``load``) but only when it reaches them.
+
+    ``utf8``, if given, must be exactly ``text`` encoded: libyaml reads it as it is, where it
+    would encode the text again (it reads UTF-8 either way, so marks and errors are the same).
+    """
     if COMPOSER is None or len(text) > MAX_COMPOSED_TEXT or ("*" in text and _MAY_BE_ALIAS.search(text)):
         raise Declined
     try:
-        composer = COMPOSER(text)
+        composer = COMPOSER(text if utf8 is None else utf8)
     except UnicodeEncodeError:  # a lone surrogate: the event builder says where
         raise Declined from None
     built: list[Document] = []

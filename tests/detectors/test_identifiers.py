@@ -205,6 +205,8 @@ def test_the_shape_test_passes_every_text_the_regex_finds_a_candidate_in(text: s
     that holds a candidate, valid or not."""
     if _CANDIDATE.search(text):
         assert _may_hold_candidate(text)
+    if "\ud800" not in text:  # a file's bytes, which the scan gives instead of encoding its text again
+        assert _may_hold_candidate(text, text.encode("utf-8")) == _may_hold_candidate(text)
     assert found(text) == [m for m in found(f"{text}{' ' * 70_000}") if m.end <= len(text)]
 
 

@@ -43,6 +43,7 @@ class ScanInput(NamedTuple):
     documents: tuple[Document, ...]
     names: tuple[str, ...]
     path: str = ""  # the file's name unmasked (``display`` is masked), for the file-name check
+    utf8: bytes | None = None  # ``text`` encoded, when the file held exactly that
 
 
 Detector = Callable[[ScanInput], Iterator[Hit]]
@@ -95,7 +96,7 @@ _KINDS = {
 def national_ids(scan: ScanInput) -> Iterator[Hit]:
     from policylint.load.identifiers import find_identifiers, line_col, mask
 
-    for match in find_identifiers(scan.text):
+    for match in find_identifiers(scan.text, scan.utf8):
         line, column = line_col(scan.text, match.start)
         kind = _KINDS.get(match.kind, _KINDS["national-id"])
         detail = Localized(f"{kind.zh} {mask(match.value)}", f"{kind.en} {mask(match.value)}")
