@@ -20,7 +20,7 @@ from policylint.model.results import (
     RunReport,
     references_text,
 )
-from policylint.report.kept import Kept, keep
+from policylint.report.kept import keep
 from policylint.report.stream import utf8_bytes_under
 
 _COLORS = {
@@ -122,9 +122,10 @@ def _file_block(
         else:
             marked = _marked(finding, where + known[3][:-1], lang)
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
-        if finding.remediation not in explained:
-            explained.add(finding.remediation)
-            pieces.append(fixes[finding.remediation(lang)])
+        remediation = finding.remediation
+        if remediation not in explained:
+            explained.add(remediation)
+            pieces.append(fixes.get(remediation) or kept.fix(remediation))
 
 
 def _marked(finding: Finding, line: str, lang: str) -> str:
@@ -139,18 +140,24 @@ def _marked(finding: Finding, line: str, lang: str) -> str:
 
 class _Kept:
     """What a text report keeps of the texts it writes over and over, each bounded: a line's
-    text after its position, by message (see _text), and the line of a way to fix, by its
-    text, as a string or (a report written as bytes) in UTF-8."""
+    text after its position, by message (see _text), and the line of a way to fix, by the
+    remediation itself (not its text in the run's language: a call of Localized for each
+    remediation of each file cost more than the line), as a string or (a report written as
+    bytes) in UTF-8."""
 
-    __slots__ = ("fixes", "texts")
+    __slots__ = ("fixes", "lang", "texts", "utf8")
 
     def __init__(self, lang: str, *, utf8: bool) -> None:
+        self.lang, self.utf8 = lang, utf8
         self.texts: dict[Localized, _Known] = {}
-        fix = _FIX(lang)
-        if utf8:  # a policy's own text: no surrogate
-            self.fixes: Kept[Any] = Kept(lambda remediation: f"    {fix}: {remediation}\n".encode())
-        else:
-            self.fixes = Kept(lambda remediation: f"    {fix}: {remediation}\n")
+        self.fixes: dict[Localized, Any] = {}
+
+    def fix(self, remediation: Localized) -> Any:
+        """The line of a way to fix, made now and kept: a string, or its UTF-8."""
+        shown = remediation(self.lang)
+        line = f"    {_FIX(self.lang)}: {shown}\n"
+        made = line.encode() if self.utf8 else line  # a policy's own text: no surrogate
+        return keep(self.fixes, remediation, made, len(shown))
 
 
 # A line's text after its position, by message, kept by the reporter (one language and
