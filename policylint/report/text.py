@@ -100,15 +100,15 @@ def _file_block(
     texts."""
     explained: set[Localized] = set()
     path = shown_path(findings[0].file)
+    head = path if errors is None else path.encode("utf-8", errors)  # before each position
     text_at = 3 if errors is None else 4  # a kept text, or its bytes
-    texts, fixes = kept.texts, kept.fixes
-    where, line, column = "", 0, 0
-    prefix: str | bytes = ""
+    texts, fixes, positions = kept.texts, kept.fixes, kept.positions
+    line, column = 0, 0
+    prefix: Any = ""
     for finding in findings:  # one loop, few calls: tens of lines for every file of a scan
         if finding.line != line or finding.column != column:  # most of a descriptor's share one
             line, column = finding.line, finding.column
-            where = f"{path}:{line}:{column}: "
-            prefix = where if errors is None else where.encode("utf-8", errors)
+            prefix = head + (positions.get((line, column)) or kept.position(line, column))
         known = texts.get(finding.message)
         if (  # inline, not a call: tens of thousands of times a scan
             known is None
@@ -120,7 +120,7 @@ def _file_block(
         if finding.waiver is None and not finding.baselined:
             pieces += (prefix, known[text_at] or known[3].encode("utf-8", errors or "strict"))
         else:
-            marked = _marked(finding, where + known[3][:-1], lang)
+            marked = _marked(finding, f"{path}:{line}:{column}: {known[3][:-1]}", lang)
             pieces.append(marked if errors is None else marked.encode("utf-8", errors))
         remediation = finding.remediation
         if remediation not in explained:
@@ -140,17 +140,25 @@ def _marked(finding: Finding, line: str, lang: str) -> str:
 
 class _Kept:
     """What a text report keeps of the texts it writes over and over, each bounded: a line's
-    text after its position, by message (see _text), and the line of a way to fix, by the
+    text after its position, by message (see _text); the line of a way to fix, by the
     remediation itself (not its text in the run's language: a call of Localized for each
-    remediation of each file cost more than the line), as a string or (a report written as
-    bytes) in UTF-8."""
+    remediation of each file cost more than the line); and a position's text after the file
+    name (``:12:5: ``), by line and column, the same few in every file (two numbers formatted
+    and the line's start encoded cost ten times the lookup). Strings, or (a report written as
+    bytes) UTF-8."""
 
-    __slots__ = ("fixes", "lang", "texts", "utf8")
+    __slots__ = ("fixes", "lang", "positions", "texts", "utf8")
 
     def __init__(self, lang: str, *, utf8: bool) -> None:
         self.lang, self.utf8 = lang, utf8
         self.texts: dict[Localized, _Known] = {}
         self.fixes: dict[Localized, Any] = {}
+        self.positions: dict[tuple[int, int], Any] = {}
+
+    def position(self, line: int, column: int) -> Any:
+        """``:line:column: ``, made now and kept."""
+        text = f":{line}:{column}: "
+        return keep(self.positions, (line, column), text.encode() if self.utf8 else text, 0)
 
     def fix(self, remediation: Localized) -> Any:
         """The line of a way to fix, made now and kept: a string, or its UTF-8."""
